@@ -1,0 +1,290 @@
+"""The callback domain: event types, the parsed :class:`Event`, the event hash and its check.
+
+This module is shared by the listener (which verifies) and the emulator (which signs): there is
+one :func:`compute_event_hash` in the whole code base.
+
+Dropbox Sign signs an event as ``hex(HMAC-SHA256(key=API key, msg=event_time + event_type))``.
+The hash covers only the time and the type, not the body, and is the same for every event of one
+type in one second, so it is neither an event id nor a guard against replayed bodies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hsnb.errors import PayloadError, SignatureVerificationError
+
+#: The exact text a receiver must answer (HTTP 200, text/plain) for a delivery to count.
+ACK_TEXT = "Hello API Event Received"
+
+#: The 30 event types of the current official SDK (dropbox-sign 2.0.0), in the spec's order.
+KNOWN_EVENT_TYPES: tuple[str, ...] = (
+    "account_confirmed",
+    "unknown_error",
+    "file_error",
+    "sign_url_invalid",
+    "signature_request_viewed",
+    "signature_request_signed",
+    "signature_request_sent",
+    "signature_request_all_signed",
+    "signature_request_email_bounce",
+    "signature_request_remind",
+    "signature_request_incomplete_qes",
+    "signature_request_destroyed",
+    "signature_request_canceled",
+    "signature_request_downloadable",
+    "signature_request_declined",
+    "signature_request_reassigned",
+    "signature_request_invalid",
+    "signature_request_prepared",
+    "signature_request_expired",
+    "template_created",
+    "template_error",
+    "callback_test",
+    "signature_request_signer_removed",
+    "fax_received",
+    "fax_sent",
+    "fax_on_hold",
+    "fax_busy",
+    "fax_no_answer",
+    "fax_disconnected",
+    "fax_blacklisted",
+)
+#: Types that carry a ``signature_request`` object.
+SIGNATURE_REQUEST_EVENT_TYPES: tuple[str, ...] = tuple(
+    t for t in KNOWN_EVENT_TYPES if t.startswith("signature_request_")
+) + ("file_error", "unknown_error", "sign_url_invalid")
+#: Types that carry a ``template`` object.
+TEMPLATE_EVENT_TYPES: tuple[str, ...] = ("template_created", "template_error")
+
+#: ``EventCallbackHelper.get_callback_type`` values of the official SDK.
+ACCOUNT_CALLBACK = "account_callback"
+APP_CALLBACK = "app_callback"
+
+
+def is_known_event_type(event_type: str) -> bool:
+    """Whether ``event_type`` is one of the 30 types the current official SDK knows."""
+    return event_type in KNOWN_EVENT_TYPES
+
+
+def compute_event_hash(api_key: str, event_time: str | int, event_type: str) -> str:
+    """Return the lowercase hex HMAC-SHA256 Dropbox Sign puts in ``event.event_hash``.
+
+    ``event_time`` is concatenated exactly as received (a number uses its decimal form).
+
+    >>> compute_event_hash("key", "1348177752", "callback_test")[:12]
+    '335e2470f864'
+    """
+    if not api_key:
+        raise ValueError("compute_event_hash needs a non-empty API key")
+    message = f"{event_time}{event_type}".encode()
+    return hmac.new(api_key.encode(), message, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Event:
+    """One callback event, parsed leniently from the JSON Dropbox Sign POSTs.
+
+    Unknown event types are kept as received (``is_known_type`` is then false), extra keys are
+    kept in ``payload``, and a missing ``event_metadata`` is fine. ``payload`` is the whole
+    decoded JSON object.
+    """
+
+    event_type: str
+    event_time: str
+    event_hash: str
+    payload: Mapping[str, Any] = field(repr=False, compare=False)
+    related_signature_id: str | None = None
+    reported_for_account_id: str | None = None
+    reported_for_app_id: str | None = None
+    event_message: str | None = None
+    account_guid: str | None = None
+    client_id: str | None = None
+
+    @property
+    def is_known_type(self) -> bool:
+        """Whether the official SDK knows this event type."""
+        return is_known_event_type(self.event_type)
+
+    @property
+    def event_timestamp(self) -> int:
+        """``event_time`` as integer Unix seconds."""
+        return int(self.event_time)
+
+    @property
+    def callback_type(self) -> str:
+        """``"app_callback"`` when reported for an app, else ``"account_callback"`` (as the SDK)."""
+        return APP_CALLBACK if self.reported_for_app_id else ACCOUNT_CALLBACK
+
+    @property
+    def signature_request(self) -> Mapping[str, Any] | None:
+        """The attached ``signature_request`` object, if any."""
+        return _object_or_none(self.payload.get("signature_request"))
+
+    @property
+    def template(self) -> Mapping[str, Any] | None:
+        """The attached ``template`` object, if any."""
+        return _object_or_none(self.payload.get("template"))
+
+    @property
+    def account(self) -> Mapping[str, Any] | None:
+        """The attached ``account`` object, if any."""
+        return _object_or_none(self.payload.get("account"))
+
+    @property
+    def signature_request_id(self) -> str | None:
+        """The id of the attached signature request, if any."""
+        sr = self.signature_request
+        return _str_or_none(sr.get("signature_request_id")) if sr else None
+
+    @property
+    def subject_id(self) -> str | None:
+        """The id of whatever the event is about: signature request, template or account."""
+        if self.signature_request_id:
+            return self.signature_request_id
+        if self.template:
+            return _str_or_none(self.template.get("template_id"))
+        if self.account:
+            return _str_or_none(self.account.get("account_id"))
+        return None
+
+    @property
+    def signer(self) -> Mapping[str, Any] | None:
+        """The ``signatures[]`` entry named by ``related_signature_id``, if attached."""
+        sr = self.signature_request
+        if not sr or not self.related_signature_id:
+            return None
+        for signature in sr.get("signatures") or ():
+            if isinstance(signature, Mapping) and (
+                signature.get("signature_id") == self.related_signature_id
+            ):
+                return signature
+        return None
+
+    @property
+    def identity(self) -> str:
+        """The key under which retries of one logical event collapse into one stored event.
+
+        Dropbox Sign sends no event id, and the hash repeats for every event of one type in one
+        second, so identity is the tuple (event_type, event_time, subject id, related signature,
+        reported-for account, reported-for app), hashed. Retries of a delivery carry the same
+        payload and so the same identity; the account and the app callback of one event are two
+        deliveries to two receivers and stay two events.
+        """
+        parts = [
+            self.event_type,
+            self.event_time,
+            self.subject_id,
+            self.related_signature_id,
+            self.reported_for_account_id,
+            self.reported_for_app_id,
+        ]
+        text = json.dumps(parts, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def to_json(self) -> str:
+        """The payload as compact JSON, the way Dropbox Sign sends it."""
+        return json.dumps(self.payload, separators=(",", ":"))
+
+
+def parse_event(data: str | bytes | Mapping[str, Any]) -> Event:
+    """Parse a callback payload (JSON text or an already decoded object) into an :class:`Event`.
+
+    Raises :class:`PayloadError` naming the first problem: not JSON, not an object, no
+    ``event`` object, or a required field (``event_type``, ``event_time``, ``event_hash``)
+    missing or of the wrong kind.
+    """
+    if isinstance(data, (bytes, bytearray)):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise PayloadError(f"payload is not UTF-8: {exc.reason}") from exc
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except json.JSONDecodeError as exc:
+            raise PayloadError(f"payload is not valid JSON: {exc.msg} at char {exc.pos}") from exc
+    if not isinstance(data, Mapping):
+        raise PayloadError(f"payload must be a JSON object, not {type(data).__name__}")
+    event = data.get("event")
+    if not isinstance(event, Mapping):
+        raise PayloadError("payload has no 'event' object")
+    event_type = event.get("event_type")
+    if not isinstance(event_type, str) or not event_type:
+        raise PayloadError("event.event_type is missing or not a string")
+    event_time = event.get("event_time")
+    if isinstance(event_time, bool) or not isinstance(event_time, (str, int)):
+        raise PayloadError("event.event_time is missing or not a string of Unix seconds")
+    event_time = str(event_time)
+    if not event_time.isdigit():
+        raise PayloadError(f"event.event_time {event_time!r} is not Unix seconds")
+    event_hash = event.get("event_hash")
+    if not isinstance(event_hash, str):
+        raise PayloadError("event.event_hash is missing or not a string")
+    metadata = event.get("event_metadata")
+    metadata = metadata if isinstance(metadata, Mapping) else {}
+    return Event(
+        event_type=event_type,
+        event_time=event_time,
+        event_hash=event_hash,
+        payload=data,
+        related_signature_id=_str_or_none(metadata.get("related_signature_id")),
+        reported_for_account_id=_str_or_none(metadata.get("reported_for_account_id")),
+        reported_for_app_id=_str_or_none(metadata.get("reported_for_app_id")),
+        event_message=_str_or_none(metadata.get("event_message")),
+        account_guid=_str_or_none(data.get("account_guid")),
+        client_id=_str_or_none(data.get("client_id")),
+    )
+
+
+def verify_event(
+    event: Event,
+    api_keys: str | Iterable[str],
+    *,
+    tolerance: float | None = None,
+    now: float | None = None,
+) -> str:
+    """Check ``event.event_hash`` against each key in constant time; return the key that matched.
+
+    ``tolerance`` (seconds) optionally refuses events whose ``event_time`` is further than that
+    from ``now``. Leave it off for real callbacks: retries keep their original ``event_time``
+    and arrive up to 30 hours later.
+
+    Raises :class:`SignatureVerificationError` with the reason when no key matches, when no key
+    is given, or when the event is outside the window.
+    """
+    keys = [api_keys] if isinstance(api_keys, str) else [k for k in api_keys if k]
+    if not keys:
+        raise SignatureVerificationError("no API key to verify the event_hash with")
+    if tolerance is not None:
+        current = time.time() if now is None else now
+        age = current - event.event_timestamp
+        if abs(age) > tolerance:
+            raise SignatureVerificationError(
+                f"event_time is {age:.0f} s from now, outside the {tolerance:.0f} s window"
+            )
+    received = event.event_hash.lower().encode()
+    matched = None
+    for key in keys:
+        expected = compute_event_hash(key, event.event_time, event.event_type).encode()
+        if hmac.compare_digest(expected, received) and matched is None:
+            matched = key
+    if matched is None:
+        raise SignatureVerificationError("event_hash does not match any configured API key")
+    return matched
+
+
+def _str_or_none(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return str(value)
+
+
+def _object_or_none(value: Any) -> Mapping[str, Any] | None:
+    return value if isinstance(value, Mapping) else None
