@@ -1,0 +1,137 @@
+"""The DataFrame schemas of hsnb, declared once, and the one function that builds every frame.
+
+Times are tz-aware UTC, ids are pandas strings, ``event_type`` is a categorical over the 30 known
+types (an unknown type leaves it missing; ``event_type_raw`` always holds what was received and
+``known_type`` says which). An empty input still gives every column with its dtype.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from hsnb.events import KNOWN_EVENT_TYPES, Event, parse_event
+
+#: Categorical dtype of ``event_type`` columns: the 30 known types, in the spec's order.
+EVENT_TYPE_DTYPE = pd.CategoricalDtype(list(KNOWN_EVENT_TYPES))
+#: Categorical dtype of delivery verdicts.
+VERDICT_DTYPE = pd.CategoricalDtype(["accepted", "duplicate", "rejected"])
+#: Categorical dtype of the callback kind, as the SDK's ``get_callback_type`` names it.
+CALLBACK_TYPE_DTYPE = pd.CategoricalDtype(["account_callback", "app_callback"])
+UTC_TIME = pd.DatetimeTZDtype(unit="us", tz="UTC")
+
+#: Columns of :func:`events_frame`: one row per logical event.
+EVENT_COLUMNS: dict[str, Any] = {
+    "event_id": "Int64",
+    "received_at": UTC_TIME,
+    "event_time": UTC_TIME,
+    "event_type": EVENT_TYPE_DTYPE,
+    "event_type_raw": "string",
+    "known_type": "boolean",
+    "signature_request_id": "string",
+    "title": "string",
+    "related_signature_id": "string",
+    "signer_name": "string",
+    "signer_email_address": "string",
+    "signer_status_code": "string",
+    "signer_order": "Int64",
+    "is_complete": "boolean",
+    "is_declined": "boolean",
+    "has_error": "boolean",
+    "test_mode": "boolean",
+    "callback_type": CALLBACK_TYPE_DTYPE,
+    "reported_for_account_id": "string",
+    "reported_for_app_id": "string",
+    "account_guid": "string",
+    "client_id": "string",
+    "event_message": "string",
+    "verified": "boolean",
+    "deliveries": "Int64",
+}
+
+#: Columns of :func:`deliveries_frame`: one row per HTTP request received.
+DELIVERY_COLUMNS: dict[str, Any] = {
+    "delivery_id": "Int64",
+    "received_at": UTC_TIME,
+    "method": "string",
+    "path": "string",
+    "remote_ip": "string",
+    "content_type": "string",
+    "body_size": "Int64",
+    "status": "Int64",
+    "verdict": VERDICT_DTYPE,
+    "reason": "string",
+    "event_type": "string",
+    "event_key": "string",
+}
+
+
+def to_frame(records: Iterable[Mapping[str, Any]], columns: Mapping[str, Any]) -> pd.DataFrame:
+    """Build a frame with exactly ``columns`` (name -> dtype) from dict-like records.
+
+    Missing keys become missing values; extra keys are dropped. Conversion errors are not
+    swallowed: a value that does not fit its declared dtype raises.
+    """
+    rows = [{name: record.get(name) for name in columns} for record in records]
+    frame = pd.DataFrame(rows, columns=list(columns))
+    for name, dtype in columns.items():
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601").astype(dtype)
+        elif dtype == "Int64" or dtype == "boolean":
+            frame[name] = frame[name].astype("object").where(frame[name].notna(), None)
+            frame[name] = frame[name].astype(dtype)
+        else:
+            frame[name] = frame[name].astype(dtype)
+    return frame
+
+
+def event_record(event: Event) -> dict[str, Any]:
+    """The flat columns of one event (everything but the store's bookkeeping)."""
+    request = event.signature_request or {}
+    signer = event.signer or {}
+    return {
+        "event_time": pd.Timestamp(event.event_timestamp, unit="s", tz="UTC"),
+        "event_type": event.event_type if event.is_known_type else None,
+        "event_type_raw": event.event_type,
+        "known_type": event.is_known_type,
+        "signature_request_id": event.signature_request_id,
+        "title": request.get("title"),
+        "related_signature_id": event.related_signature_id,
+        "signer_name": signer.get("signer_name"),
+        "signer_email_address": signer.get("signer_email_address"),
+        "signer_status_code": signer.get("status_code"),
+        "signer_order": signer.get("order"),
+        "is_complete": request.get("is_complete"),
+        "is_declined": request.get("is_declined"),
+        "has_error": request.get("has_error"),
+        "test_mode": request.get("test_mode"),
+        "callback_type": event.callback_type,
+        "reported_for_account_id": event.reported_for_account_id,
+        "reported_for_app_id": event.reported_for_app_id,
+        "account_guid": event.account_guid,
+        "client_id": event.client_id,
+        "event_message": event.event_message,
+    }
+
+
+def events_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """The events frame from :meth:`hsnb.store.EventStore.event_rows` rows."""
+    records = []
+    for row in rows:
+        record = event_record(parse_event(row["payload"]))
+        verified = row.get("verified")
+        record.update(
+            event_id=row["event_id"],
+            received_at=row["received_at"],
+            verified=None if verified is None else bool(verified),
+            deliveries=row["delivery_count"],
+        )
+        records.append(record)
+    return to_frame(records, EVENT_COLUMNS)
+
+
+def deliveries_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """The deliveries frame from :meth:`hsnb.store.EventStore.delivery_rows` rows."""
+    return to_frame(rows, DELIVERY_COLUMNS)

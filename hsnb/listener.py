@@ -1,0 +1,278 @@
+"""The callback listener: a Tornado server in hsnb's background loop thread.
+
+It serves between cells and while a cell blocks, because it does not run on the kernel's loop
+(see :mod:`hsnb.runtime`). Each request is judged by :class:`hsnb.receiver.CallbackReceiver`:
+stored, committed, and only then acknowledged with ``200 Hello API Event Received``.
+
+>>> from hsnb.listener import Listener
+>>> with Listener(name="doctest") as listener:
+...     listener.url.startswith("http://127.0.0.1:")
+True
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pandas as pd
+import tornado.httpserver
+import tornado.netutil
+import tornado.web
+
+from hsnb.errors import EventTimeoutError, ListenerError
+from hsnb.events import Event
+from hsnb.frames import deliveries_frame, events_frame
+from hsnb.receiver import DEFAULT_MAX_BODY_BYTES, Answer, CallbackReceiver, request_info
+from hsnb.runtime import background_loop
+from hsnb.store import EventStore
+
+logger = logging.getLogger(__name__)
+
+#: The path shown in :attr:`Listener.url`; the listener accepts callbacks on any path.
+CALLBACK_PATH = "/callback"
+_POLL_SECONDS = 0.2
+_registry: dict[str, Listener] = {}
+_registry_lock = threading.Lock()
+
+DeliveryHook = Callable[[Answer], None]
+
+
+@tornado.web.stream_request_body
+class CallbackHandler(tornado.web.RequestHandler):
+    """Reads a body up to the cap, hands it to the receiver, writes the receiver's answer."""
+
+    SUPPORTED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+    def initialize(self, receiver: CallbackReceiver, hooks: list[DeliveryHook]) -> None:
+        self.receiver = receiver
+        self.hooks = hooks
+        self.chunks: list[bytes] = []
+        self.size = 0
+
+    def prepare(self) -> None:
+        declared = self.request.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > self.receiver.max_body_bytes:
+            self.size = int(declared)
+            self.respond()
+
+    def data_received(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size <= self.receiver.max_body_bytes:
+            self.chunks.append(chunk)
+
+    def respond(self) -> None:
+        """Judge the request and write the answer (plain text)."""
+        if self._finished:
+            return
+        body = b"".join(self.chunks) if self.size <= self.receiver.max_body_bytes else b""
+        answer = self.receiver.receive(request_info(self.request, body, self.size))
+        self.set_status(answer.status)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(answer.text)
+        for hook in self.hooks:
+            try:
+                hook(answer)
+            except Exception:  # a subscriber's bug must not break the listener
+                logger.exception("delivery hook failed")
+
+    get = head = post = put = patch = delete = options = respond  # type: ignore[assignment]
+
+
+def make_app(receiver: CallbackReceiver, hooks: list[DeliveryHook]) -> tornado.web.Application:
+    """The listener's Tornado application: one handler for every path and method."""
+    return tornado.web.Application(
+        [(r".*", CallbackHandler, {"receiver": receiver, "hooks": hooks})],
+        log_function=lambda handler: None,
+    )
+
+
+class Listener:
+    """Receive Dropbox Sign callbacks in the background; read them back as DataFrames.
+
+    ``store`` is an :class:`EventStore`, a path to one (reopening it keeps what it had), or
+    ``None`` for an in-memory store. ``api_keys`` (a key or several; default: the
+    ``DROPBOX_SIGN_API_KEY`` environment variable, if set) turn on ``event_hash`` verification.
+    Starting a listener with the ``name`` of a running one stops that one first, so re-running a
+    cell never fails with "address already in use".
+    """
+
+    def __init__(
+        self,
+        store: EventStore | str | Path | None = None,
+        *,
+        api_keys: str | Iterable[str] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        name: str = "default",
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        tolerance: float | None = None,
+        start: bool = True,
+    ) -> None:
+        if api_keys is None:
+            env_key = os.environ.get("DROPBOX_SIGN_API_KEY")
+            api_keys = [env_key] if env_key else []
+        elif isinstance(api_keys, str):
+            api_keys = [api_keys]
+        self.store = store if isinstance(store, EventStore) else EventStore(store or ":memory:")
+        self.receiver = CallbackReceiver(
+            self.store, api_keys=api_keys, max_body_bytes=max_body_bytes, tolerance=tolerance
+        )
+        self.host = host
+        self.requested_port = port
+        self.name = name
+        self.port: int | None = None
+        self._hooks: list[DeliveryHook] = []
+        self._server: tornado.httpserver.HTTPServer | None = None
+        if start:
+            self.start()
+
+    def __repr__(self) -> str:
+        state = f"url={self.url!r}" if self.running else "stopped"
+        keys = len(self.receiver.api_keys)
+        return f"<Listener {self.name!r} {state} events={len(self.store)} verify_keys={keys}>"
+
+    def __enter__(self) -> Listener:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        """Whether the server is accepting connections."""
+        return self._server is not None
+
+    @property
+    def url(self) -> str:
+        """The full callback URL to give Dropbox Sign (or the emulator)."""
+        if self.port is None:
+            raise ListenerError("the listener is not running")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{CALLBACK_PATH}"
+
+    def start(self) -> Listener:
+        """Bind and serve (idempotent). Stops a running listener of the same name first."""
+        if self.running:
+            return self
+        with _registry_lock:
+            previous = _registry.get(self.name)
+            if previous is not None and previous is not self:
+                previous.stop()
+            for other in list(_registry.values()):
+                same_port = self.requested_port and other.port == self.requested_port
+                if other is not self and same_port and other.host == self.host:
+                    other.stop()
+            try:
+                sockets = tornado.netutil.bind_sockets(
+                    self.requested_port, self.host, family=_family(self.host)
+                )
+            except OSError as exc:
+                raise ListenerError(
+                    f"cannot listen on {self.host}:{self.requested_port}: {exc.strerror}"
+                ) from exc
+            self.port = sockets[0].getsockname()[1]
+
+            async def serve() -> tornado.httpserver.HTTPServer:
+                server = tornado.httpserver.HTTPServer(
+                    make_app(self.receiver, self._hooks), max_body_size=64 * 2**20
+                )
+                server.add_sockets(sockets)
+                return server
+
+            self._server = background_loop().run(serve())
+            _registry[self.name] = self
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and free the port (idempotent). The store stays readable."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+
+        async def shutdown() -> None:
+            server.stop()
+            await asyncio.wait_for(server.close_all_connections(), 5)
+
+        try:
+            background_loop().run(shutdown())
+        finally:
+            self.port = None
+            with _registry_lock:
+                if _registry.get(self.name) is self:
+                    del _registry[self.name]
+
+    def on_delivery(self, hook: DeliveryHook) -> None:
+        """Call ``hook(answer)`` on the loop thread after each request is answered.
+
+        Keep it quick and thread-safe (e.g. put the answer on a queue); do not print from it.
+        """
+        self._hooks.append(hook)
+
+    def events(self) -> pd.DataFrame:
+        """One row per logical event received (retries collapsed), in arrival order."""
+        return events_frame(self.store.event_rows())
+
+    def deliveries(self) -> pd.DataFrame:
+        """One row per HTTP request received, with status, verdict and reason."""
+        return deliveries_frame(self.store.delivery_rows())
+
+    def wait_for(
+        self,
+        event_type: str,
+        *,
+        signature_request_id: str | None = None,
+        timeout: float = 30.0,
+    ) -> Event:
+        """Block until an event of ``event_type`` (for that request, if given) is stored.
+
+        Returns at once when one already arrived, the first one in arrival order. Raises
+        :class:`~hsnb.errors.EventTimeoutError` (a ``TimeoutError``) naming what did arrive.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.store.stored_events(event_type, signature_request_id=signature_request_id)
+            if found:
+                return found[0].event
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                message = self._timeout_message(event_type, signature_request_id, timeout)
+                raise EventTimeoutError(message)
+            self.store.wait_for_change(min(remaining, _POLL_SECONDS))
+
+    async def wait_for_async(
+        self,
+        event_type: str,
+        *,
+        signature_request_id: str | None = None,
+        timeout: float = 30.0,
+    ) -> Event:
+        """The awaitable twin of :meth:`wait_for` (for ``await`` in a cell or a coroutine)."""
+        return await asyncio.to_thread(
+            self.wait_for, event_type, signature_request_id=signature_request_id, timeout=timeout
+        )
+
+    def _timeout_message(self, event_type: str, request_id: str | None, timeout: float) -> str:
+        scope = f" for signature request {request_id}" if request_id else ""
+        arrived = [
+            stored.event.event_type
+            for stored in self.store.stored_events(signature_request_id=request_id)
+        ]
+        seen = ", ".join(arrived) if arrived else "nothing"
+        return f"no {event_type}{scope} within {timeout:g} s; arrived meanwhile: {seen}"
+
+
+def running_listeners() -> list[Listener]:
+    """The listeners serving in this process."""
+    with _registry_lock:
+        return list(_registry.values())
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
