@@ -21,8 +21,9 @@ What counts as a tag, and what as *malformed* (the hsnb rule; Dropbox Sign does 
 Positions come from pypdf's text extraction with a visitor: each text run's matrix gives where it
 starts, and glyph widths (the font's ``/Widths``, ``/W`` through ``/ToUnicode``, or the core font
 metrics of fpdf2) give where the tag starts and ends inside the run. Not implemented: character and
-word spacing (``Tc``, ``Tw``) and horizontal scaling (``Tz``) inside a run, vertical fonts, and
-spaces pypdf inserts between runs (each may shift a rect by a few points). Duplicate unique ids and
+word spacing (``Tc``, ``Tw``) and horizontal scaling (``Tz``) inside a run, and vertical fonts
+(each may shift a rect by a few points). A run that starts with a space in mid-line is taken to
+start with the space pypdf inserts between runs, which is not drawn. Duplicate unique ids and
 Dropbox Sign's group validation of checkboxes are not checked.
 """
 
@@ -142,6 +143,8 @@ class _Run:
     matrix: tuple[float, ...]  # text space -> user space (Tm x CTM)
     font_size: float
     font: DictionaryObject | None
+    start: int  # where the run begins in the page text
+    lead: int  # leading characters pypdf added that are not drawn (0 or 1)
 
 
 def find_tags(
@@ -151,24 +154,26 @@ def find_tags(
 
     Raises whatever pypdf raises for a broken page (see :data:`PDF_READ_ERRORS`).
     """
-    runs: list[_Run] = []
+    pieces: list[tuple[str, tuple[float, ...], float, Any]] = []
 
     def visit(text: str, cm: Any, tm: Any, font: Any, font_size: Any) -> None:
         if text:
-            runs.append(_Run(text, tuple(_multiply(tm, cm)), float(font_size), font))
+            pieces.append((text, tuple(_multiply(tm, cm)), float(font_size), font))
 
     page.extract_text(visitor_text=visit)
-    starts, text, position = [], "", 0
-    for run in runs:
-        starts.append(position)
-        text += run.text
-        position += len(run.text)
+    runs: list[_Run] = []
+    text = ""
+    for piece, matrix, font_size, font in pieces:
+        # pypdf puts the space it inserts between two runs of one line at the start of the later
+        lead = 1 if piece[0] == " " and text[-1:] not in ("", "\n") else 0
+        runs.append(_Run(piece, matrix, font_size, font, len(text), lead))
+        text += piece
     widths = _FontWidths()
     tags: list[TextTag] = []
     problems: list[TagProblem] = []
     for match in _CANDIDATE.finditer(text):
         raw = match[0].rstrip()
-        rect = _span_rect(runs, starts, match.start(), match.start() + len(raw), widths)
+        rect = _span_rect(runs, match.start(), match.start() + len(raw), widths)
         parsed = parse_tag(raw)
         if isinstance(parsed, str):
             where = f" ({document}, page {page_index + 1})"
@@ -198,18 +203,17 @@ def _multiply(m: Any, n: Any) -> list[float]:
     ]
 
 
-def _span_rect(
-    runs: list[_Run], starts: list[int], begin: int, end: int, widths: _FontWidths
-) -> Rect:
+def _span_rect(runs: list[_Run], begin: int, end: int, widths: _FontWidths) -> Rect:
     """The user-space box around the characters ``begin:end`` of the page text."""
     xs: list[float] = []
     ys: list[float] = []
-    for run, start in zip(runs, starts, strict=True):
-        lo, hi = max(begin, start) - start, min(end, start + len(run.text)) - start
+    for run in runs:
+        lo = max(begin - run.start, run.lead)
+        hi = min(end - run.start, len(run.text))
         if lo >= hi:
             continue
         width = widths.of(run.font)
-        x0 = sum(map(width, run.text[:lo])) / 1000 * run.font_size
+        x0 = sum(map(width, run.text[run.lead : lo])) / 1000 * run.font_size
         x1 = x0 + sum(map(width, run.text[lo:hi])) / 1000 * run.font_size
         a, b, c, d, e, f = run.matrix
         for u in (x0, x1):
