@@ -200,11 +200,11 @@ def render_zip(
 
 def page_texts(pdf: bytes) -> list[str]:
     """The text of each page of a PDF (pypdf). Raises :class:`DocumentError` if unreadable."""
-    reader = _open_pdf("the PDF", pdf)
+    reader = _open_pdf("this file", pdf)
     try:
         return [page.extract_text() for page in reader.pages]
     except PDF_READ_ERRORS as exc:
-        raise DocumentError(f"the PDF is not readable: {exc}") from exc
+        raise DocumentError(f"this file is not a readable PDF: {exc}") from exc
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -232,11 +232,12 @@ def _decode_text(name: str, data: bytes) -> str:
 def _open_pdf(name: str, pdf: bytes) -> PdfReader:
     try:
         reader = PdfReader(BytesIO(pdf))
-        if reader.is_encrypted:
-            raise DocumentError(f"{name} is encrypted; upload it without a password")
-        page_count = len(reader.pages)
+        encrypted = reader.is_encrypted
+        page_count = 0 if encrypted else len(reader.pages)
     except PDF_READ_ERRORS as exc:
         raise DocumentError(f"{name} is not a readable PDF: {exc}") from exc
+    if encrypted:
+        raise DocumentError(f"{name} is encrypted; upload it without a password")
     if page_count == 0:
         raise DocumentError(f"{name} has no pages")
     return reader
