@@ -32,7 +32,14 @@ from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter, Transformation
 
-from hsnb.emulator.text_tags import PDF_READ_ERRORS, TAG_KINDS, TagProblem, TextTag, find_tags
+from hsnb.emulator.text_tags import (
+    PDF_READ_ERRORS,
+    TAG_KINDS,
+    TagProblem,
+    TextTag,
+    find_tags,
+    validate_tags,
+)
 from hsnb.errors import HsnbError
 
 __all__ = [
@@ -143,18 +150,7 @@ def check_tags(documents: Sequence[SourceDocument], signer_count: int) -> list[T
     """
     problems: list[TagProblem] = []
     for doc in documents:
-        found = list(doc.malformed)
-        signers = f"{signer_count} signer{'' if signer_count == 1 else 's'}"
-        for tag in doc.tags:
-            if not 1 <= tag.signer <= signer_count:
-                message = (
-                    f"text tag {tag.raw} names signer{tag.signer} but the request has {signers}"
-                    f" ({doc.name}, page {tag.page + 1})"
-                )
-                found.append(
-                    TagProblem(tag.raw, tag.page, "signer_mismatch", message, doc.name, tag.rect)
-                )
-        problems += sorted(found, key=_reading_order)
+        problems += validate_tags(doc.tags, doc.malformed, doc.name, signer_count)
     return problems
 
 
@@ -274,11 +270,6 @@ def _text_to_pdf(text: str) -> bytes:
     return bytes(pdf.output())
 
 
-def _reading_order(problem: TagProblem) -> tuple[int, float, float]:
-    x, y, _, height = problem.rect or (0.0, 0.0, 0.0, 0.0)
-    return (problem.page, -round(y + height), x)
-
-
 def _creation_date(audit: AuditTrail) -> datetime:
     first = min((entry.time for entry in audit.entries), default=0)
     return max(datetime.fromtimestamp(first, UTC), FIXED_DATE)
@@ -329,15 +320,8 @@ def _draw_mark(pdf: FPDF, tag: TextTag, mark: SignatureMark, left: float, bottom
     pdf.rect(x, top, width, height, style="F")
     pdf.set_text_color(*_INK)
     if tag.kind == "date":
-        _fit_text(
-            pdf,
-            _utc(mark.signed_at, "%Y-%m-%d"),
-            ("Helvetica", ""),
-            x,
-            top + height * 0.78,
-            width,
-            height * 0.7,
-        )
+        date = _utc(mark.signed_at, "%Y-%m-%d")
+        _fit_text(pdf, date, ("Helvetica", ""), x, top + height * 0.78, width, height * 0.7)
         return
     # The signature gets room to be read: at least 24 x 110 points, growing up and right.
     box_w, box_h = max(width, 110.0), max(height, 24.0)

@@ -20,17 +20,18 @@ What counts as a tag, and what as *malformed* (the hsnb rule; Dropbox Sign does 
 
 Positions come from pypdf's text extraction with a visitor: each text run's matrix gives where it
 starts, and glyph widths (the font's ``/Widths``, ``/W`` through ``/ToUnicode``, or the core font
-metrics of fpdf2) give where the tag starts and ends inside the run. Not implemented: character and
-word spacing (``Tc``, ``Tw``) and horizontal scaling (``Tz``) inside a run, and vertical fonts
-(each may shift a rect by a few points). A run that starts with a space in mid-line is taken to
-start with the space pypdf inserts between runs, which is not drawn. Duplicate unique ids and
-Dropbox Sign's group validation of checkboxes are not checked.
+metrics of fpdf2) give where the tag starts and ends inside the run. Text in form XObjects is
+placed by the CTM at their ``Do``. A run that starts with a space in mid-line is taken to start
+with the space pypdf inserts between runs, which is not drawn. Not implemented: character and
+word spacing (``Tc``, ``Tw``) and horizontal scaling (``Tz``) inside a run, vertical fonts, a form
+XObject's own ``/Matrix`` (each may shift a rect), duplicate unique ids, and Dropbox Sign's group
+validation of checkboxes.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,12 +156,26 @@ def find_tags(
     Raises whatever pypdf raises for a broken page (see :data:`PDF_READ_ERRORS`).
     """
     pieces: list[tuple[str, tuple[float, ...], float, Any]] = []
+    forms: list[list[float]] = []  # the CTM at each enclosing form XObject's Do, outermost first
+
+    def before(operator: bytes, operands: Any, cm: Any, tm: Any) -> None:
+        if operator == b"Do":
+            forms.append([float(v) for v in cm])
+
+    def after(operator: bytes, operands: Any, cm: Any, tm: Any) -> None:
+        if operator == b"Do" and forms:
+            forms.pop()
 
     def visit(text: str, cm: Any, tm: Any, font: Any, font_size: Any) -> None:
         if text:
-            pieces.append((text, tuple(_multiply(tm, cm)), float(font_size), font))
+            matrix = _multiply(tm, cm)
+            for outer in reversed(forms):  # pypdf reports form text in the form's own space
+                matrix = _multiply(matrix, outer)
+            pieces.append((text, tuple(matrix), float(font_size), font))
 
-    page.extract_text(visitor_text=visit)
+    page.extract_text(
+        visitor_operand_before=before, visitor_operand_after=after, visitor_text=visit
+    )
     runs: list[_Run] = []
     text = ""
     for piece, matrix, font_size, font in pieces:
@@ -188,6 +203,32 @@ def find_tags(
                 )
             )  # fmt: skip
     return tags, problems
+
+
+def validate_tags(
+    tags: Sequence[TextTag], malformed: Sequence[TagProblem], document: str, signer_count: int
+) -> list[TagProblem]:
+    """The malformed tags plus every tag naming a signer outside ``1..signer_count``.
+
+    Ordered by page, then reading order (top to bottom, left to right).
+    """
+    signers = f"{signer_count} signer{'' if signer_count == 1 else 's'}"
+    problems = list(malformed)
+    for tag in tags:
+        if not 1 <= tag.signer <= signer_count:
+            message = (
+                f"text tag {tag.raw} names signer{tag.signer} but the request has {signers}"
+                f" ({document}, page {tag.page + 1})"
+            )
+            problems.append(
+                TagProblem(tag.raw, tag.page, "signer_mismatch", message, document, tag.rect)
+            )
+    return sorted(problems, key=_reading_order)
+
+
+def _reading_order(problem: TagProblem) -> tuple[int, float, float]:
+    x, y, _, height = problem.rect or (0.0, 0.0, 0.0, 0.0)
+    return (problem.page, -round(y + height), x)
 
 
 def _multiply(m: Any, n: Any) -> list[float]:

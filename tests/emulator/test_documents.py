@@ -57,6 +57,35 @@ def make_pdf(*lines: tuple[float, float, str], font: str = "Courier", size: floa
     return bytes(pdf.output())
 
 
+def raw_pdf(content: bytes, form: bytes) -> bytes:
+    """A one-page PDF written by hand: page content, one form XObject /Fx, Courier as /F1."""
+    resources = b"<< /Font << /F1 5 0 R >> /XObject << /Fx 6 0 R >> >>"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources "
+        + resources
+        + b" >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>",
+        b"<< /Type /XObject /Subtype /Form /BBox [0 0 300 300] /Resources %s /Length %d >>"
+        b"\nstream\n%s\nendstream" % (resources, len(form), form),
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
 def text_origin(pdf: bytes, page: int, needle: str) -> tuple[float, float]:
     """Where the text run containing ``needle`` starts on the page (PDF user space)."""
     found: list[tuple[float, float]] = []
@@ -161,6 +190,16 @@ def test_tag_rect_in_a_proportional_font_uses_its_glyph_widths() -> None:
     pdf_fpdf.set_font("Helvetica", size=10)
     assert tag.rect[0] == pytest.approx(100 + pdf_fpdf.get_string_width("WWWW "), abs=0.5)
     assert tag.rect[2] == pytest.approx(pdf_fpdf.get_string_width("[sig|req|signer1]"), abs=0.5)
+
+
+def test_tag_rect_inside_a_form_xobject_is_placed_by_the_ctm() -> None:
+    form = b"BT /F1 12 Tf 10 20 Td ([sig|req|signer1]) Tj ET"
+    pdf = raw_pdf(
+        b"q 1 0 0 1 100 300 cm /Fx Do Q BT /F1 12 Tf 50 50 Td ([date|req|signer1]) Tj ET", form
+    )
+    sig, date = load_document("form.pdf", pdf, use_text_tags=True).tags
+    assert sig.rect[:2] == pytest.approx((110, 320 - 0.25 * 12), abs=0.5)
+    assert date.rect[:2] == pytest.approx((50, 50 - 0.25 * 12), abs=0.5)
 
 
 # --- malformed tags ---------------------------------------------------------------------------
