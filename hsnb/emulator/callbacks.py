@@ -1,0 +1,99 @@
+"""Who receives an event, and the payload each receiver gets (built as Dropbox Sign builds it).
+
+An event about a signature request goes to the account callback URL and, when the request was
+made with a ``client_id`` whose app has a callback URL, also to the app callback URL: two
+separate POSTs (UNCONFIRMED: the spec's texts imply both; a newer glossary says the app URL takes
+priority). The account delivery has ``reported_for_account_id`` set, the app delivery
+``reported_for_app_id`` (as in the spec's two examples). Both carry ``account_guid`` and
+``client_id`` at the top level and are signed with the account's API key (UNCONFIRMED for app
+callbacks: the app owner's key is the only key there is). ``callback_test`` payloads hold only
+``event``, as the captured real ones do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hsnb.emulator.models import Account, ApiApp, EmittedEvent
+from hsnb.events import ACCOUNT_CALLBACK, APP_CALLBACK
+from hsnb.wire import build_event_payload
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One event for one callback URL; the dispatcher POSTs it until it is acknowledged."""
+
+    delivery_id: int
+    url: str
+    payload: Mapping[str, Any] = field(repr=False)
+    event_type: str
+    event_time: int
+    callback_type: str
+    signature_request_id: str | None = None
+    related_signature_id: str | None = None
+
+
+def deliveries_for(
+    event: EmittedEvent,
+    account: Account,
+    app: ApiApp | None,
+    signature_request: Mapping[str, Any] | None,
+    ids: Iterator[int],
+) -> list[Delivery]:
+    """The deliveries of ``event``: account URL first, then the app URL (each only if set)."""
+    targets: list[tuple[str, str]] = []
+    if account.callback_url:
+        targets.append((account.callback_url, ACCOUNT_CALLBACK))
+    if app is not None and app.callback_url:
+        targets.append((app.callback_url, APP_CALLBACK))
+    client_id = signature_request.get("client_id") if signature_request else None
+    deliveries = []
+    for url, callback_type in targets:
+        is_app = callback_type == APP_CALLBACK
+        payload = build_event_payload(
+            event.event_type,
+            event.event_time,
+            account.api_key,
+            signature_request=signature_request,
+            related_signature_id=event.related_signature_id,
+            reported_for_account_id=None if is_app else account.account_id,
+            reported_for_app_id=app.client_id if is_app and app else None,
+            event_message=event.event_message,
+            account_guid=account.account_id,
+            client_id=client_id,
+        )
+        deliveries.append(_delivery(next(ids), url, payload, event, callback_type))
+    return deliveries
+
+
+def callback_test_delivery(
+    url: str, event_time: int, account: Account, app: ApiApp | None, ids: Iterator[int]
+) -> Delivery:
+    """The ``callback_test`` the dashboard's Test button sends to ``url`` (account or app)."""
+    event = EmittedEvent("callback_test", event_time, None)
+    payload = build_event_payload(
+        event.event_type,
+        event_time,
+        account.api_key,
+        reported_for_account_id=None if app else account.account_id,
+        reported_for_app_id=app.client_id if app else None,
+        include_top_level_ids=False,
+    )
+    return _delivery(next(ids), url, payload, event, APP_CALLBACK if app else ACCOUNT_CALLBACK)
+
+
+def _delivery(
+    delivery_id: int, url: str, payload: dict[str, Any], event: EmittedEvent, kind: str
+) -> Delivery:
+    return Delivery(
+        delivery_id=delivery_id,
+        url=url,
+        payload=payload,
+        event_type=event.event_type,
+        event_time=event.event_time,
+        callback_type=kind,
+        signature_request_id=event.signature_request_id,
+        related_signature_id=event.related_signature_id,
+    )

@@ -1,0 +1,98 @@
+"""Fault injection: make the emulated service misbehave on purpose, a given number of times.
+
+Targets and actions:
+
+* ``api``: answer the next matching API call (``match``: a substring of the path, or any) with
+  an error by ``error_name`` (``maintenance``, ``exceeded_rate``, ``unknown``, ...).
+* ``processing``: the next signature request(s) fail document processing with ``file_error``,
+  ``unknown_error`` or ``signature_request_invalid``.
+* ``callback``: deliveries of a matching event type (``match``; any when absent) are
+  ``drop``-ped (the attempt counts as failed without being sent: a lost connection),
+  ``duplicate``-d (sent twice, as a retrying sender may), or ``delay``-ed by ``seconds``
+  (emulated) before their first attempt.
+
+``count`` is how many times a fault fires (``None``: until cleared).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from hsnb.emulator.exceptions import ERRORS_BY_NAME, BadRequest
+
+PROCESSING_ACTIONS = ("file_error", "unknown_error", "signature_request_invalid")
+CALLBACK_ACTIONS = ("drop", "duplicate", "delay")
+
+
+@dataclass
+class Fault:
+    """One injected fault and how many more times it fires."""
+
+    fault_id: int
+    target: str
+    action: str
+    match: str | None = None
+    count: int | None = 1
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """The fault as a JSON object (for the control plane)."""
+        return asdict(self)
+
+
+class Faults:
+    """The injected faults of one emulator."""
+
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+        self._ids = itertools.count(1)
+
+    def add(
+        self,
+        target: str,
+        action: str,
+        *,
+        match: str | None = None,
+        count: int | None = 1,
+        seconds: float = 0.0,
+    ) -> Fault:
+        """Add a fault; raises :class:`BadRequest` for an unknown target or action."""
+        allowed = {
+            "api": tuple(ERRORS_BY_NAME),
+            "processing": PROCESSING_ACTIONS,
+            "callback": CALLBACK_ACTIONS,
+        }
+        if target not in allowed:
+            raise BadRequest(f"Unknown fault target {target!r}.", error_path="target")
+        if action not in allowed[target]:
+            choices = ", ".join(allowed[target])
+            raise BadRequest(
+                f"Unknown {target} fault {action!r}; use one of: {choices}.", error_path="action"
+            )
+        if count is not None and count < 1:
+            raise BadRequest("count must be at least 1 (or absent for no limit).")
+        fault = Fault(next(self._ids), target, action, match or None, count, float(seconds))
+        self._faults.append(fault)
+        return fault
+
+    def take(self, target: str, subject: str = "") -> Fault | None:
+        """The first fault for ``target`` matching ``subject``, used up once; else ``None``."""
+        for fault in self._faults:
+            if fault.target != target or (fault.match and fault.match not in subject):
+                continue
+            if fault.count is not None:
+                fault.count -= 1
+                if fault.count <= 0:
+                    self._faults.remove(fault)
+            return fault
+        return None
+
+    def clear(self) -> None:
+        """Remove every fault."""
+        self._faults.clear()
+
+    def active(self) -> list[Fault]:
+        """The faults that will still fire."""
+        return list(self._faults)

@@ -1,0 +1,202 @@
+"""The emulator's state: accounts, API apps, signature requests and signers, as plain classes.
+
+The rules that change this state live in :mod:`hsnb.emulator.backend`; the life cycles in
+:mod:`hsnb.emulator.lifecycle`; the JSON shapes in :mod:`hsnb.emulator.serializers`.
+Nothing here does I/O or imports tornado.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from hsnb.emulator.clock import Delay
+from hsnb.emulator.lifecycle import RequestState, SignerStatus
+from hsnb.emulator.parsing import UploadedFile
+
+if TYPE_CHECKING:
+    from hsnb.emulator.documents import AuditEntry, SourceDocument
+
+
+@dataclass
+class EmulatorConfig:
+    """How the emulated service behaves; every delay is in emulated seconds.
+
+    * ``processing_delay``: document conversion after create/send, before
+      ``signature_request_sent`` (or the error event); files answer 409 meanwhile.
+    * ``signing_delay``: how long a signer takes between opening the request and signing or
+      declining (moves emulated time; zero signs at once).
+    * ``file_prep_delay``: how long a new version of the files is prepared after each signature
+      (files answer 409 meanwhile; ``signature_request_downloadable`` comes after the last one).
+    * ``cancel_delay``: from the cancel call to ``signature_request_canceled``.
+    * ``text_tag_error_event``: the event a malformed or mismatched text tag causes.
+      UNCONFIRMED which one the real service sends; the default follows the HelloSign blog
+      (``file_error``); ``"signature_request_invalid"`` is the other candidate.
+    * ``sign_url_ttl``: sign URLs expire this long after they are made (and once opened).
+    * ``file_url_ttl``: lifetime of ``files_as_file_url`` links. UNCONFIRMED; chosen: 3 days.
+    * ``reminder_interval``: a signer cannot be reminded again within this time.
+    * ``emit_sign_url_invalid``: opening a used or expired sign URL sends ``sign_url_invalid``.
+    * ``account_email``: the emulated account's e-mail address.
+    """
+
+    processing_delay: Delay = field(default_factory=lambda: Delay.uniform(1.0, 3.0))
+    signing_delay: Delay = field(default_factory=Delay.zero)
+    file_prep_delay: Delay = field(default_factory=lambda: Delay.fixed(1.0))
+    cancel_delay: Delay = field(default_factory=Delay.zero)
+    text_tag_error_event: str = "file_error"
+    sign_url_ttl: float = 3600.0
+    file_url_ttl: float = 3 * 86400.0
+    reminder_interval: float = 3600.0
+    emit_sign_url_invalid: bool = True
+    account_email: str = "me@example.com"
+
+    def __post_init__(self) -> None:
+        for name in ("processing_delay", "signing_delay", "file_prep_delay", "cancel_delay"):
+            setattr(self, name, Delay.parse(getattr(self, name)))
+        if self.text_tag_error_event not in ("file_error", "signature_request_invalid"):
+            raise ValueError("text_tag_error_event must be file_error or signature_request_invalid")
+
+
+@dataclass
+class Account:
+    """The emulated account: its API key, optional OAuth tokens and account callback URL."""
+
+    account_id: str
+    email_address: str
+    api_key: str = field(repr=False)
+    access_tokens: set[str] = field(default_factory=set, repr=False)
+    callback_url: str | None = None
+    locale: str = "en-US"
+
+
+@dataclass
+class ApiApp:
+    """An API app (``client_id``), with its own callback URL."""
+
+    client_id: str
+    name: str
+    domains: list[str]
+    owner_account_id: str
+    owner_email_address: str
+    created_at: int
+    callback_url: str | None = None
+    is_approved: bool = False
+    oauth: dict[str, Any] | None = None
+    options: dict[str, Any] = field(default_factory=lambda: {"can_insert_everywhere": False})
+    white_labeling_options: dict[str, Any] | None = None
+
+
+@dataclass
+class Signer:
+    """One signer of a signature request (one ``signatures[]`` entry)."""
+
+    signature_id: str
+    index: int
+    name: str
+    email_address: str
+    order: int | None
+    has_pin: bool = False
+    sms_phone_number: str | None = None
+    sms_phone_number_type: str | None = None
+    status: SignerStatus = SignerStatus.AWAITING_SIGNATURE
+    signed_at: int | None = None
+    last_viewed_at: int | None = None
+    last_reminded_at: int | None = None
+    decline_reason: str | None = None
+    error: str | None = None
+    pending_action: str | None = None
+
+
+@dataclass
+class SignatureRequest:
+    """A signature request: what was asked, its documents, signers, state and audit trail.
+
+    ``version`` counts changes (copies are cached per version); ``preparing`` counts file
+    versions being prepared (files answer 409 while it is above zero or while processing).
+    """
+
+    signature_request_id: str
+    account_id: str
+    requester_email_address: str
+    created_at: int
+    is_embedded: bool
+    signers: list[Signer]
+    uploads: list[UploadedFile] = field(repr=False)
+    client_id: str | None = None
+    title: str | None = None
+    subject: str | None = None
+    message: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    cc_email_addresses: list[str] = field(default_factory=list)
+    signing_redirect_url: str | None = None
+    expires_at: int | None = None
+    test_mode: bool = False
+    use_text_tags: bool = False
+    hide_text_tags: bool = False
+    allow_decline: bool = False
+    ignore_tag_errors: bool = False
+    signer_experience: dict[str, Any] | None = None
+    state: RequestState = RequestState.PROCESSING
+    documents: tuple[SourceDocument, ...] = field(default=(), repr=False)
+    audit: list[AuditEntry] = field(default_factory=list, repr=False)
+    response_data: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    preparing: int = 0
+    version: int = 0
+    sequence: int = 0
+
+    @property
+    def is_complete(self) -> bool:
+        """Every signer signed."""
+        return self.state is RequestState.COMPLETE
+
+    @property
+    def is_declined(self) -> bool:
+        """A signer declined."""
+        return self.state is RequestState.DECLINED
+
+    @property
+    def has_error(self) -> bool:
+        """Processing failed (file or text tag error)."""
+        return self.state is RequestState.ERROR
+
+    @property
+    def files_busy(self) -> bool:
+        """Whether a version of the files is being prepared (files answer 409)."""
+        return self.state is RequestState.PROCESSING or self.preparing > 0
+
+    def signer(self, signature_id: str) -> Signer | None:
+        """The signer with ``signature_id``, if any."""
+        return next((s for s in self.signers if s.signature_id == signature_id), None)
+
+
+@dataclass
+class SignUrl:
+    """An embedded sign URL: usable once, until ``expires_at``."""
+
+    token: str
+    signature_id: str
+    expires_at: int
+    used: bool = False
+
+
+@dataclass
+class FileLink:
+    """A ``files_as_file_url`` link: a snapshot of the PDF, served without auth until it expires."""
+
+    token: str
+    data: bytes = field(repr=False)
+    filename: str
+    expires_at: int
+    inline: bool = False
+
+
+@dataclass(frozen=True)
+class EmittedEvent:
+    """An event the emulated service raised (before it is delivered to any callback URL)."""
+
+    event_type: str
+    event_time: int
+    signature_request_id: str | None
+    related_signature_id: str | None = None
+    event_message: str | None = None

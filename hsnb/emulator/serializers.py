@@ -1,0 +1,166 @@
+"""The JSON shapes of the emulated API, as the spec (and the official SDK's models) define them.
+
+Used by the HTTP handlers and by the callback payloads, so a ``signature_request`` looks the same
+in a response and in an event. Fields the emulator does not model are present with the values a
+fresh real request shows (``[]`` or ``null``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hsnb.emulator.models import Account, ApiApp, SignatureRequest, Signer
+
+
+@dataclass(frozen=True)
+class Urls:
+    """The emulator's public URLs, derived from its base URL (``http://127.0.0.1:PORT``)."""
+
+    base_url: str = "http://127.0.0.1"
+
+    @property
+    def api_url(self) -> str:
+        """The API base, ending in ``/v3``."""
+        return f"{self.base_url}/v3"
+
+    def files(self, request_id: str) -> str:
+        """``files_url`` of a request."""
+        return f"{self.api_url}/signature_request/files/{request_id}"
+
+    def details(self, request_id: str) -> str:
+        """``details_url``: the control plane's page of the request (real: the dashboard)."""
+        return f"{self.base_url}/_emulator/requests/{request_id}"
+
+    def sign(self, signature_id: str, token: str) -> str:
+        """An embedded sign URL, shaped like the real ``/editor/embeddedSign?...`` ones."""
+        return f"{self.base_url}/editor/embeddedSign?signature_id={signature_id}&token={token}"
+
+    def file_link(self, token: str) -> str:
+        """A temporary download link (``files_as_file_url``)."""
+        return f"{self.base_url}/_emulator/file_links/{token}"
+
+
+def signature_request_json(sr: SignatureRequest, urls: Urls) -> dict[str, Any]:
+    """A ``SignatureRequestResponse`` object (plus ``client_id``, as real events carry it)."""
+    return {
+        "test_mode": sr.test_mode,
+        "signature_request_id": sr.signature_request_id,
+        "requester_email_address": sr.requester_email_address,
+        "title": sr.title,
+        "original_title": sr.title,
+        "subject": sr.subject,
+        "message": sr.message,
+        "metadata": dict(sr.metadata),
+        "created_at": sr.created_at,
+        "expires_at": sr.expires_at,
+        "is_complete": sr.is_complete,
+        "is_declined": sr.is_declined,
+        "has_error": sr.has_error,
+        "files_url": urls.files(sr.signature_request_id),
+        "signing_url": None if sr.is_embedded else urls.details(sr.signature_request_id),
+        "details_url": urls.details(sr.signature_request_id),
+        "cc_email_addresses": list(sr.cc_email_addresses),
+        "signing_redirect_url": sr.signing_redirect_url,
+        "final_copy_uri": None,
+        "template_ids": None,
+        "custom_fields": [],
+        "attachments": [],
+        "response_data": [dict(item) for item in sr.response_data],
+        "signatures": [signature_json(s) for s in sr.signers],
+        "bulk_send_job_id": None,
+        "client_id": sr.client_id,
+    }
+
+
+def signature_json(signer: Signer) -> dict[str, Any]:
+    """One ``signatures[]`` entry (``SignatureRequestResponseSignatures``)."""
+    return {
+        "signature_id": signer.signature_id,
+        "signer_group_guid": None,
+        "signer_email_address": signer.email_address,
+        "signer_name": signer.name,
+        "signer_role": None,
+        "order": signer.order,
+        "status_code": signer.status.value,
+        "decline_reason": signer.decline_reason,
+        "signed_at": signer.signed_at,
+        "last_viewed_at": signer.last_viewed_at,
+        "last_reminded_at": signer.last_reminded_at,
+        "has_pin": signer.has_pin,
+        "has_sms_auth": signer.sms_phone_number_type == "authentication",
+        "has_sms_delivery": signer.sms_phone_number_type == "delivery",
+        "sms_phone_number": signer.sms_phone_number,
+        "reassigned_by": None,
+        "reassignment_reason": None,
+        "reassigned_from": None,
+        "error": signer.error,
+    }
+
+
+def signature_request_response(sr: SignatureRequest, urls: Urls) -> dict[str, Any]:
+    """``SignatureRequestGetResponse``: the request, plus ``warnings`` when there are any."""
+    body: dict[str, Any] = {"signature_request": signature_request_json(sr, urls)}
+    if sr.warnings:
+        body["warnings"] = [dict(w) for w in sr.warnings]
+    return body
+
+
+def list_response(
+    requests: list[SignatureRequest], page: int, page_size: int, total: int, urls: Urls
+) -> dict[str, Any]:
+    """``SignatureRequestListResponse``."""
+    return {
+        "signature_requests": [signature_request_json(sr, urls) for sr in requests],
+        "list_info": {
+            "page": page,
+            "num_pages": max(1, -(-total // page_size)),
+            "num_results": total,
+            "page_size": page_size,
+        },
+    }
+
+
+def account_json(account: Account) -> dict[str, Any]:
+    """An ``AccountResponse`` object (a paid account with the usual quotas)."""
+    return {
+        "account_id": account.account_id,
+        "email_address": account.email_address,
+        "is_locked": False,
+        "is_paid_hs": True,
+        "is_paid_hf": False,
+        "quotas": {
+            "api_signature_requests_left": 1250,
+            "documents_left": None,
+            "templates_left": None,
+            "sms_verifications_left": 0,
+        },
+        "callback_url": account.callback_url,
+        "role_code": None,
+        "team_id": None,
+        "locale": account.locale,
+    }
+
+
+def api_app_json(app: ApiApp) -> dict[str, Any]:
+    """An ``ApiAppResponse`` object."""
+    return {
+        "callback_url": app.callback_url,
+        "client_id": app.client_id,
+        "created_at": app.created_at,
+        "domains": list(app.domains),
+        "name": app.name,
+        "is_approved": app.is_approved,
+        "oauth": dict(app.oauth) if app.oauth else None,
+        "options": dict(app.options),
+        "owner_account": {
+            "account_id": app.owner_account_id,
+            "email_address": app.owner_email_address,
+        },
+        "white_labeling_options": app.white_labeling_options,
+    }
+
+
+def sign_url_response(url: str, expires_at: int) -> dict[str, Any]:
+    """``EmbeddedSignUrlResponse``."""
+    return {"embedded": {"sign_url": url, "expires_at": expires_at}}

@@ -1,0 +1,374 @@
+"""The signing side of the emulated service: processing, signers, sign URLs and file copies.
+
+Part of :class:`~hsnb.emulator.backend.Backend` (a mixin, to keep each file to one job):
+
+* document processing after create/send (:func:`hsnb.emulator.documents.load_document`,
+  ``check_tags``): ``signature_request_sent``, or the error event with ``has_error`` and each
+  signer's ``status_code`` set to the error;
+* what a person does: view, sign, decline (the sign page, the control plane and the
+  ``Emulator`` helpers call these), with ``signature_request_viewed`` (first view only;
+  UNCONFIRMED whether the real service repeats it), ``signed`` (one per signer),
+  ``all_signed`` and, once the final copy is prepared, ``downloadable``;
+* embedded sign URLs: 409 "This request cannot be signed yet" while processing, usable once,
+  valid for ``sign_url_ttl``; a used or expired one sends ``sign_url_invalid``;
+* copies: 409 ``conflict`` while a version is being prepared, otherwise the *current*
+  documents as a real PDF (or zip) with an audit page.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from typing import TYPE_CHECKING, Any
+
+from hsnb.emulator import documents as docs
+from hsnb.emulator.exceptions import BadRequest, Conflict, Deleted, NotFound
+from hsnb.emulator.lifecycle import (
+    AUDIT_STATUS,
+    RequestState,
+    SignerStatus,
+    request_step,
+    signer_step,
+)
+from hsnb.emulator.models import FileLink, SignatureRequest, Signer, SignUrl
+
+if TYPE_CHECKING:
+    from hsnb.emulator.backend import Backend
+
+#: UNCONFIRMED: the real 409 text for files being prepared is not documented.
+FILES_BUSY_MSG = "The files are being prepared. Please try again later."
+NOT_YET_MSG = "This request cannot be signed yet"
+_TAG_FIELDS: dict[str, tuple[str, dict[str, Any]]] = {
+    "sig": ("signature", {"value": None, "is_signed": True}),
+    "initial": ("initials", {"value": None, "is_signed": True}),
+    "text": ("text", {"value": ""}),
+    "check": ("checkbox", {"value": False}),
+}
+_ERROR_STATUS = {
+    "file_error": SignerStatus.ERROR_FILE,
+    "signature_request_invalid": SignerStatus.ERROR_TEXT_TAG,
+    "unknown_error": SignerStatus.ERROR_UNKNOWN,
+}
+
+
+class SigningMixin:
+    """Processing, signers, sign URLs and copies (see the module docstring)."""
+
+    def _init_signing_state(self: Backend) -> None:
+        self.sign_urls: dict[str, SignUrl] = {}
+        self.sessions: dict[str, str] = {}
+        self.file_links: dict[str, FileLink] = {}
+        self._copies: dict[tuple[str, str], tuple[int, bytes]] = {}
+
+    # -- processing ----------------------------------------------------------------------
+
+    def _process(self: Backend, request_id: str) -> None:
+        sr = self.requests.get(request_id)
+        if sr is None or sr.state is not RequestState.PROCESSING:
+            return
+        fault = self.faults.take("processing", request_id)
+        if fault is not None:
+            self._fail(sr, fault.action, _ERROR_STATUS[fault.action], "Injected fault.")
+            return
+        try:
+            documents = tuple(
+                docs.load_document(u.filename, u.data, use_text_tags=sr.use_text_tags)
+                for u in sr.uploads
+            )
+        except docs.DocumentError as exc:
+            self._fail(sr, "file_error", SignerStatus.ERROR_FILE, str(exc))
+            return
+        except Exception as exc:  # a conversion bug must still end the request, as unknown_error
+            message = f"Unexpected error while processing: {exc}"
+            self._fail(sr, "unknown_error", SignerStatus.ERROR_UNKNOWN, message)
+            return
+        problems = docs.check_tags(documents, len(sr.signers)) if sr.use_text_tags else []
+        sr.documents = documents
+        if problems and not sr.ignore_tag_errors:
+            event_type = self.config.text_tag_error_event
+            self._fail(sr, event_type, SignerStatus.ERROR_TEXT_TAG, problems[0].message)
+            return
+        request_step(sr.state, RequestState.AWAITING_SIGNATURE)
+        sr.state = RequestState.AWAITING_SIGNATURE
+        self._audit(sr, "sent", "requester")
+        self._emit("signature_request_sent", sr)
+
+    def _fail(
+        self: Backend, sr: SignatureRequest, event_type: str, status: SignerStatus, message: str
+    ) -> None:
+        request_step(sr.state, RequestState.ERROR)
+        sr.state = RequestState.ERROR
+        for signer in sr.signers:
+            signer_step(signer.status, status)
+            signer.status = status
+            signer.error = message
+        self._audit(sr, f"failed: {message}", "Dropbox Sign")
+        self._emit(event_type, sr, message=message)
+
+    # -- a person's actions --------------------------------------------------------------
+
+    def find_signature(self: Backend, signature_id: str) -> tuple[SignatureRequest, Signer]:
+        """The request and signer of ``signature_id`` (404 ``not_found`` otherwise)."""
+        for sr in self.requests.values():
+            signer = sr.signer(signature_id)
+            if signer is not None:
+                return sr, signer
+        raise NotFound("Signature not found.")
+
+    def check_signable(self: Backend, sr: SignatureRequest, signer: Signer) -> None:
+        """Raise what the real service answers when this signer cannot sign now."""
+        if sr.state is RequestState.CANCELED:
+            raise Deleted("This signature request has been canceled.")
+        if sr.state is RequestState.PROCESSING:
+            raise Conflict(NOT_YET_MSG)
+        if sr.state is RequestState.ERROR:
+            raise Conflict("This request cannot be signed: its documents could not be processed.")
+        if sr.state is RequestState.DECLINED:
+            raise Conflict("This request has been declined.")
+        if signer.status is SignerStatus.SIGNED:
+            raise Conflict("This signature has already been signed.")
+        if signer.pending_action:
+            raise Conflict(f"This signer is already busy: {signer.pending_action}.")
+
+    def view(self: Backend, signature_id: str) -> SignatureRequest:
+        """The signer opens the request (``signature_request_viewed`` the first time)."""
+        sr, signer = self.find_signature(signature_id)
+        self.check_signable(sr, signer)
+        self._viewed(sr, signer)
+        return sr
+
+    def sign(self: Backend, signature_id: str) -> SignatureRequest:
+        """The signer signs (opening it first if they never did), after the signing delay."""
+        sr, signer = self.find_signature(signature_id)
+        self.check_signable(sr, signer)
+        if signer.last_viewed_at is None:
+            self._viewed(sr, signer)
+        self._after_signer(sr, signer, "signing", lambda: self._signed(sr, signer))
+        return sr
+
+    def decline(self: Backend, signature_id: str, reason: str | None = None) -> SignatureRequest:
+        """The signer declines with ``reason`` (only if the request has ``allow_decline``)."""
+        sr, signer = self.find_signature(signature_id)
+        self.check_signable(sr, signer)
+        if not sr.allow_decline:
+            raise BadRequest("This signature request does not allow declining (allow_decline).")
+        if signer.last_viewed_at is None:
+            self._viewed(sr, signer)
+        self._after_signer(sr, signer, "declining", lambda: self._declined(sr, signer, reason))
+        return sr
+
+    def _viewed(self: Backend, sr: SignatureRequest, signer: Signer) -> None:
+        first = signer.last_viewed_at is None
+        signer.last_viewed_at = self.clock.timestamp()
+        sr.version += 1
+        if first:
+            self._audit(sr, "viewed", signer.email_address)
+            self._emit("signature_request_viewed", sr, related=signer.signature_id)
+
+    def _after_signer(
+        self: Backend, sr: SignatureRequest, signer: Signer, action: str, step: Any
+    ) -> None:
+        """Run ``step`` after the signer's drawn delay, unless the request moved on meanwhile."""
+        delay = self.random.draw(self.config.signing_delay)
+        if delay <= 0:
+            step()
+            return
+        signer.pending_action = action
+
+        def later() -> None:
+            if signer.pending_action != action:
+                return
+            signer.pending_action = None
+            if sr.state is RequestState.AWAITING_SIGNATURE:
+                step()
+
+        self.clock.call_later(delay, later)
+
+    def _signed(self: Backend, sr: SignatureRequest, signer: Signer) -> None:
+        signer_step(signer.status, SignerStatus.SIGNED)
+        signer.status = SignerStatus.SIGNED
+        signer.signed_at = self.clock.timestamp()
+        sr.response_data.extend(self._fields_of(sr, signer))
+        self._audit(sr, "signed", signer.email_address)
+        done = all(s.status is SignerStatus.SIGNED for s in sr.signers)
+        if done:
+            request_step(sr.state, RequestState.COMPLETE)
+            sr.state = RequestState.COMPLETE
+            self._audit(sr, "completed", "Dropbox Sign")
+        delay = self.random.draw(self.config.file_prep_delay)
+        if delay > 0:
+            sr.preparing += 1
+        self._emit("signature_request_signed", sr, related=signer.signature_id)
+        if done:
+            self._emit("signature_request_all_signed", sr)
+        if delay > 0:
+            self.clock.call_later(delay, lambda: self._prepared(sr, final=done))
+        elif done:
+            self._emit("signature_request_downloadable", sr)
+
+    def _prepared(self: Backend, sr: SignatureRequest, *, final: bool) -> None:
+        sr.preparing -= 1
+        sr.version += 1
+        if final and sr.state is RequestState.COMPLETE:
+            self._emit("signature_request_downloadable", sr)
+
+    def _declined(self: Backend, sr: SignatureRequest, signer: Signer, reason: str | None) -> None:
+        signer_step(signer.status, SignerStatus.DECLINED)
+        request_step(sr.state, RequestState.DECLINED)
+        signer.status = SignerStatus.DECLINED
+        signer.decline_reason = reason
+        sr.state = RequestState.DECLINED
+        self._audit(sr, f"declined: {reason}" if reason else "declined", signer.email_address)
+        self._emit("signature_request_declined", sr, related=signer.signature_id, message=reason)
+
+    def _fields_of(self: Backend, sr: SignatureRequest, signer: Signer) -> list[dict[str, Any]]:
+        """``response_data`` entries for the signer's text tags (``date`` gets the sign date)."""
+        fields = []
+        tags = [t for d in sr.documents for t in d.tags if t.signer == signer.index + 1]
+        for n, tag in enumerate(tags, 1):
+            if tag.kind == "date":
+                signed = time.strftime("%m/%d/%Y", time.gmtime(signer.signed_at or 0))
+                kind, extra = "date_signed", {"value": signed}
+            elif tag.kind in _TAG_FIELDS:
+                kind, extra = _TAG_FIELDS[tag.kind]
+            else:
+                continue
+            fields.append(
+                {
+                    "api_id": tag.api_id or f"{signer.signature_id[:8]}_{n}",
+                    "signature_id": signer.signature_id,
+                    "name": tag.label or "",
+                    "required": tag.required,
+                    "type": kind,
+                    **extra,
+                }
+            )
+        return fields
+
+    # -- sign URLs and the sign page -----------------------------------------------------
+
+    def sign_url(self: Backend, account: Any, signature_id: str) -> SignUrl:
+        """A one-time embedded sign URL for the signer (see :meth:`check_signable`)."""
+        sr, signer = self.find_signature(signature_id)
+        if sr.account_id != account.account_id:
+            raise NotFound("Signature not found.")
+        if not sr.is_embedded:
+            raise BadRequest("This signature request was not created for embedded signing.")
+        self.check_signable(sr, signer)
+        link = SignUrl(
+            token=self.random.token(),
+            signature_id=signature_id,
+            expires_at=self.clock.timestamp() + int(self.config.sign_url_ttl),
+        )
+        self.sign_urls[link.token] = link
+        return link
+
+    def open_sign_url(self: Backend, signature_id: str, token: str) -> str:
+        """Open a sign URL as a browser does: marks it used, views, returns a page session.
+
+        A used, expired or unknown URL raises (410 / 404) and, for a known request, sends
+        ``sign_url_invalid``.
+        """
+        link = self.sign_urls.get(token)
+        if link is None or link.signature_id != signature_id:
+            self._sign_url_invalid(signature_id)
+            raise NotFound("This sign URL is not valid.")
+        if link.used or self.clock.timestamp() > link.expires_at:
+            self._sign_url_invalid(signature_id)
+            state = "has already been used" if link.used else "has expired"
+            raise Deleted(f"This sign URL {state}; ask for a new one.")
+        link.used = True
+        sr, signer = self.find_signature(signature_id)
+        self.check_signable(sr, signer)
+        self._viewed(sr, signer)
+        session = self.random.token()
+        self.sessions[session] = signature_id
+        return session
+
+    def act_in_session(self: Backend, session: str, action: str, reason: str | None = None) -> Any:
+        """The sign page's buttons: ``sign`` or ``decline``, once per page session."""
+        if action not in ("sign", "decline"):
+            raise BadRequest(f"Unknown action {action!r}.", error_path="action")
+        signature_id = self.sessions.get(session)
+        if signature_id is None:
+            raise Deleted("This signing session has ended.")
+        result = self.sign(signature_id) if action == "sign" else self.decline(signature_id, reason)
+        del self.sessions[session]
+        return result
+
+    def _sign_url_invalid(self: Backend, signature_id: str) -> None:
+        if not self.config.emit_sign_url_invalid:
+            return
+        try:
+            sr, signer = self.find_signature(signature_id)
+        except NotFound:
+            return
+        self._emit("sign_url_invalid", sr, related=signer.signature_id)
+
+    # -- copies ----------------------------------------------------------------------------
+
+    def files(
+        self: Backend, account: Any, request_id: str, file_type: str = "pdf"
+    ) -> tuple[bytes, str, str]:
+        """The current copy as ``(data, content_type, filename)``; 409 while one is prepared.
+
+        UNCONFIRMED: a request whose processing failed has no files; the emulator answers 404.
+        """
+        if file_type not in ("pdf", "zip"):
+            raise BadRequest("file_type must be pdf or zip.", error_path="file_type")
+        sr = self.get_signature_request(account, request_id)
+        if sr.files_busy:
+            raise Conflict(FILES_BUSY_MSG)
+        if sr.state is RequestState.ERROR:
+            raise NotFound("This signature request has no files: its documents failed processing.")
+        content_type = "application/pdf" if file_type == "pdf" else "application/zip"
+        return self._copy(sr, file_type), content_type, f"{request_id}.{file_type}"
+
+    def files_data_uri(self: Backend, account: Any, request_id: str) -> str:
+        """The current PDF as a ``data:application/pdf;base64,...`` URI."""
+        data, _, _ = self.files(account, request_id, "pdf")
+        return "data:application/pdf;base64," + base64.b64encode(data).decode()
+
+    def files_link(
+        self: Backend, account: Any, request_id: str, force_download: bool = True
+    ) -> FileLink:
+        """A temporary link to a snapshot of the current PDF (``files_as_file_url``)."""
+        data, _, filename = self.files(account, request_id, "pdf")
+        link = FileLink(
+            token=self.random.token(),
+            data=data,
+            filename=filename,
+            expires_at=self.clock.timestamp() + int(self.config.file_url_ttl),
+            inline=not force_download,
+        )
+        self.file_links[link.token] = link
+        return link
+
+    def open_file_link(self: Backend, token: str) -> FileLink:
+        """The snapshot behind a file link (404 unknown, 410 expired)."""
+        link = self.file_links.get(token)
+        if link is None:
+            raise NotFound("This file link is not valid.")
+        if self.clock.timestamp() > link.expires_at:
+            raise Deleted("This file link has expired.")
+        return link
+
+    def _copy(self: Backend, sr: SignatureRequest, kind: str) -> bytes:
+        cached = self._copies.get((sr.signature_request_id, kind))
+        if cached is not None and cached[0] == sr.version:
+            return cached[1]
+        marks = [
+            docs.SignatureMark(s.index + 1, s.name, s.email_address, s.signed_at or 0)
+            for s in sr.signers
+            if s.status is SignerStatus.SIGNED
+        ]
+        audit = docs.AuditTrail(
+            sr.title or "Signature request",
+            sr.signature_request_id,
+            AUDIT_STATUS[sr.state],
+            tuple(sr.audit),
+        )
+        render = docs.render_copy if kind == "pdf" else docs.render_zip
+        data = render(sr.documents, marks, audit)
+        self._copies[(sr.signature_request_id, kind)] = (sr.version, data)
+        return data

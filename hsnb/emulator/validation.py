@@ -1,0 +1,187 @@
+"""Synchronous checks of create/send, account and app parameters (the 400s the real API answers).
+
+Each check raises :class:`~hsnb.emulator.exceptions.BadRequest` with ``error_path`` naming the
+parameter. Document problems are *not* checked here: the real service finds them after the 200,
+during processing, and reports them by callback.
+
+Not implemented (answered with a clear 400): ``file_urls`` (the emulator works offline),
+``grouped_signers``, templates. Accepted but ignored: ``custom_fields``, ``attachments``,
+``form_fields_*``, ``field_options``, ``signing_options``, ``allow_reassign``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from hsnb.emulator.exceptions import BadRequest
+from hsnb.emulator.parsing import UploadedFile
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_TITLE = 255
+MAX_MESSAGE = 5000
+MAX_METADATA_KEYS = 10
+MAX_METADATA_KEY = 40
+MAX_METADATA_VALUE = 500
+DAY = 86400
+
+
+def check_email(value: str, path: str) -> str:
+    """An e-mail address, or a 400 naming ``path``."""
+    if not _EMAIL.match(value):
+        raise BadRequest(f"Invalid email address: {value}", error_path=path)
+    return value
+
+
+def check_callback_url(value: str, path: str = "callback_url") -> str | None:
+    """An http(s) URL with a host (``""`` clears it: returns ``None``); else the legacy 400."""
+    if value == "":
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadRequest(f"Invalid url for {path} : {value}", error_path=path)
+    return value
+
+
+def check_signature_request(params: Mapping[str, Any], *, now: int) -> dict[str, Any]:
+    """The cleaned fields of a create_embedded / send request (``client_id`` not checked here)."""
+    files: list[UploadedFile] = list(params.get("files") or [])
+    if params.get("file_urls"):
+        if files:
+            raise BadRequest("Specify files or file_urls, not both.", error_path="file_urls")
+        raise BadRequest(
+            "file_urls is not supported by the hsnb emulator (it works offline); upload files.",
+            error_path="file_urls",
+        )
+    if not files:
+        raise BadRequest("Must specify files or file_urls.", error_path="files")
+    for i, upload in enumerate(files):
+        if not upload.data:
+            raise BadRequest(f"File {upload.filename} is empty.", error_path=f"files[{i}]")
+    if params.get("grouped_signers"):
+        raise BadRequest(
+            "grouped_signers is not supported by the hsnb emulator.", error_path="grouped_signers"
+        )
+    signers = list(params.get("signers") or [])
+    if not signers:
+        raise BadRequest("Must specify at least one signer.", error_path="signers")
+    cleaned_signers = [_check_signer(s, i) for i, s in enumerate(signers)]
+    for key, limit in (("title", MAX_TITLE), ("subject", MAX_TITLE), ("message", MAX_MESSAGE)):
+        value = params.get(key)
+        if value is not None and len(value) > limit:
+            raise BadRequest(f"{key} must be at most {limit} characters.", error_path=key)
+    cc = [
+        check_email(a, f"cc_email_addresses[{i}]")
+        for i, a in enumerate(_strings(params, "cc_email_addresses"))
+    ]
+    return {
+        "uploads": files,
+        "signers": cleaned_signers,
+        "title": params.get("title") or None,
+        "subject": params.get("subject") or None,
+        "message": params.get("message") or None,
+        "metadata": _check_metadata(params.get("metadata") or {}),
+        "cc_email_addresses": cc,
+        "signing_redirect_url": params.get("signing_redirect_url") or None,
+        "expires_at": _check_expires_at(params.get("expires_at"), now),
+        "test_mode": bool(params.get("test_mode", False)),
+        "use_text_tags": bool(params.get("use_text_tags", False)),
+        "hide_text_tags": bool(params.get("hide_text_tags", False)),
+        "allow_decline": bool(params.get("allow_decline", False)),
+        "ignore_tag_errors": bool(params.get("ignore_text_tags_extraction_errors", False)),
+        "signer_experience": params.get("signer_experience"),
+    }
+
+
+def check_api_app(params: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+    """The cleaned fields of an API app create (``name`` and ``domains`` required) or update."""
+    cleaned: dict[str, Any] = {}
+    if "name" in params or creating:
+        name = str(params.get("name") or "").strip()
+        if not name:
+            raise BadRequest("name is required.", error_path="name")
+        cleaned["name"] = name
+    if "domains" in params or creating:
+        domains = [d for d in params.get("domains") or [] if d]
+        if not domains:
+            raise BadRequest("domains is required.", error_path="domains")
+        cleaned["domains"] = domains
+    if "callback_url" in params:
+        cleaned["callback_url"] = check_callback_url(params["callback_url"])
+    if "oauth" in params:
+        oauth = dict(params["oauth"])
+        if not oauth.get("callback_url") or not oauth.get("scopes"):
+            raise BadRequest("oauth needs callback_url and scopes.", error_path="oauth")
+        cleaned["oauth"] = oauth
+    for key in ("options", "white_labeling_options"):
+        if key in params:
+            cleaned[key] = dict(params[key])
+    return cleaned
+
+
+def _check_signer(signer: Any, index: int) -> dict[str, Any]:
+    path = f"signers[{index}]"
+    if not isinstance(signer, Mapping):
+        raise BadRequest(f"{path} must be an object.", error_path=path)
+    name = str(signer.get("name") or "").strip()
+    if not name:
+        raise BadRequest(f"{path}.name is required.", error_path=f"{path}.name")
+    email = str(signer.get("email_address") or "").strip()
+    if not email:
+        raise BadRequest(f"{path}.email_address is required.", error_path=f"{path}.email_address")
+    check_email(email, f"{path}.email_address")
+    pin = signer.get("pin")
+    if pin is not None and not 4 <= len(str(pin)) <= 12:
+        raise BadRequest(f"{path}.pin must be 4 to 12 characters.", error_path=f"{path}.pin")
+    order = signer.get("order")
+    if order is not None and order < 0:
+        raise BadRequest(f"{path}.order must not be negative.", error_path=f"{path}.order")
+    sms_type = signer.get("sms_phone_number_type")
+    if sms_type is not None and sms_type not in ("authentication", "delivery"):
+        raise BadRequest(
+            f"{path}.sms_phone_number_type must be authentication or delivery.",
+            error_path=f"{path}.sms_phone_number_type",
+        )
+    return {
+        "name": name,
+        "email_address": email,
+        "order": order if order is not None else index,
+        "has_pin": pin is not None,
+        "sms_phone_number": signer.get("sms_phone_number"),
+        "sms_phone_number_type": sms_type,
+    }
+
+
+def _check_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    if len(metadata) > MAX_METADATA_KEYS:
+        raise BadRequest(
+            f"metadata may have at most {MAX_METADATA_KEYS} keys.", error_path="metadata"
+        )
+    for key, value in metadata.items():
+        if len(key) > MAX_METADATA_KEY:
+            raise BadRequest(
+                f"metadata keys must be at most {MAX_METADATA_KEY} characters.",
+                error_path=f"metadata.{key}",
+            )
+        if len(str(value)) > MAX_METADATA_VALUE:
+            raise BadRequest(
+                f"metadata values must be at most {MAX_METADATA_VALUE} characters.",
+                error_path=f"metadata.{key}",
+            )
+    return dict(metadata)
+
+
+def _check_expires_at(value: int | None, now: int) -> int | None:
+    if value is None:
+        return None
+    if not now + DAY <= value <= now + 90 * DAY:
+        raise BadRequest(
+            "expires_at must be between 1 and 90 days from now.", error_path="expires_at"
+        )
+    return value - value % 3600
+
+
+def _strings(params: Mapping[str, Any], key: str) -> list[str]:
+    return [str(v) for v in params.get(key) or []]
