@@ -90,9 +90,10 @@ class UnprocessableEntity(ApiError):
 
 
 class ExceededRate(ApiError):
-    """429 ``exceeded_rate``: over the per-account rate limit."""
+    """429 ``exceeded_rate``: over the per-account rate limit (``rate``: the window's state)."""
 
     status, error_name, default_msg = 429, "exceeded_rate", "Too many requests."
+    rate: Any = None
 
 
 class InvalidReminder(ApiError):

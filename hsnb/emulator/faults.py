@@ -77,10 +77,15 @@ class Faults:
         self._faults.append(fault)
         return fault
 
-    def take(self, target: str, subject: str = "") -> Fault | None:
-        """The first fault for ``target`` matching ``subject``, used up once; else ``None``."""
+    def take(
+        self, target: str, subject: str = "", actions: tuple[str, ...] | None = None
+    ) -> Fault | None:
+        """The first fault for ``target`` matching ``subject`` (and one of ``actions``, if
+        given), used up once; else ``None``."""
         for fault in self._faults:
             if fault.target != target or (fault.match and fault.match not in subject):
+                continue
+            if actions is not None and fault.action not in actions:
                 continue
             if fault.count is not None:
                 fault.count -= 1

@@ -131,6 +131,18 @@ def parse_int(value: Any, path: str = "value") -> int:
     raise BadRequest(f"{path} must be an integer, not {value!r}", error_path=path)
 
 
+def parse_float(value: Any, path: str = "value") -> float:
+    """A number from a number or decimal text; raises :class:`BadRequest` naming ``path``."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    raise BadRequest(f"{path} must be a number, not {value!r}", error_path=path)
+
+
 def parse_json(body: bytes | str) -> dict[str, Any]:
     """A JSON request body as a dict; an empty body is ``{}``."""
     if isinstance(body, bytes):
@@ -183,6 +195,8 @@ def _coerce(value: Any, spec: Any, path: str) -> Any:
         return parse_bool(value, path)
     if spec is int:
         return parse_int(value, path)
+    if spec is float:
+        return parse_float(value, path)
     if spec is str:
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             return str(value)

@@ -285,13 +285,34 @@ class SigningMixin:
         self.sessions[session] = signature_id
         return session
 
+    def open_signer_page(self: Backend, signature_id: str) -> str:
+        """Open the request as the signer without a sign URL (the control plane's "inbox link",
+        e.g. for ``send`` requests); views it and returns a page session."""
+        sr, signer = self.find_signature(signature_id)
+        self.check_signable(sr, signer)
+        self._viewed(sr, signer)
+        session = self.random.token()
+        self.sessions[session] = signature_id
+        return session
+
+    def session_signer(self: Backend, session: str) -> tuple[SignatureRequest, Signer]:
+        """The request and signer of an open page session (410 once it ended)."""
+        signature_id = self.sessions.get(session)
+        if signature_id is None:
+            raise Deleted("This signing session has ended.")
+        return self.find_signature(signature_id)
+
+    def session_copy(self: Backend, session: str) -> bytes:
+        """The current copy as the signer sees it on the page (even while files are prepared)."""
+        sr, _ = self.session_signer(session)
+        return self._copy(sr, "pdf")
+
     def act_in_session(self: Backend, session: str, action: str, reason: str | None = None) -> Any:
         """The sign page's buttons: ``sign`` or ``decline``, once per page session."""
         if action not in ("sign", "decline"):
             raise BadRequest(f"Unknown action {action!r}.", error_path="action")
-        signature_id = self.sessions.get(session)
-        if signature_id is None:
-            raise Deleted("This signing session has ended.")
+        _, signer = self.session_signer(session)
+        signature_id = signer.signature_id
         result = self.sign(signature_id) if action == "sign" else self.decline(signature_id, reason)
         del self.sessions[session]
         return result

@@ -11,6 +11,17 @@ from hsnb.emulator.clock import DEFAULT_EPOCH, Clock, Randomness
 from hsnb.emulator.models import EmulatorConfig
 from hsnb.emulator.parsing import UploadedFile
 
+#: Emulator settings for fast, reproducible tests.
+FAST: dict[str, Any] = {
+    "name": "tests",
+    "start_time": DEFAULT_EPOCH,
+    "time_scale": 1e-6,
+    "processing_delay": 0,
+    "file_prep_delay": 0,
+    "rate_limit": None,
+    "test_mode_rate_limit": None,
+    "min_callback_timeout": 2.0,
+}
 DOCUMENTS = Path(__file__).resolve().parents[2] / "data" / "documents"
 CALLBACK = "http://127.0.0.1:9/callback"
 
@@ -76,3 +87,13 @@ class Harness:
             if d.callback_type == "account_callback"
             and (request_id is None or d.signature_request_id == request_id)
         ]
+
+
+def create_form(client_id: str, document_name: str = "nda-two-signers.pdf", count: int = 2) -> dict:
+    """``requests`` keyword arguments for create_embedded in bracket multipart (curl style)."""
+    data: dict[str, str] = {"client_id": client_id, "use_text_tags": "1", "title": "NDA"}
+    for i, signer in enumerate(signers(count)):
+        data[f"signers[{i}][name]"] = signer["name"]
+        data[f"signers[{i}][email_address]"] = signer["email_address"]
+    files = {"files[0]": (document_name, document(document_name), "application/pdf")}
+    return {"data": data, "files": files}

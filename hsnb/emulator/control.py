@@ -1,0 +1,294 @@
+"""The control plane under ``/_emulator/`` and the pages a person opens in a browser.
+
+JSON endpoints (no authentication: the emulator listens on 127.0.0.1 only)::
+
+    GET    /_emulator/                              summary: URLs, ids, emulated time
+    GET    /_emulator/state                         account, apps, every request with its state
+    POST   /_emulator/reset          {seed?}        forget everything; ids restart from the seed
+    POST   /_emulator/seed           {seed}         reseed the random source only
+    POST   /_emulator/advance        {seconds}      fast-forward emulated time (fires due timers)
+    POST   /_emulator/signatures/{signature_id}/view|sign|decline   {reason?}
+    POST   /_emulator/callback_test  {client_id?, url?}             the dashboard's Test button
+    GET    /_emulator/deliveries                    every callback attempt, and dead letters
+    GET    /_emulator/events                        every event raised (before delivery)
+    GET    /_emulator/faults  POST {target, action, match?, count?, seconds?}  DELETE
+HTML pages::
+
+    GET    /editor/embeddedSign?signature_id=&token=   the sign page at an embedded sign URL
+    POST   /editor/embeddedSign  (session, action, reason)   its Sign / Decline buttons
+    GET    /_emulator/sign/{signature_id}           the sign page without a sign URL
+    GET    /_emulator/requests/{id}                 ``details_url``: status and signers
+    GET    /_emulator/sessions/{session}/document.pdf    the copy shown on a sign page
+    GET    /_emulator/file_links/{token}            ``files_as_file_url`` downloads
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from hsnb.emulator import serializers as views
+from hsnb.emulator import sign_page
+from hsnb.emulator.backend import Backend
+from hsnb.emulator.dispatcher import Dispatcher
+from hsnb.emulator.documents import pdf_text
+from hsnb.emulator.exceptions import ApiError, BadRequest
+from hsnb.emulator.handlers import BaseHandler
+from hsnb.emulator.ratelimit import RateLimiter
+
+CONTROL: dict[str, Any] = {
+    "seed": int,
+    "seconds": float,
+    "reason": str,
+    "client_id": str,
+    "url": str,
+    "target": str,
+    "action": str,
+    "match": str,
+    "count": int,
+}
+
+
+def reset_all(
+    backend: Backend, limiter: RateLimiter, dispatcher: Dispatcher, seed: int | None = None
+) -> None:
+    """Reset the service, its rate-limit counters and its deliveries together."""
+    dispatcher.reset()
+    limiter.reset()
+    backend.reset(seed)
+
+
+class ControlHandler(BaseHandler):
+    """A JSON control-plane endpoint (dependencies through ``initialize``)."""
+
+    def initialize(self, backend: Backend, limiter: RateLimiter, dispatcher: Dispatcher) -> None:
+        super().initialize(backend, limiter)
+        self.dispatcher = dispatcher
+
+    def control_params(self) -> dict[str, Any]:
+        """The body (JSON or form) normalised against :data:`CONTROL`."""
+        return self.body_params(CONTROL)
+
+    def send_request(self, sr: Any) -> None:
+        """Finish with the request as the API shows it, plus its emulator state."""
+        body = views.signature_request_response(sr, self.backend.urls)
+        body["emulator"] = {"state": sr.state.value, "files_busy": sr.files_busy}
+        self.send_json(body)
+
+
+class IndexHandler(ControlHandler):
+    """``GET /_emulator/``."""
+
+    def get(self) -> None:
+        backend = self.backend
+        app = backend.default_app
+        self.send_json(
+            {
+                "api_url": backend.urls.api_url,
+                "account_id": backend.account.account_id,
+                "client_id": app.client_id if app else None,
+                "callback_url": backend.account.callback_url,
+                "now": backend.clock.now(),
+                "seed": backend.random.seed,
+                "signature_requests": len(backend.requests),
+                "unsettled_deliveries": self.dispatcher.unsettled,
+            }
+        )
+
+
+class StateHandler(ControlHandler):
+    """``GET /_emulator/state``."""
+
+    def get(self) -> None:
+        backend = self.backend
+        requests = []
+        for sr in backend.requests.values():
+            item = views.signature_request_json(sr, backend.urls)
+            item["emulator"] = {"state": sr.state.value, "files_busy": sr.files_busy}
+            requests.append(item)
+        self.send_json(
+            {
+                "now": backend.clock.now(),
+                "account": views.account_json(backend.account),
+                "api_apps": [views.api_app_json(a) for a in backend.apps.values()],
+                "signature_requests": requests,
+            }
+        )
+
+
+class ResetHandler(ControlHandler):
+    """``POST /_emulator/reset``."""
+
+    def post(self) -> None:
+        reset_all(self.backend, self.limiter, self.dispatcher, self.control_params().get("seed"))
+        self.send_json({"reset": True, "seed": self.backend.random.seed})
+
+
+class SeedHandler(ControlHandler):
+    """``POST /_emulator/seed``."""
+
+    def post(self) -> None:
+        params = self.control_params()
+        if "seed" not in params:
+            raise BadRequest("seed is required.", error_path="seed")
+        self.backend.random.reseed(params["seed"])
+        self.send_json({"seed": params["seed"]})
+
+
+class AdvanceHandler(ControlHandler):
+    """``POST /_emulator/advance``."""
+
+    def post(self) -> None:
+        seconds = self.control_params().get("seconds", 0.0)
+        if seconds < 0:
+            raise BadRequest("seconds must not be negative.", error_path="seconds")
+        fired = self.backend.clock.advance(seconds)
+        self.send_json({"now": self.backend.clock.now(), "timers_fired": fired})
+
+
+class SignerActionHandler(ControlHandler):
+    """``POST /_emulator/signatures/{signature_id}/{view|sign|decline}``."""
+
+    def post(self, signature_id: str, action: str) -> None:
+        if action == "view":
+            sr = self.backend.view(signature_id)
+        elif action == "sign":
+            sr = self.backend.sign(signature_id)
+        else:
+            sr = self.backend.decline(signature_id, self.control_params().get("reason"))
+        self.send_request(sr)
+
+
+class CallbackTestHandler(ControlHandler):
+    """``POST /_emulator/callback_test``."""
+
+    def post(self) -> None:
+        params = self.control_params()
+        delivery = self.backend.callback_test(
+            self.backend.account, params.get("client_id"), params.get("url")
+        )
+        self.send_json({"delivery_id": delivery.delivery_id, "url": delivery.url})
+
+
+class DeliveriesHandler(ControlHandler):
+    """``GET /_emulator/deliveries``."""
+
+    def get(self) -> None:
+        self.send_json(
+            {
+                "attempts": [asdict(a) for a in self.dispatcher.attempts],
+                "dead_letters": [
+                    {"delivery_id": d.delivery_id, "url": d.url, "event_type": d.event_type}
+                    for d in self.dispatcher.dead_letters
+                ],
+                "unsettled": self.dispatcher.unsettled,
+            }
+        )
+
+
+class EventsHandler(ControlHandler):
+    """``GET /_emulator/events``."""
+
+    def get(self) -> None:
+        self.send_json({"events": [asdict(e) for e in self.backend.events]})
+
+
+class FaultsHandler(ControlHandler):
+    """``GET`` / ``POST`` / ``DELETE /_emulator/faults``."""
+
+    def get(self) -> None:
+        self.send_json({"faults": [f.to_json() for f in self.backend.faults.active()]})
+
+    def post(self) -> None:
+        params = self.control_params()
+        fault = self.backend.faults.add(
+            params.get("target", ""),
+            params.get("action", ""),
+            match=params.get("match"),
+            count=params.get("count", 1),
+            seconds=params.get("seconds", 0.0),
+        )
+        self.send_json({"fault": fault.to_json()}, status=201)
+
+    def delete(self) -> None:
+        self.backend.faults.clear()
+        self.send_json({"faults": []})
+
+
+class PageHandler(ControlHandler):
+    """An HTML page; failures render as a short HTML page with the error's status."""
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        message = exc.error_msg if isinstance(exc, ApiError) else self._reason
+        status = exc.status if isinstance(exc, ApiError) else status_code
+        self.send_html(sign_page.message_page("This page cannot be shown", message), status)
+
+    def send_html(self, html: str, status: int = 200) -> None:
+        """Finish with ``html``."""
+        self.set_status(status)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(html)
+
+    def show_sign_page(self, session: str) -> None:
+        """The sign page for an open session."""
+        sr, signer = self.backend.session_signer(session)
+        copy = self.backend.session_copy(session)
+        url = f"/_emulator/sessions/{session}/document.pdf"
+        self.send_html(sign_page.sign_page(sr, signer, session, url, pdf_text(copy)))
+
+
+class EmbeddedSignHandler(PageHandler):
+    """``/editor/embeddedSign``: GET opens a sign URL (once), POST is a button press."""
+
+    def get(self) -> None:
+        signature_id = self.get_query_argument("signature_id", "")
+        token = self.get_query_argument("token", "")
+        self.show_sign_page(self.backend.open_sign_url(signature_id, token))
+
+    def post(self) -> None:
+        session = self.get_body_argument("session", "")
+        action = self.get_body_argument("action", "")
+        reason = self.get_body_argument("reason", "") or None
+        self.backend.act_in_session(session, action, reason)
+        if action == "sign":
+            title, text = "Signed", "Thank you: your signature was recorded."
+        else:
+            title, text = "Declined", "You declined to sign this request."
+        self.send_html(sign_page.message_page(title, text))
+
+
+class SignerPageHandler(PageHandler):
+    """``GET /_emulator/sign/{signature_id}``: the sign page without a sign URL."""
+
+    def get(self, signature_id: str) -> None:
+        self.show_sign_page(self.backend.open_signer_page(signature_id))
+
+
+class RequestPageHandler(PageHandler):
+    """``GET /_emulator/requests/{id}``: the page behind ``details_url``."""
+
+    def get(self, request_id: str) -> None:
+        sr = self.backend.get_signature_request(self.backend.account, request_id)
+        links = {s.signature_id: f"/_emulator/sign/{s.signature_id}" for s in sr.signers}
+        self.send_html(sign_page.request_page(sr, links))
+
+
+class SessionDocumentHandler(PageHandler):
+    """``GET /_emulator/sessions/{session}/document.pdf``."""
+
+    def get(self, session: str) -> None:
+        self.set_header("Content-Type", "application/pdf")
+        self.set_header("Content-Disposition", 'inline; filename="document.pdf"')
+        self.finish(self.backend.session_copy(session))
+
+
+class FileLinkHandler(PageHandler):
+    """``GET /_emulator/file_links/{token}``: a ``files_as_file_url`` download."""
+
+    def get(self, token: str) -> None:
+        link = self.backend.open_file_link(token)
+        disposition = "inline" if link.inline else "attachment"
+        self.set_header("Content-Type", "application/pdf")
+        self.set_header("Content-Disposition", f'{disposition}; filename="{link.filename}"')
+        self.finish(link.data)

@@ -1,0 +1,299 @@
+"""Callback delivery: POST each event until it is acknowledged, on Dropbox Sign's retry schedule.
+
+One lane (an ``asyncio.Queue`` and its worker task) per callback URL, so deliveries to one
+receiver keep their order and a slow or dead receiver holds up only its own lane; the API never
+waits for any of it. A delivery counts only when the answer is HTTP 200 with
+``Hello API Event Received`` in the body within the timeout (30 s, scaled by the clock's
+``time_scale`` but never below ``min_real_timeout`` real seconds). A failed attempt is retried
+after 5 min x 3^(n-1) (n = 1..6: 5 min, 15 min, 45 min, 2 h 15 min, 6 h 45 min, 20 h 15 min,
+emulated; the legacy FAQ's schedule); after the 6th retry fails the delivery goes to the
+dead-letter list. UNCONFIRMED: whether the real service then also disables the callback URL
+(the emulator does not). Every attempt is logged as an :class:`Attempt`.
+
+The retry policy is a few pure functions (:func:`retry_delay`, :func:`should_retry`,
+:func:`classify`); the transport is injected (:class:`Transport`), so nothing here imports
+tornado.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from hsnb.emulator.callbacks import Delivery
+from hsnb.emulator.clock import Clock
+from hsnb.emulator.faults import Faults
+from hsnb.wire import compact_json, encode_callback_multipart, is_acknowledged
+
+logger = logging.getLogger(__name__)
+
+ACKNOWLEDGED = "acknowledged"
+OUTCOMES = (ACKNOWLEDGED, "wrong_answer", "http_error", "timeout", "connection_error", "dropped")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Dropbox Sign's retry rule: ``max_retries`` retries, ``base_delay * factor**(n-1)`` apart.
+
+    ``timeout`` is per attempt, in emulated seconds.
+    """
+
+    base_delay: float = 300.0
+    factor: float = 3.0
+    max_retries: int = 6
+    timeout: float = 30.0
+
+
+def retry_delay(retry_number: int, policy: RetryPolicy = RetryPolicy()) -> float:
+    """Emulated seconds from a failed attempt to retry number ``retry_number`` (1-based).
+
+    >>> [retry_delay(n) / 60 for n in range(1, 7)]
+    [5.0, 15.0, 45.0, 135.0, 405.0, 1215.0]
+    """
+    if retry_number < 1:
+        raise ValueError("retries are numbered from 1")
+    return policy.base_delay * policy.factor ** (retry_number - 1)
+
+
+def should_retry(attempts_made: int, policy: RetryPolicy = RetryPolicy()) -> bool:
+    """Whether a delivery that failed ``attempts_made`` times (first attempt included) retries."""
+    return attempts_made - 1 < policy.max_retries
+
+
+def classify(status: int | None, body: bytes | None, *, timed_out: bool = False) -> str:
+    """The outcome of one attempt: ``acknowledged`` or why not."""
+    if status is None:
+        return "timeout" if timed_out else "connection_error"
+    if status == 200:
+        return ACKNOWLEDGED if is_acknowledged(status, body) else "wrong_answer"
+    return "http_error"
+
+
+@dataclass(frozen=True)
+class Response:
+    """What a transport got back: a status and body, or an error (``status`` ``None``)."""
+
+    status: int | None
+    body: bytes = b""
+    error: str | None = None
+    timed_out: bool = False
+
+
+class Transport(Protocol):
+    """POSTs one callback; never raises for network problems (they become a :class:`Response`)."""
+
+    async def post(
+        self, url: str, body: bytes, headers: dict[str, str], timeout: float
+    ) -> Response: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One POST of one delivery: when (emulated), what came back, and what happens next."""
+
+    delivery_id: int
+    attempt: int
+    url: str
+    event_type: str
+    event_time: int
+    callback_type: str
+    signature_request_id: str | None
+    related_signature_id: str | None
+    sent_at: float
+    outcome: str
+    status: int | None
+    body_excerpt: str
+    error: str | None
+    duration: float
+    next_attempt_at: float | None
+
+
+@dataclass
+class _Job:
+    delivery: Delivery
+    attempt: int = 1
+
+
+@dataclass
+class _Lane:
+    queue: asyncio.Queue[_Job]
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+
+AttemptHook = Callable[[Attempt], None]
+
+
+class Dispatcher:
+    """Delivers :class:`Delivery` objects with retries; lives on one asyncio loop.
+
+    Call :meth:`enqueue` on that loop's thread. ``on_attempt`` hooks run after each attempt
+    (on the loop thread; keep them quick).
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        transport: Transport,
+        *,
+        policy: RetryPolicy | None = None,
+        faults: Faults | None = None,
+        min_real_timeout: float = 1.0,
+        excerpt_chars: int = 200,
+    ) -> None:
+        self.clock = clock
+        self.transport = transport
+        self.policy = policy or RetryPolicy()
+        self.faults = faults or Faults()
+        self.min_real_timeout = min_real_timeout
+        self.excerpt_chars = excerpt_chars
+        self.hooks: list[AttemptHook] = []
+        self.attempts: list[Attempt] = []
+        self.dead_letters: list[Delivery] = []
+        self._lanes: dict[str, _Lane] = {}
+        self._unsettled = 0
+        self._idle: asyncio.Event | None = None
+
+    @property
+    def unsettled(self) -> int:
+        """Deliveries neither acknowledged nor given up yet (queued, in flight or waiting)."""
+        return self._unsettled
+
+    def real_timeout(self) -> float:
+        """The per-attempt timeout in real seconds."""
+        scaled = self.clock.real_seconds(self.policy.timeout)
+        return self.policy.timeout if scaled is None else max(scaled, self.min_real_timeout)
+
+    def enqueue(self, delivery: Delivery) -> None:
+        """Deliver ``delivery`` (first attempt as soon as its lane is free)."""
+        self._unsettled += 1
+        self._idle_event().clear()
+        fault = self.faults.take("callback", delivery.event_type, ("delay", "duplicate"))
+        if fault is not None and fault.action == "delay":
+            self.clock.call_later(fault.seconds, lambda: self._put(_Job(delivery)))
+            return
+        if fault is not None and fault.action == "duplicate":
+            self._unsettled += 1
+            self._put(_Job(delivery))
+        self._put(_Job(delivery))
+
+    async def wait_settled(self, timeout: float) -> bool:
+        """Wait until every delivery is acknowledged or dead; ``False`` on timeout."""
+        try:
+            await asyncio.wait_for(self._idle_event().wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    def reset(self) -> None:
+        """Forget queued deliveries, the attempt log and the dead letters."""
+        self._drop_lanes()
+        self.attempts.clear()
+        self.dead_letters.clear()
+
+    async def close(self) -> None:
+        """Stop every worker and close the transport (the attempt log stays readable)."""
+        for task in self._drop_lanes():
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+        self.transport.close()
+
+    def _drop_lanes(self) -> list[asyncio.Task[None]]:
+        tasks = [lane.task for lane in self._lanes.values() if lane.task is not None]
+        for task in tasks:
+            task.cancel()
+        self._lanes.clear()
+        self._unsettled = 0
+        self._idle_event().set()
+        return tasks
+
+    def _idle_event(self) -> asyncio.Event:
+        if self._idle is None:
+            self._idle = asyncio.Event()
+            self._idle.set()
+        return self._idle
+
+    def _put(self, job: _Job) -> None:
+        lane = self._lanes.get(job.delivery.url)
+        if lane is None:
+            lane = self._lanes[job.delivery.url] = _Lane(asyncio.Queue())
+            lane.task = asyncio.get_running_loop().create_task(self._work(lane))
+        lane.queue.put_nowait(job)
+
+    async def _work(self, lane: _Lane) -> None:
+        while True:
+            job = await lane.queue.get()
+            try:
+                await self._attempt(job)
+            finally:
+                lane.queue.task_done()
+
+    async def _attempt(self, job: _Job) -> None:
+        delivery = job.delivery
+        sent_at = self.clock.now()
+        started = time.monotonic()
+        if self.faults.take("callback", delivery.event_type, ("drop",)) is not None:
+            response = Response(None, error="dropped by fault injection")
+            outcome = "dropped"
+        else:
+            body, content_type = encode_callback_multipart(compact_json(delivery.payload))
+            headers = {"Content-Type": content_type}
+            response = await self.transport.post(delivery.url, body, headers, self.real_timeout())
+            outcome = classify(response.status, response.body, timed_out=response.timed_out)
+        retry = outcome != ACKNOWLEDGED and should_retry(job.attempt, self.policy)
+        next_at = sent_at + retry_delay(job.attempt, self.policy) if retry else None
+        self._log(job, sent_at, outcome, response, time.monotonic() - started, next_at)
+        if retry:
+            delay = retry_delay(job.attempt, self.policy)
+            self.clock.call_later(delay, lambda: self._put(_Job(delivery, job.attempt + 1)))
+            return
+        if outcome != ACKNOWLEDGED:
+            self.dead_letters.append(delivery)
+        self._settle()
+
+    def _settle(self) -> None:
+        self._unsettled -= 1
+        if self._unsettled <= 0:
+            self._unsettled = 0
+            self._idle_event().set()
+
+    def _log(
+        self,
+        job: _Job,
+        sent_at: float,
+        outcome: str,
+        response: Response,
+        duration: float,
+        next_at: float | None,
+    ) -> None:
+        delivery = job.delivery
+        attempt = Attempt(
+            delivery_id=delivery.delivery_id,
+            attempt=job.attempt,
+            url=delivery.url,
+            event_type=delivery.event_type,
+            event_time=delivery.event_time,
+            callback_type=delivery.callback_type,
+            signature_request_id=delivery.signature_request_id,
+            related_signature_id=delivery.related_signature_id,
+            sent_at=sent_at,
+            outcome=outcome,
+            status=response.status,
+            body_excerpt=response.body[: self.excerpt_chars].decode("utf-8", "replace"),
+            error=response.error,
+            duration=duration,
+            next_attempt_at=next_at,
+        )
+        self.attempts.append(attempt)
+        for hook in self.hooks:
+            try:
+                hook(attempt)
+            except Exception:  # a subscriber's bug must not stop deliveries
+                logger.exception("attempt hook failed")

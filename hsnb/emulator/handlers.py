@@ -1,0 +1,305 @@
+"""HTTP handlers of the emulated API ``/v3``: parse, call one backend method, serialise.
+
+Handlers hold no state of their own: the :class:`~hsnb.emulator.backend.Backend` and the
+:class:`~hsnb.emulator.ratelimit.RateLimiter` come through ``initialize()``. Every error is an
+:class:`~hsnb.emulator.exceptions.ApiError`, rendered by :meth:`BaseHandler.write_error` with
+:func:`~hsnb.emulator.exceptions.error_body` (the only place error JSON is built). Nothing is
+logged through tornado's loggers, so nothing prints into a notebook cell.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+from typing import Any
+
+import tornado.web
+
+from hsnb.emulator import parsing
+from hsnb.emulator import serializers as views
+from hsnb.emulator.backend import Backend
+from hsnb.emulator.exceptions import (
+    ERRORS_BY_NAME,
+    ApiError,
+    NotFound,
+    Unauthorized,
+    UnknownError,
+    error_body,
+    error_for_status,
+)
+from hsnb.emulator.ratelimit import RateLimiter
+
+logger = logging.getLogger(__name__)
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def credentials(authorization: str | None) -> tuple[str | None, str | None]:
+    """``(api_key, bearer_token)`` from an ``Authorization`` header (either may be ``None``).
+
+    Basic auth carries the API key as the user name (the password is ignored, normally empty).
+    """
+    if not authorization:
+        return None, None
+    scheme, _, value = authorization.strip().partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return None, value.strip()
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise Unauthorized("Malformed Basic authorization header.") from None
+        user = decoded.partition(":")[0]
+        return (user or None), None
+    raise Unauthorized(f"Unsupported authorization scheme {scheme!r}.")
+
+
+class BaseHandler(tornado.web.RequestHandler):
+    """Error rendering and JSON output shared by every emulator handler."""
+
+    def initialize(self, backend: Backend, limiter: RateLimiter) -> None:
+        self.backend = backend
+        self.limiter = limiter
+
+    def send_json(self, body: Any, status: int = 200) -> None:
+        """Finish with ``body`` as JSON."""
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(body, separators=(",", ":")))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Render any failure as the official error JSON."""
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, ApiError):
+            error = exc
+        elif isinstance(exc, tornado.web.HTTPError):
+            error = error_for_status(exc.status_code, exc.log_message or exc.reason)
+        elif status_code < 500:
+            error = error_for_status(status_code, self._reason)
+        else:
+            error = UnknownError(f"Emulator error: {type(exc).__name__}: {exc}")
+        rate = getattr(error, "rate", None)
+        if rate is not None:
+            for name, value in rate.headers(self.backend.clock.now()).items():
+                self.set_header(name, value)
+        self.clear_header("Content-Disposition")
+        self.send_json(error_body(error), error.status)
+
+    def body_params(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """The request body (JSON, bracket form or SDK form) normalised against ``schema``."""
+        content_type = self.request.headers.get("Content-Type", "").lower()
+        if content_type.startswith(_FORM_TYPES):
+            fields = [
+                (name, value.decode("utf-8", "replace"))
+                for name, values in self.request.body_arguments.items()
+                for value in values
+            ]
+            files = [
+                (name, parsing.UploadedFile(f.filename, f.body, f.content_type))
+                for name, uploads in self.request.files.items()
+                for f in uploads
+            ]
+            raw = parsing.parse_form(fields, files)
+        else:
+            raw = parsing.parse_json(self.request.body)
+        return parsing.normalise(raw, schema)
+
+    def query_params(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """The query string normalised against ``schema``."""
+        fields = [
+            (name, value.decode("utf-8", "replace"))
+            for name, values in self.request.query_arguments.items()
+            for value in values
+        ]
+        return parsing.normalise(parsing.parse_form(fields), schema)
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        """API errors are answers, not incidents; anything else goes to the hsnb logger only."""
+        if not isinstance(value, (ApiError, tornado.web.HTTPError)):
+            logger.debug("emulator handler failed", exc_info=(typ, value, tb))
+
+
+class ApiHandler(BaseHandler):
+    """A ``/v3`` endpoint: authenticate, count against the rate limit, apply API faults."""
+
+    def prepare(self) -> None:
+        api_key, bearer = credentials(self.request.headers.get("Authorization"))
+        self.account = self.backend.authenticate(api_key, bearer)
+        status = self.limiter.hit(self.account.account_id)
+        self.set_rate_headers(status)
+        fault = self.backend.faults.take("api", self.request.path)
+        if fault is not None:
+            raise ERRORS_BY_NAME[fault.action]("Injected fault.")
+
+    def set_rate_headers(self, status: Any) -> None:
+        """Set the three rate-limit headers."""
+        for name, value in status.headers(self.backend.clock.now()).items():
+            self.set_header(name, value)
+
+    def send_request(self, sr: Any) -> None:
+        """Finish with a ``SignatureRequestGetResponse``."""
+        self.send_json(views.signature_request_response(sr, self.backend.urls))
+
+
+class CreateHandler(ApiHandler):
+    """``POST /signature_request/create_embedded`` and ``/send`` (``embedded`` from the route)."""
+
+    def initialize(self, backend: Backend, limiter: RateLimiter, embedded: bool) -> None:
+        super().initialize(backend, limiter)
+        self.embedded = embedded
+
+    def post(self) -> None:
+        params = self.body_params(parsing.SIGNATURE_REQUEST)
+        if params.get("test_mode"):
+            self.set_rate_headers(self.limiter.hit_test_mode(self.account.account_id))
+        sr = self.backend.create_signature_request(self.account, params, embedded=self.embedded)
+        self.send_request(sr)
+
+
+class SignatureRequestHandler(ApiHandler):
+    """``GET /signature_request/{id}``."""
+
+    def get(self, request_id: str) -> None:
+        self.send_request(self.backend.get_signature_request(self.account, request_id))
+
+
+class ListHandler(ApiHandler):
+    """``GET /signature_request/list``."""
+
+    def get(self) -> None:
+        query = self.query_params(parsing.LIST_QUERY)
+        page, page_size = query.get("page", 1), query.get("page_size", 20)
+        found, total = self.backend.list_signature_requests(
+            self.account,
+            page=page,
+            page_size=page_size,
+            query=query.get("query"),
+            account_id=query.get("account_id"),
+        )
+        self.send_json(views.list_response(found, page, page_size, total, self.backend.urls))
+
+
+class FilesHandler(ApiHandler):
+    """``GET /signature_request/files/{id}?file_type=pdf|zip``: the current copy's bytes."""
+
+    def get(self, request_id: str) -> None:
+        file_type = self.get_query_argument("file_type", "pdf")
+        data, content_type, filename = self.backend.files(self.account, request_id, file_type)
+        self.set_header("Content-Type", content_type)
+        self.set_header("Content-Disposition", f'attachment; filename="{filename}"')
+        self.finish(data)
+
+
+class FilesDataUriHandler(ApiHandler):
+    """``GET /signature_request/files_as_data_uri/{id}``."""
+
+    def get(self, request_id: str) -> None:
+        self.send_json({"data_uri": self.backend.files_data_uri(self.account, request_id)})
+
+
+class FilesFileUrlHandler(ApiHandler):
+    """``GET /signature_request/files_as_file_url/{id}?force_download=0|1``."""
+
+    def get(self, request_id: str) -> None:
+        force = parsing.parse_bool(self.get_query_argument("force_download", "1"), "force_download")
+        link = self.backend.files_link(self.account, request_id, force_download=force)
+        url = self.backend.urls.file_link(link.token)
+        self.send_json({"file_url": url, "expires_at": link.expires_at})
+
+
+class CancelHandler(ApiHandler):
+    """``POST /signature_request/cancel/{id}``: an empty 200; the event follows."""
+
+    def post(self, request_id: str) -> None:
+        self.backend.cancel(self.account, request_id)
+        self.send_json({})
+
+
+class RemindHandler(ApiHandler):
+    """``POST /signature_request/remind/{id}``."""
+
+    def post(self, request_id: str) -> None:
+        params = self.body_params(parsing.REMIND)
+        sr = self.backend.remind(self.account, request_id, params.get("email_address"))
+        self.send_request(sr)
+
+
+class SignUrlHandler(ApiHandler):
+    """``GET /embedded/sign_url/{signature_id}``."""
+
+    def get(self, signature_id: str) -> None:
+        link = self.backend.sign_url(self.account, signature_id)
+        url = self.backend.urls.sign(signature_id, link.token)
+        self.send_json(views.sign_url_response(url, link.expires_at))
+
+
+class AccountHandler(ApiHandler):
+    """``GET /account``; ``PUT`` (current spec) and ``POST`` (legacy) ``/account`` update it."""
+
+    def get(self) -> None:
+        query = self.query_params({"account_id": str, "email_address": str})
+        account = self.backend.get_account(
+            self.account, query.get("account_id"), query.get("email_address")
+        )
+        self.send_json({"account": views.account_json(account)})
+
+    def put(self) -> None:
+        account = self.backend.update_account(
+            self.account, self.body_params(parsing.ACCOUNT_UPDATE)
+        )
+        self.send_json({"account": views.account_json(account)})
+
+    post = put
+
+
+class ApiAppsHandler(ApiHandler):
+    """``POST /api_app`` (201)."""
+
+    def post(self) -> None:
+        app = self.backend.create_app(self.account, self.body_params(parsing.API_APP))
+        self.send_json({"api_app": views.api_app_json(app)}, status=201)
+
+
+class ApiAppListHandler(ApiHandler):
+    """``GET /api_app/list``."""
+
+    def get(self) -> None:
+        apps = self.backend.list_apps(self.account)
+        info = {"page": 1, "num_pages": 1, "num_results": len(apps), "page_size": 20}
+        self.send_json({"api_apps": [views.api_app_json(a) for a in apps], "list_info": info})
+
+
+class ApiAppHandler(ApiHandler):
+    """``GET`` / ``PUT`` / ``DELETE /api_app/{client_id}``."""
+
+    def get(self, client_id: str) -> None:
+        app = self.backend.get_app(self.account, client_id)
+        self.send_json({"api_app": views.api_app_json(app)})
+
+    def put(self, client_id: str) -> None:
+        params = self.body_params(parsing.API_APP)
+        app = self.backend.update_app(self.account, client_id, params)
+        self.send_json({"api_app": views.api_app_json(app)})
+
+    def delete(self, client_id: str) -> None:
+        self.backend.delete_app(self.account, client_id)
+        self.set_status(204)
+        self.finish()
+
+
+class UnknownApiHandler(ApiHandler):
+    """Any other path under ``/v3``: 404 ``not_found`` (after authentication, as the API does)."""
+
+    SUPPORTED_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
+
+    def prepare(self) -> None:
+        super().prepare()
+        raise NotFound("Not found.")
+
+
+class NotFoundHandler(BaseHandler):
+    """Paths outside the API and the control plane: 404 ``not_found``."""
+
+    def prepare(self) -> None:
+        raise NotFound("Not found.")

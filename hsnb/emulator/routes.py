@@ -1,0 +1,56 @@
+"""The emulator's one route table: the API under ``/v3``, pages, and the ``/_emulator`` plane."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hsnb.emulator import control
+from hsnb.emulator import handlers as api
+from hsnb.emulator.backend import Backend
+from hsnb.emulator.dispatcher import Dispatcher
+from hsnb.emulator.ratelimit import RateLimiter
+
+_ID = r"([0-9A-Za-z_-]+)"
+
+
+def routes(backend: Backend, limiter: RateLimiter, dispatcher: Dispatcher) -> list[tuple]:
+    """Every ``(pattern, handler, kwargs)`` rule, most specific first."""
+    deps: dict[str, Any] = {"backend": backend, "limiter": limiter}
+    plane = {**deps, "dispatcher": dispatcher}
+    sr = "/v3/signature_request"
+    return [
+        (f"{sr}/create_embedded", api.CreateHandler, {**deps, "embedded": True}),
+        (f"{sr}/send", api.CreateHandler, {**deps, "embedded": False}),
+        (f"{sr}/list", api.ListHandler, deps),
+        (f"{sr}/files/{_ID}", api.FilesHandler, deps),
+        (f"{sr}/files_as_data_uri/{_ID}", api.FilesDataUriHandler, deps),
+        (f"{sr}/files_as_file_url/{_ID}", api.FilesFileUrlHandler, deps),
+        (f"{sr}/cancel/{_ID}", api.CancelHandler, deps),
+        (f"{sr}/remind/{_ID}", api.RemindHandler, deps),
+        (f"{sr}/{_ID}", api.SignatureRequestHandler, deps),
+        (f"/v3/embedded/sign_url/{_ID}", api.SignUrlHandler, deps),
+        ("/v3/account", api.AccountHandler, deps),
+        ("/v3/api_app", api.ApiAppsHandler, deps),
+        ("/v3/api_app/list", api.ApiAppListHandler, deps),
+        (f"/v3/api_app/{_ID}", api.ApiAppHandler, deps),
+        (r"/v3(?:/.*)?", api.UnknownApiHandler, deps),
+        ("/editor/embeddedSign", control.EmbeddedSignHandler, plane),
+        ("/_emulator/?", control.IndexHandler, plane),
+        ("/_emulator/state", control.StateHandler, plane),
+        ("/_emulator/reset", control.ResetHandler, plane),
+        ("/_emulator/seed", control.SeedHandler, plane),
+        ("/_emulator/advance", control.AdvanceHandler, plane),
+        (
+            f"/_emulator/signatures/{_ID}/(view|sign|decline)",
+            control.SignerActionHandler,
+            plane,
+        ),
+        ("/_emulator/callback_test", control.CallbackTestHandler, plane),
+        ("/_emulator/deliveries", control.DeliveriesHandler, plane),
+        ("/_emulator/events", control.EventsHandler, plane),
+        ("/_emulator/faults", control.FaultsHandler, plane),
+        (f"/_emulator/sign/{_ID}", control.SignerPageHandler, plane),
+        (f"/_emulator/requests/{_ID}", control.RequestPageHandler, plane),
+        (f"/_emulator/sessions/{_ID}/document.pdf", control.SessionDocumentHandler, plane),
+        (f"/_emulator/file_links/{_ID}", control.FileLinkHandler, plane),
+    ]

@@ -1,0 +1,354 @@
+"""The running emulator: :func:`make_app` and :class:`Emulator`, served on hsnb's background loop.
+
+>>> from hsnb.emulator import Emulator
+>>> with Emulator(seed=0, name="doctest") as emulator:
+...     emulator.api_url.endswith("/v3")
+True
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+import tornado.httpserver
+import tornado.netutil
+import tornado.web
+
+from hsnb.emulator.backend import Backend
+from hsnb.emulator.clock import Clock, Delay, Randomness
+from hsnb.emulator.control import reset_all
+from hsnb.emulator.dispatcher import Attempt, Dispatcher, RetryPolicy
+from hsnb.emulator.faults import Fault
+from hsnb.emulator.handlers import NotFoundHandler
+from hsnb.emulator.models import EmittedEvent, EmulatorConfig
+from hsnb.emulator.ratelimit import RateLimiter
+from hsnb.emulator.routes import routes
+from hsnb.emulator.serializers import Urls, signature_request_json
+from hsnb.emulator.transport import TornadoTransport
+from hsnb.errors import HsnbError
+from hsnb.runtime import background_loop
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_registry: dict[str, Emulator] = {}
+_registry_lock = threading.Lock()
+MAX_BODY_BYTES = 64 * 2**20
+
+
+class EmulatorError(HsnbError):
+    """The emulator could not start, or was used after it stopped."""
+
+
+def make_app(
+    backend: Backend, limiter: RateLimiter, dispatcher: Dispatcher
+) -> tornado.web.Application:
+    """The emulator's Tornado application (no logging through tornado's loggers)."""
+    return tornado.web.Application(
+        routes(backend, limiter, dispatcher),
+        default_handler_class=NotFoundHandler,
+        default_handler_args={"backend": backend, "limiter": limiter},
+        log_function=lambda handler: None,
+    )
+
+
+class Emulator:
+    """A local Dropbox Sign API v3 on 127.0.0.1, in hsnb's background loop thread.
+
+    Starts at once (``start=False`` to wait). Same ``seed``, same ids; with a fixed
+    ``start_time`` (e.g. :data:`hsnb.emulator.clock.DEFAULT_EPOCH`) also the same
+    ``created_at`` and ``event_time`` values. ``time_scale`` is real seconds per emulated second
+    (``1e-6`` replays 30 hours of callback retries in a tenth of a second; ``None``: timers
+    fire only on :meth:`advance`). Delays are in emulated seconds: a number, a
+    :class:`~hsnb.emulator.clock.Delay`, or text such as ``"uniform:1,3"``.
+    ``rate_limit`` / ``test_mode_rate_limit``: calls per minute per account (``None``: off).
+    Starting an emulator with the ``name`` of a running one stops that one first.
+    """
+
+    def __init__(
+        self,
+        seed: int | None = 0,
+        api_key: str | None = None,
+        callback_url: str | None = None,
+        *,
+        app_callback_url: str | None = None,
+        name: str = "default",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        start_time: float | None = None,
+        time_scale: float | None = 1.0,
+        processing_delay: Delay | float | str | None = None,
+        signing_delay: Delay | float | str | None = 0,
+        file_prep_delay: Delay | float | str | None = None,
+        cancel_delay: Delay | float | str | None = 0,
+        rate_limit: int | None = 100,
+        test_mode_rate_limit: int | None = 10,
+        retry: RetryPolicy | None = None,
+        min_callback_timeout: float = 1.0,
+        text_tag_error_event: str = "file_error",
+        account_email: str = "me@example.com",
+        start: bool = True,
+    ) -> None:
+        defaults = EmulatorConfig()
+        self.config = EmulatorConfig(
+            processing_delay=defaults.processing_delay
+            if processing_delay is None
+            else processing_delay,
+            signing_delay=signing_delay,
+            file_prep_delay=defaults.file_prep_delay
+            if file_prep_delay is None
+            else file_prep_delay,
+            cancel_delay=cancel_delay,
+            text_tag_error_event=text_tag_error_event,
+            account_email=account_email,
+        )
+        self.name = name
+        self.host = host
+        self.requested_port = port
+        self.port: int | None = None
+        self.clock = Clock(start_time, time_scale=time_scale)
+        self.backend = Backend(
+            self.config,
+            clock=self.clock,
+            randomness=Randomness(seed),
+            api_key=api_key,
+            callback_url=callback_url,
+            app_callback_url=app_callback_url,
+        )
+        self.limiter = RateLimiter(rate_limit, test_mode_rate_limit)
+        self.dispatcher = Dispatcher(
+            self.clock,
+            TornadoTransport(),
+            policy=retry,
+            faults=self.backend.faults,
+            min_real_timeout=min_callback_timeout,
+        )
+        self.backend.outbox = self.dispatcher.enqueue
+        self._server: tornado.httpserver.HTTPServer | None = None
+        if start:
+            self.start()
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<Emulator {self.name!r} {state} seed={self.seed}>"
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # -- identity and URLs -----------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """Whether the server accepts connections."""
+        return self._server is not None
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT`` (sign pages and the control plane live under it)."""
+        if self.port is None:
+            raise EmulatorError("the emulator is not running")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        """The API base URL, ending in ``/v3`` (the official SDK's ``host``)."""
+        return f"{self.base_url}/v3"
+
+    @property
+    def seed(self) -> int | None:
+        """The seed of the random source."""
+        return self.backend.random.seed
+
+    @property
+    def api_key(self) -> str:
+        """The emulated account's API key (Basic auth user name; also signs callbacks)."""
+        return self.backend.account.api_key
+
+    @property
+    def access_token(self) -> str:
+        """A Bearer token of the emulated account."""
+        return self.backend.access_token
+
+    @property
+    def account_id(self) -> str:
+        """The emulated account's id (``account_guid`` in callbacks)."""
+        return self.backend.account.account_id
+
+    @property
+    def client_id(self) -> str | None:
+        """The ``client_id`` of the API app every emulator starts with."""
+        app = self.backend.default_app
+        return app.client_id if app else None
+
+    @property
+    def callback_url(self) -> str | None:
+        """The account callback URL (setting it is ``PUT /v3/account``'s job, in one line)."""
+        return self.backend.account.callback_url
+
+    @callback_url.setter
+    def callback_url(self, url: str | None) -> None:
+        self._call(self.backend.update_account, self.backend.account, {"callback_url": url or ""})
+
+    @property
+    def app_callback_url(self) -> str | None:
+        """The default app's callback URL."""
+        app = self.backend.default_app
+        return app.callback_url if app else None
+
+    @app_callback_url.setter
+    def app_callback_url(self, url: str | None) -> None:
+        params = {"callback_url": url or ""}
+        self._call(self.backend.update_app, self.backend.account, self.client_id, params)
+
+    # -- start and stop ----------------------------------------------------------------------
+
+    def start(self) -> Emulator:
+        """Bind and serve (idempotent); stops a running emulator of the same name first."""
+        if self.running:
+            return self
+        with _registry_lock:
+            previous = _registry.get(self.name)
+            if previous is not None and previous is not self:
+                previous.stop()
+            try:
+                sockets = tornado.netutil.bind_sockets(
+                    self.requested_port, self.host, family=_family(self.host)
+                )
+            except OSError as exc:
+                raise EmulatorError(
+                    f"cannot listen on {self.host}:{self.requested_port}: {exc.strerror}"
+                ) from exc
+            self.port = sockets[0].getsockname()[1]
+            self.backend.urls = Urls(self.base_url)
+
+            async def serve() -> tornado.httpserver.HTTPServer:
+                self.clock.attach(asyncio.get_running_loop())
+                app = make_app(self.backend, self.limiter, self.dispatcher)
+                server = tornado.httpserver.HTTPServer(app, max_body_size=MAX_BODY_BYTES)
+                server.add_sockets(sockets)
+                return server
+
+            self._server = background_loop().run(serve())
+            _registry[self.name] = self
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, cancel pending timers and deliveries, free the port (idempotent)."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+
+        async def shutdown() -> None:
+            server.stop()
+            self.clock.attach(None)
+            self.clock.cancel_all()
+            await self.dispatcher.close()
+            await asyncio.wait_for(server.close_all_connections(), 5)
+
+        try:
+            background_loop().run(shutdown())
+        finally:
+            self.port = None
+            with _registry_lock:
+                if _registry.get(self.name) is self:
+                    del _registry[self.name]
+
+    # -- what a person does, and the control plane -----------------------------------------
+
+    def view(self, signature_id: str) -> dict[str, Any]:
+        """The signer opens the request; returns the request as the API shows it."""
+        return self._request_json(self._call(self.backend.view, signature_id))
+
+    def sign(self, signature_id: str) -> dict[str, Any]:
+        """The signer opens (if needed) and signs; returns the request as the API shows it.
+
+        With a ``signing_delay`` the signature lands after that (emulated) time.
+        """
+        return self._request_json(self._call(self.backend.sign, signature_id))
+
+    def decline(self, signature_id: str, reason: str | None = None) -> dict[str, Any]:
+        """The signer declines with ``reason`` (the request needs ``allow_decline``)."""
+        return self._request_json(self._call(self.backend.decline, signature_id, reason))
+
+    def advance(self, seconds: float) -> int:
+        """Fast-forward emulated time, firing due timers; returns how many fired."""
+        return self._call(self.clock.advance, seconds)
+
+    def callback_test(self, client_id: str | None = None, url: str | None = None) -> int:
+        """Send ``callback_test`` (the dashboard's Test button); returns its delivery id."""
+        delivery = self._call(self.backend.callback_test, self.backend.account, client_id, url)
+        return delivery.delivery_id
+
+    def inject_fault(
+        self,
+        target: str,
+        action: str,
+        *,
+        match: str | None = None,
+        count: int | None = 1,
+        seconds: float = 0.0,
+    ) -> Fault:
+        """Inject a fault (see :mod:`hsnb.emulator.faults`)."""
+        add = self.backend.faults.add
+        return self._call(lambda: add(target, action, match=match, count=count, seconds=seconds))
+
+    def reset(self, seed: int | None = None) -> None:
+        """Forget requests, deliveries, faults and counters; ids restart from ``seed``."""
+        self._call(reset_all, self.backend, self.limiter, self.dispatcher, seed)
+
+    def wait_settled(self, timeout: float = 10.0) -> bool:
+        """Wait (real seconds) until no callback delivery is pending; ``False`` on timeout."""
+        if not self.running:
+            return self.dispatcher.unsettled == 0
+        return background_loop().run(self.dispatcher.wait_settled(timeout), timeout + 5)
+
+    def on_attempt(self, hook: Callable[[Attempt], None]) -> None:
+        """Call ``hook(attempt)`` on the loop thread after each callback attempt."""
+        self.dispatcher.hooks.append(hook)
+
+    def attempts(self) -> list[Attempt]:
+        """Every callback attempt so far, in order."""
+        return self._call(lambda: list(self.dispatcher.attempts))
+
+    def emitted(self) -> list[EmittedEvent]:
+        """Every event raised so far (before delivery), in order."""
+        return self._call(lambda: list(self.backend.events))
+
+    def deliveries(self) -> pd.DataFrame:
+        """The attempt log as a DataFrame: one row per POST, times as UTC timestamps."""
+        import pandas as pd
+
+        rows = [asdict(a) for a in self.attempts()]
+        frame = pd.DataFrame(rows, columns=list(Attempt.__dataclass_fields__))
+        for column in ("sent_at", "next_attempt_at"):
+            frame[column] = pd.to_datetime(frame[column], unit="s", utc=True)
+        frame["event_time"] = pd.to_datetime(frame["event_time"], unit="s", utc=True)
+        frame["status"] = frame["status"].astype("Int64")
+        return frame
+
+    def _request_json(self, sr: Any) -> dict[str, Any]:
+        return signature_request_json(sr, self.backend.urls)
+
+    def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        if not self.running:
+            return fn(*args)
+        return background_loop().call(fn, *args)
+
+
+def running_emulators() -> list[Emulator]:
+    """The emulators serving in this process."""
+    with _registry_lock:
+        return list(_registry.values())
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
