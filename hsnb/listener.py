@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 CALLBACK_PATH = "/callback"
 _POLL_SECONDS = 0.2
 _registry: dict[str, Listener] = {}
-_registry_lock = threading.Lock()
+_registry_lock = threading.RLock()
 
 DeliveryHook = Callable[[Answer], None]
 
@@ -73,14 +73,14 @@ class CallbackHandler(tornado.web.RequestHandler):
             return
         body = b"".join(self.chunks) if self.size <= self.receiver.max_body_bytes else b""
         answer = self.receiver.receive(request_info(self.request, body, self.size))
-        self.set_status(answer.status)
-        self.set_header("Content-Type", "text/plain; charset=utf-8")
-        self.finish(answer.text)
         for hook in self.hooks:
             try:
                 hook(answer)
             except Exception:  # a subscriber's bug must not break the listener
                 logger.exception("delivery hook failed")
+        self.set_status(answer.status)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(answer.text)
 
     get = head = post = put = patch = delete = options = respond  # type: ignore[assignment]
 
@@ -209,7 +209,7 @@ class Listener:
                     del _registry[self.name]
 
     def on_delivery(self, hook: DeliveryHook) -> None:
-        """Call ``hook(answer)`` on the loop thread after each request is answered.
+        """Call ``hook(answer)`` on the loop thread for each request, after it was recorded.
 
         Keep it quick and thread-safe (e.g. put the answer on a queue); do not print from it.
         """

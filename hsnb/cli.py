@@ -1,0 +1,138 @@
+"""The ``hsnb`` command line: ``listen``, ``trigger`` and ``emulator``.
+
+API keys come from ``--api-key`` or the ``DROPBOX_SIGN_API_KEY`` environment variable and are
+never printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import queue
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from hsnb import __version__
+from hsnb.events import KNOWN_EVENT_TYPES
+from hsnb.listener import Listener
+from hsnb.receiver import Answer
+from hsnb.trigger import sample_payload, send_callback
+
+API_KEY_ENV = "DROPBOX_SIGN_API_KEY"
+
+
+def _api_key(args: argparse.Namespace) -> str | None:
+    return args.api_key or os.environ.get(API_KEY_ENV) or None
+
+
+def _wait_for_signal() -> threading.Event:
+    """An event set on SIGINT or SIGTERM (handlers installed in the main thread)."""
+    stop = threading.Event()
+
+    def handle(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, handle)
+    signal.signal(signal.SIGTERM, handle)
+    return stop
+
+
+def describe_answer(answer: Answer) -> str:
+    """One output line for a delivery: verdict, status, event type and request id or reason."""
+    record = answer.record
+    verdict = str(record.verdict) if record else "unrecorded"
+    if answer.event is None:
+        return f"{verdict} {answer.status} {answer.text}"
+    event = answer.event
+    subject = event.subject_id or "-"
+    return f"{verdict} {answer.status} {event.event_type} {subject} at {event.event_time}"
+
+
+def cmd_listen(args: argparse.Namespace) -> int:
+    """Run a standalone listener until SIGINT/SIGTERM, one line per delivery."""
+    stop = _wait_for_signal()
+    key = _api_key(args)
+    lines: queue.Queue[str] = queue.Queue()
+    listener = Listener(
+        args.store, api_keys=[key] if key else [], host=args.host, port=args.port, name="cli"
+    )
+    listener.on_delivery(lambda answer: lines.put(describe_answer(answer)))
+    print(f"listening on {listener.url}", flush=True)
+    try:
+        while not stop.is_set():
+            try:
+                print(lines.get(timeout=0.2), flush=True)
+            except queue.Empty:
+                continue
+    finally:
+        listener.stop()
+        while not lines.empty():
+            print(lines.get_nowait(), flush=True)
+        print(f"stopped; {len(listener.store)} events in {listener.store.path}", flush=True)
+    return 0
+
+
+def cmd_trigger(args: argparse.Namespace) -> int:
+    """Send one signed callback to --url; exit 0 only if the receiver acknowledged it."""
+    key = _api_key(args)
+    if not key:
+        print(f"hsnb trigger: give --api-key or set {API_KEY_ENV}", file=sys.stderr)
+        return 2
+    payload = sample_payload(
+        args.event_type,
+        key,
+        event_time=args.event_time,
+        seed=args.seed,
+        signature_request_id=args.signature_request_id,
+    )
+    result = send_callback(args.url, payload, timeout=args.timeout)
+    print(f"{args.event_type} -> {args.url}: {result.explain()}", flush=True)
+    return 0 if result.acknowledged else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``hsnb`` command."""
+    parser = argparse.ArgumentParser(prog="hsnb", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"hsnb {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    listen = commands.add_parser("listen", help="receive callbacks into an event store")
+    listen.add_argument("--host", default="127.0.0.1")
+    listen.add_argument("--port", type=int, default=0)
+    listen.add_argument("--api-key", help=f"verify event_hash with this key (or ${API_KEY_ENV})")
+    listen.add_argument("--store", default="hsnb-events.sqlite", help="SQLite file to write")
+    listen.set_defaults(func=cmd_listen)
+
+    trigger = commands.add_parser("trigger", help="send a signed test callback to a URL")
+    trigger.add_argument("event_type", metavar="EVENT_TYPE", help="e.g. signature_request_sent")
+    trigger.add_argument("--url", required=True, help="the callback URL to test")
+    trigger.add_argument("--api-key", help=f"sign with this key (or ${API_KEY_ENV})")
+    trigger.add_argument("--event-time", type=int, help="Unix seconds (default: now)")
+    trigger.add_argument("--seed", type=int, help="make the sample ids reproducible")
+    trigger.add_argument("--signature-request-id", help="use this signature request id")
+    trigger.add_argument("--timeout", type=float, default=30.0, help="seconds (Dropbox Sign: 30)")
+    trigger.set_defaults(func=cmd_trigger)
+
+    try:
+        from hsnb.emulator import command as emulator_command
+    except ImportError:
+        emulator_command = None
+    if emulator_command is not None and hasattr(emulator_command, "run"):
+        emulator = commands.add_parser("emulator", help="serve the Dropbox Sign API emulator")
+        emulator_command.add_arguments(emulator)
+        emulator.set_defaults(func=emulator_command.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``hsnb`` command."""
+    args = build_parser().parse_args(argv)
+    if getattr(args, "event_type", None) and args.event_type not in KNOWN_EVENT_TYPES:
+        print(f"note: {args.event_type!r} is not a known event type; sending it anyway")
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
