@@ -233,7 +233,8 @@ class Listener:
         """Block until an event of ``event_type`` (for that request, if given) is stored.
 
         Returns at once when one already arrived, the first one in arrival order. Raises
-        :class:`~hsnb.errors.EventTimeoutError` (a ``TimeoutError``) naming what did arrive.
+        :class:`~hsnb.errors.EventTimeoutError` (a ``TimeoutError``) naming what did arrive
+        (in ``event_time`` order).
         """
         deadline = time.monotonic() + timeout
         while True:
@@ -260,10 +261,8 @@ class Listener:
 
     def _timeout_message(self, event_type: str, request_id: str | None, timeout: float) -> str:
         scope = f" for signature request {request_id}" if request_id else ""
-        arrived = [
-            stored.event.event_type
-            for stored in self.store.stored_events(signature_request_id=request_id)
-        ]
+        stored = self.store.stored_events(signature_request_id=request_id)
+        arrived = [e.event_type for e in sorted((s.event for s in stored), key=_by_time)]
         seen = ", ".join(arrived) if arrived else "nothing"
         return f"no {event_type}{scope} within {timeout:g} s; arrived meanwhile: {seen}"
 
@@ -272,6 +271,10 @@ def running_listeners() -> list[Listener]:
     """The listeners serving in this process."""
     with _registry_lock:
         return list(_registry.values())
+
+
+def _by_time(event: Event) -> tuple[int, str]:
+    return event.event_timestamp, event.event_type
 
 
 def _family(host: str) -> socket.AddressFamily:

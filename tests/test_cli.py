@@ -1,0 +1,169 @@
+"""The ``hsnb`` command as a user runs it: real processes, real signals, real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import tornado.httpserver
+import tornado.web
+
+from hsnb.cli import main
+from hsnb.events import ACK_TEXT
+from hsnb.listener import Listener
+from hsnb.runtime import background_loop
+from hsnb.store import EventStore
+from tests.conftest import KEY, post_multipart, sent_payload
+
+
+class ListenProcess:
+    """``hsnb listen`` in a child process; reads its first line to learn the URL."""
+
+    def __init__(self, store: Path, *extra: str) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env.pop("DROPBOX_SIGN_API_KEY", None)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "hsnb.cli", "listen", "--store", str(store), *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        first = self._readline()
+        assert first.startswith("listening on http://127.0.0.1:"), first
+        self.url = first.split()[-1]
+
+    def _readline(self) -> str:
+        result: list[str] = []
+        reader = threading.Thread(target=lambda: result.append(self.process.stdout.readline()))
+        reader.start()
+        reader.join(20)
+        if not result:
+            self.process.kill()
+            pytest.fail("hsnb listen printed nothing within 20 s")
+        return result[0].rstrip("\n")
+
+    def finish(self, signum: int = signal.SIGTERM) -> tuple[int, str]:
+        self.process.send_signal(signum)
+        out, _ = self.process.communicate(timeout=20)
+        return self.process.returncode, out
+
+
+@pytest.fixture
+def listen(tmp_path: Path) -> Iterator[ListenProcess]:
+    process = ListenProcess(tmp_path / "events.sqlite", "--api-key", KEY)
+    yield process
+    if process.process.poll() is None:
+        process.process.kill()
+        process.process.wait(10)
+
+
+def test_listen_prints_url_then_one_line_per_delivery_and_stops_on_sigterm(
+    listen: ListenProcess, tmp_path: Path
+) -> None:
+    assert post_multipart(listen.url, sent_payload()).text == ACK_TEXT
+    assert post_multipart(listen.url, sent_payload()).text == ACK_TEXT
+    assert post_multipart(listen.url, sent_payload(key="forged")).status_code == 403
+    code, out = listen.finish(signal.SIGTERM)
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[0].startswith("accepted 200 signature_request_sent " + "a" * 40)
+    assert lines[1].startswith("duplicate 200 signature_request_sent")
+    assert lines[2] == "rejected 403 event_hash does not match any configured API key"
+    assert lines[-1].startswith("stopped; 1 events in ")
+    assert len(EventStore(tmp_path / "events.sqlite")) == 1
+
+
+def test_listen_stops_cleanly_on_sigint(listen: ListenProcess) -> None:
+    code, out = listen.finish(signal.SIGINT)
+    assert code == 0 and "stopped; 0 events" in out
+
+
+def test_acknowledged_events_survive_a_hard_kill(listen: ListenProcess, tmp_path: Path) -> None:
+    ids = [f"{n:040x}" for n in range(20)]
+    for request_id in ids:
+        assert post_multipart(listen.url, sent_payload(request_id)).text == ACK_TEXT
+    listen.finish(signal.SIGKILL)
+    store = EventStore(tmp_path / "events.sqlite")
+    assert sorted(s.event.signature_request_id for s in store.stored_events()) == ids
+
+
+def test_trigger_reports_success_against_a_correct_receiver(capsys: pytest.CaptureFixture) -> None:
+    with Listener(api_keys=KEY, name="test-trigger") as listener:
+        code = main(
+            ["trigger", "signature_request_all_signed", "--url", listener.url, "--api-key", KEY]
+        )
+        frame = listener.events()
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "OK: 200 'Hello API Event Received'" in out
+    assert KEY not in out
+    assert frame["event_type"].tolist() == ["signature_request_all_signed"]
+    assert frame["signer_status_code"].tolist() == ["signed"]
+
+
+class WrongBody(tornado.web.RequestHandler):
+    def post(self) -> None:
+        self.write("ok thanks")
+
+
+def test_trigger_explains_a_receiver_that_answers_the_wrong_body(
+    capsys: pytest.CaptureFixture,
+) -> None:
+    async def start() -> tornado.httpserver.HTTPServer:
+        server = tornado.httpserver.HTTPServer(tornado.web.Application([(r"/.*", WrongBody)]))
+        server.listen(0, "127.0.0.1")
+        return server
+
+    server = background_loop().run(start())
+    port = next(iter(server._sockets.values())).getsockname()[1]
+    try:
+        code = main(
+            ["trigger", "callback_test", "--url", f"http://127.0.0.1:{port}/", "--api-key", KEY]
+        )
+    finally:
+        background_loop().call(server.stop)
+    assert code == 1
+    assert (
+        "NOT ACKNOWLEDGED: body 'ok thanks' lacks 'Hello API Event Received'"
+        in capsys.readouterr().out
+    )
+
+
+def test_trigger_explains_an_unreachable_receiver(capsys: pytest.CaptureFixture) -> None:
+    code = main(
+        [
+            "trigger",
+            "callback_test",
+            "--url",
+            "http://127.0.0.1:9/",
+            "--api-key",
+            KEY,
+            "--timeout",
+            "2",
+        ]
+    )
+    assert code == 1
+    assert "FAILED: ConnectionError" in capsys.readouterr().out
+
+
+def test_trigger_needs_a_key(
+    capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DROPBOX_SIGN_API_KEY", raising=False)
+    assert main(["trigger", "callback_test", "--url", "http://127.0.0.1:9/"]) == 2
+    assert "give --api-key or set DROPBOX_SIGN_API_KEY" in capsys.readouterr().err
+
+
+def test_trigger_reproduces_ids_with_a_seed() -> None:
+    from hsnb.trigger import sample_payload
+
+    first = sample_payload("signature_request_sent", KEY, event_time=1, seed=7)
+    assert first == sample_payload("signature_request_sent", KEY, event_time=1, seed=7)
+    assert first != sample_payload("signature_request_sent", KEY, event_time=1, seed=8)

@@ -1,0 +1,52 @@
+"""environment.yml mirrors pyproject.toml (conda cannot run here, so compare the files)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import yaml
+
+from tests.conftest import ROOT
+
+#: conda-forge names that differ from the PyPI distribution names.
+CONDA_TO_PYPI = {"matplotlib-base": "matplotlib"}
+REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$")
+
+
+def split(requirement: str) -> tuple[str, str]:
+    name, bound = REQUIREMENT.match(requirement).groups()
+    return name.lower().replace("_", "-"), bound.replace(" ", "")
+
+
+def pyproject_requirements() -> dict[str, str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    listed = project["dependencies"] + project["optional-dependencies"]["test"]
+    return dict(split(item) for item in listed)
+
+
+def environment_requirements() -> dict[str, str]:
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
+    found: dict[str, str] = {}
+    for item in environment["dependencies"]:
+        entries = item["pip"] if isinstance(item, dict) else [item]
+        for entry in entries:
+            if entry.startswith("-e") or entry in ("pip",):
+                continue
+            name, bound = split(entry)
+            if name != "python":
+                found[CONDA_TO_PYPI.get(name, name)] = bound
+    return found
+
+
+def test_environment_names_the_same_packages_with_the_same_lower_bounds() -> None:
+    assert environment_requirements() == pyproject_requirements()
+
+
+def test_environment_installs_the_project_itself_and_pins_python() -> None:
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
+    dependencies = environment["dependencies"]
+    pip_section = next(item["pip"] for item in dependencies if isinstance(item, dict))
+    assert "-e ." in pip_section
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert f"python{requires}" in environment["dependencies"]
