@@ -1,0 +1,1 @@
+"""hsnb benchmarks: run ``python -m benchmarks`` (or ``make bench``)."""
