@@ -3,12 +3,15 @@
 Inside a Jupyter kernel, cells run on the kernel's loop, and ipykernel 7 does not run background
 tasks on that loop between cells; a server there would stall whenever a cell blocks. So every
 hsnb server (listener, emulator) runs on this loop instead, in a daemon thread started lazily and
-idempotently. Cells never block it and it never prints.
+idempotently. Cells never block it and it never prints: Tornado's ``tornado.general`` warnings
+raised on this thread (e.g. about a malformed multipart body, which the listener records as a
+rejected delivery anyway) are dropped, since ipykernel would print them into whichever cell runs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
 from collections.abc import Callable, Coroutine
@@ -73,6 +76,7 @@ class BackgroundLoop:
             thread.start()
             ready.wait()
             self._loop, self._thread = loop, thread
+            logging.getLogger("tornado.general").addFilter(_SilenceThread(thread))
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> Future[T]:
         """Schedule ``coro`` on the loop and return a concurrent future for its result."""
@@ -108,6 +112,17 @@ class BackgroundLoop:
         loop.call_soon_threadsafe(loop.stop)
         if threading.current_thread() is not thread:
             thread.join(timeout)
+
+
+class _SilenceThread(logging.Filter):
+    """Drops log records emitted on one thread."""
+
+    def __init__(self, thread: threading.Thread) -> None:
+        super().__init__()
+        self.thread = thread
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.thread != self.thread.ident
 
 
 _shared: BackgroundLoop | None = None

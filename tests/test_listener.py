@@ -284,3 +284,16 @@ def test_delivery_hooks_see_each_answer_and_a_broken_hook_is_harmless(listener: 
     post_multipart(listener.url, sent_payload())
     requests.get(listener.url, timeout=5)
     assert seen == [(200, True), (405, False)]
+
+
+def test_malformed_multipart_is_refused_without_tornado_warnings(
+    listener: Listener, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = b'--xyz\r\nContent-Disposition: form-data; name="json"\r\n\r\n{}'  # no final boundary
+    response = requests.post(
+        listener.url, data=body, headers={"Content-Type": "multipart/form-data; boundary=xyz"}
+    )
+    assert response.status_code == 400
+    assert "no final boundary" in response.text
+    assert listener.deliveries()["verdict"].tolist() == ["rejected"]
+    assert not [r for r in caplog.records if r.name.startswith("tornado")]
