@@ -1,0 +1,78 @@
+"""``hsnb.client``: one client for the built-in emulator and the real Dropbox Sign API.
+
+>>> from hsnb.client import Client, NotFound
+>>> from hsnb.emulator import Emulator
+>>> with Emulator(name="client-doctest") as emulator, Client(base_url=emulator.api_url) as api:
+...     try:
+...         api.get("0" * 40)
+...     except NotFound as error:
+...         print(error.status, error.error_name)
+404 not_found
+
+Where the client talks to and which key it sends: see :mod:`hsnb.client.session`. Results are
+small frozen dataclasses (:mod:`hsnb.client.models`), each with the JSON in ``.raw``; errors
+are one tree under :class:`ApiError` (:mod:`hsnb.client.errors`), all of them
+:class:`hsnb.errors.HsnbError`.
+"""
+
+from __future__ import annotations
+
+from hsnb.client.errors import (
+    ApiError,
+    ApiTimeout,
+    BadRequest,
+    ClientError,
+    Conflict,
+    FilesNotReady,
+    Forbidden,
+    Gone,
+    MethodNotSupported,
+    NotFound,
+    PaymentRequired,
+    RateLimited,
+    ServerError,
+    TransportError,
+    Unauthorized,
+    UnprocessableEntity,
+)
+from hsnb.client.models import (
+    Account,
+    ApiApp,
+    EmbeddedSignUrl,
+    FileUrl,
+    ListPage,
+    RateLimit,
+    Signature,
+    SignatureRequest,
+)
+from hsnb.client.session import DEFAULT_BASE_URL, Client, Exchange
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "Account",
+    "ApiApp",
+    "ApiError",
+    "ApiTimeout",
+    "BadRequest",
+    "Client",
+    "ClientError",
+    "Conflict",
+    "EmbeddedSignUrl",
+    "Exchange",
+    "FileUrl",
+    "FilesNotReady",
+    "Forbidden",
+    "Gone",
+    "ListPage",
+    "MethodNotSupported",
+    "NotFound",
+    "PaymentRequired",
+    "RateLimit",
+    "RateLimited",
+    "ServerError",
+    "Signature",
+    "SignatureRequest",
+    "TransportError",
+    "Unauthorized",
+    "UnprocessableEntity",
+]
