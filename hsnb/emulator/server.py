@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _registry: dict[str, Emulator] = {}
-_registry_lock = threading.Lock()
+_registry_lock = threading.RLock()
 MAX_BODY_BYTES = 64 * 2**20
 
 
