@@ -1,0 +1,83 @@
+"""``hsnb emulator`` as a process: the first three lines, one line per attempt, clean exit."""
+
+from __future__ import annotations
+
+import argparse
+import queue
+import signal
+import subprocess
+import sys
+import threading
+
+import pytest
+import requests
+
+from hsnb.emulator import Emulator
+from hsnb.emulator.command import add_arguments
+from tests.emulator.helpers import create_form
+
+WAIT = 15
+
+
+@pytest.fixture
+def process(receiver):
+    """``python -m hsnb.emulator.command`` with a fixed seed, calling back ``receiver``."""
+    command = [
+        sys.executable,
+        "-m",
+        "hsnb.emulator.command",
+        "--seed=3",
+        "--start-time=epoch",
+        "--processing-delay=0",
+        "--time-scale=0.000001",
+        f"--callback-url={receiver.url}",
+    ]
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+    yield proc, lines
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(WAIT)
+
+
+def test_prints_api_key_and_client_id_first_then_attempts(process, receiver):
+    proc, lines = process
+    head = [lines.get(timeout=WAIT).rstrip("\n") for _ in range(3)]
+    assert head[0].startswith("api: http://127.0.0.1:") and head[0].endswith("/v3")
+    expected = Emulator(seed=3, start=False)
+    assert head[1] == f"api_key: {expected.api_key}"
+    assert head[2] == f"client_id: {expected.client_id}"
+
+    api_url = head[0].removeprefix("api: ")
+    response = requests.post(
+        f"{api_url}/signature_request/create_embedded",
+        auth=(expected.api_key, ""),
+        timeout=WAIT,
+        **create_form(expected.client_id),
+    )
+    assert response.status_code == 200
+    receiver.wait_for(1, timeout=WAIT)
+    line = lines.get(timeout=WAIT)
+    assert line.startswith("acknowledged 200 signature_request_sent ")
+    assert line.rstrip().endswith(f"attempt 1 -> {receiver.url}")
+
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(WAIT) == 0
+    assert proc.stderr.read() == ""
+
+
+def test_arguments_and_defaults():
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args([])
+    assert (args.host, args.port, args.seed, args.start_time) == ("127.0.0.1", 0, 0, "now")
+
+
+def test_cli_has_the_emulator_command():
+    from hsnb.cli import build_parser
+
+    args = build_parser().parse_args(["emulator", "--port", "0", "--seed", "5"])
+    assert args.seed == 5 and args.func.__module__ == "hsnb.emulator.command"
