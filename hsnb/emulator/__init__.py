@@ -15,9 +15,21 @@ rules, with :mod:`~hsnb.emulator.signing` and :mod:`~hsnb.emulator.lifecycle`),
 
 from __future__ import annotations
 
-from hsnb.emulator.clock import DEFAULT_EPOCH, Delay
-from hsnb.emulator.dispatcher import Attempt, RetryPolicy
-from hsnb.emulator.server import Emulator, EmulatorError, make_app, running_emulators
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: Public name -> defining module; imported on first use, so the model modules can be imported
+#: (and tested) without tornado.
+_LAZY = {
+    "DEFAULT_EPOCH": "hsnb.emulator.clock",
+    "Delay": "hsnb.emulator.clock",
+    "Attempt": "hsnb.emulator.dispatcher",
+    "RetryPolicy": "hsnb.emulator.dispatcher",
+    "Emulator": "hsnb.emulator.server",
+    "EmulatorError": "hsnb.emulator.server",
+    "make_app": "hsnb.emulator.server",
+    "running_emulators": "hsnb.emulator.server",
+}
 
 __all__ = [
     "DEFAULT_EPOCH",
@@ -29,3 +41,20 @@ __all__ = [
     "make_app",
     "running_emulators",
 ]
+
+if TYPE_CHECKING:
+    from hsnb.emulator.clock import DEFAULT_EPOCH, Delay
+    from hsnb.emulator.dispatcher import Attempt, RetryPolicy
+    from hsnb.emulator.server import Emulator, EmulatorError, make_app, running_emulators
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'hsnb.emulator' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -232,6 +232,9 @@ class Dispatcher:
             job = await lane.queue.get()
             try:
                 await self._attempt(job)
+            except Exception:  # an emulator bug must not kill the lane or hang wait_settled
+                logger.exception("callback attempt failed")
+                self._settle()
             finally:
                 lane.queue.task_done()
 
