@@ -521,6 +521,20 @@ class Client:
 
     # -- HTTP ------------------------------------------------------------------------------
 
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> Any:
+        """Any other endpoint: ``path`` relative to the base URL (``"/template/list"``).
+
+        Returns the decoded JSON answer (``{}`` when empty); raises like every other method.
+        """
+        return self._json(method, path, params=params, json=json)
+
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self._call(method, path, **kwargs)
         if not response.content:

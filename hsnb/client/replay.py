@@ -1,0 +1,237 @@
+"""The replay machinery behind :func:`hsnb.recorder.replay` (read that module's docstring).
+
+A recording's requests go to an emulator over plain ``requests`` with the emulator's key; the
+answers and the callbacks are compared by shape with :func:`hsnb.recorder.compare_shapes`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from hsnb.recorder import (
+    DOCUMENTS_DIR,
+    ID_KEYS,
+    REDACTED,
+    Difference,
+    ReplayError,
+    ReplayReport,
+    compare_shapes,
+    load,
+    response_body,
+    shape,
+)
+
+if TYPE_CHECKING:
+    from hsnb.emulator import Emulator
+    from hsnb.listener import Listener
+
+
+class _Replayer:
+    """One replay run: ids seen so far, the listener, the report."""
+
+    def __init__(
+        self,
+        name: str,
+        header: Mapping[str, Any],
+        emulator: Emulator,
+        files_dirs: Iterable[str | Path],
+        timeout: float,
+        listener: Listener,
+    ) -> None:
+        self.emulator = emulator
+        self.listener = listener
+        self.timeout = timeout
+        self.report = ReplayReport(name)
+        self.ids: dict[str, str] = {}
+        if header.get("client_id") and emulator.client_id:
+            self.ids[header["client_id"]] = emulator.client_id
+        self.files = _index_files(files_dirs)
+        self.session = requests.Session()
+        self.session.auth = (emulator.api_key, "")
+        self.acted: set[tuple[str, str]] = set()
+
+    def run(self, lines: list[dict[str, Any]]) -> ReplayReport:
+        for index, line in enumerate(lines):
+            if line["kind"] == "request":
+                following = lines[index + 1] if index + 1 < len(lines) else None
+                if line["status"] in (409, 429) and _same_request(line, following):
+                    continue
+                self.request(line)
+            elif line["kind"] == "callback" and line.get("verdict") == "accepted":
+                if line.get("event_type") not in (None, "callback_test"):
+                    self.callback(line)
+        return self.report
+
+    def differ(self, line: Mapping[str, Any], step: str, what: str) -> None:
+        self.report.differences.append(Difference(line["seq"], step, what))
+
+    def map(self, value: Any, key: str | None = None) -> Any:
+        """``value`` with recorded ids replaced and callback URLs pointed at the listener."""
+        if key == "callback_url" and isinstance(value, str) and value:
+            return self.listener.url
+        if isinstance(value, str):
+            for recorded, replayed in self.ids.items():
+                value = value.replace(recorded, replayed)
+            return value
+        if isinstance(value, Mapping):
+            return {k: self.map(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.map(v) for v in value]
+        return value
+
+    def learn(self, recorded: Any, replayed: Any, key: str | None = None) -> None:
+        """Map the ids in a recorded answer to the ids at the same place in the replayed one."""
+        if key in ID_KEYS and isinstance(recorded, str) and isinstance(replayed, str):
+            if recorded != replayed and recorded != REDACTED:
+                self.ids.setdefault(recorded, replayed)
+        elif isinstance(recorded, Mapping) and isinstance(replayed, Mapping):
+            for k in recorded.keys() & replayed.keys():
+                self.learn(recorded[k], replayed[k], k)
+        elif isinstance(recorded, list) and isinstance(replayed, list):
+            for a, b in zip(recorded, replayed, strict=False):
+                self.learn(a, b)
+
+    def request(self, line: Mapping[str, Any]) -> None:
+        step = f"{line['method']} {line['path']}"
+        self.report.steps += 1
+        kwargs: dict[str, Any] = {"params": self.map(line.get("params") or {})}
+        if "files" in line:
+            kwargs["data"] = self.map(line.get("form") or {})
+            kwargs["files"] = [
+                (f"files[{i}]", (f["name"], self.file(f), f["content_type"]))
+                for i, f in enumerate(line["files"])
+            ]
+        elif "json" in line:
+            kwargs["json"] = self.map(line["json"])
+        url = self.emulator.api_url + self.map(line["path"])
+        response = self.session.request(line["method"], url, timeout=self.timeout, **kwargs)
+        if response.status_code != line["status"]:
+            self.differ(line, step, f"status {line['status']} recorded, {response.status_code}")
+        replayed = response_body(response)
+        recorded = line.get("response")
+        if isinstance(recorded, Mapping) and isinstance(recorded.get("error"), Mapping):
+            name = (replayed or {}).get("error", {}).get("error_name") if replayed else None
+            if name != recorded["error"].get("error_name"):
+                wanted = recorded["error"].get("error_name")
+                self.differ(line, step, f"error_name {wanted!r} recorded, {name!r}")
+            return
+        if isinstance(recorded, Mapping) and "binary" in recorded:
+            got = (replayed or {}).get("binary", {}).get("content_type") if replayed else None
+            if got != recorded["binary"]["content_type"]:
+                wanted = recorded["binary"]["content_type"]
+                self.differ(line, step, f"content type {wanted} recorded, {got}")
+            return
+        for problem in compare_shapes(shape(recorded), shape(replayed)):
+            self.differ(line, step, problem)
+        self.learn(recorded, replayed)
+
+    def file(self, spec: Mapping[str, Any]) -> bytes:
+        found = self.files.get(spec["sha256"])
+        if found is None:
+            raise ReplayError(
+                f"the recording uploaded {spec['name']} (sha256 {spec['sha256'][:12]}...), which "
+                "is in none of the files_dirs: add the file there to replay this session"
+            )
+        return found
+
+    def callback(self, line: Mapping[str, Any]) -> None:
+        payload = line["payload"]
+        event_type = line["event_type"]
+        step = f"callback {event_type}"
+        self.report.steps += 1
+        metadata = payload.get("event", {}).get("event_metadata") or {}
+        related = self.map(metadata.get("related_signature_id"))
+        request_id = self.map((payload.get("signature_request") or {}).get("signature_request_id"))
+        if related and (event_type, related) not in self.acted:
+            self.act(event_type, related, metadata.get("event_message"))
+        stored = wait_until(
+            lambda: self.find(event_type, request_id, related, line.get("callback_type")),
+            self.timeout,
+        )
+        if stored is None:
+            self.differ(line, step, f"not received within {self.timeout:g} s")
+            return
+        for problem in compare_shapes(shape(payload), shape(dict(stored.payload))):
+            self.differ(line, step, problem)
+        self.learn(payload, dict(stored.payload))
+
+    def act(self, event_type: str, signature_id: str, reason: str | None) -> None:
+        """Do what the signer did to cause ``event_type``, through the emulator."""
+        self.acted.add((event_type, signature_id))
+        if event_type == "signature_request_viewed":
+            self.emulator.view(signature_id)
+        elif event_type == "signature_request_signed":
+            self.acted.add(("signature_request_viewed", signature_id))
+            self.emulator.sign(signature_id)
+        elif event_type == "signature_request_declined":
+            self.acted.add(("signature_request_viewed", signature_id))
+            self.emulator.decline(signature_id, reason)
+
+    def find(
+        self, event_type: str, request_id: str | None, related: str | None, kind: str | None
+    ) -> Any:
+        for stored in self.listener.store.stored_events(
+            event_type, signature_request_id=request_id
+        ):
+            event = stored.event
+            if related and event.related_signature_id != related:
+                continue
+            if kind and event.callback_type != kind:
+                continue
+            return event
+        return None
+
+
+def _same_request(line: Mapping[str, Any], other: Mapping[str, Any] | None) -> bool:
+    if other is None or other.get("kind") != "request":
+        return False
+    keys = ("method", "path", "params", "json", "form")
+    return all(line.get(k) == other.get(k) for k in keys)
+
+
+def _index_files(dirs: Iterable[str | Path]) -> dict[str, bytes]:
+    found: dict[str, bytes] = {}
+    for directory in dirs:
+        for path in sorted(Path(directory).glob("*")):
+            if path.is_file():
+                data = path.read_bytes()
+                found.setdefault(hashlib.sha256(data).hexdigest(), data)
+    return found
+
+
+def replay_against(
+    path: str | Path,
+    emulator: Emulator,
+    *,
+    files_dirs: Iterable[str | Path] = (DOCUMENTS_DIR,),
+    timeout: float = 10.0,
+) -> ReplayReport:
+    """:func:`hsnb.recorder.replay`."""
+    from hsnb.listener import Listener
+
+    header, lines = load(path)
+    saved = emulator.callback_url, emulator.app_callback_url
+    with Listener(api_keys=emulator.api_key, name="hsnb-replay") as listener:
+        emulator.callback_url = listener.url
+        emulator.app_callback_url = listener.url
+        try:
+            replayer = _Replayer(Path(path).stem, header, emulator, files_dirs, timeout, listener)
+            return replayer.run(lines)
+        finally:
+            emulator.callback_url, emulator.app_callback_url = saved
+
+
+def wait_until(predicate: Any, timeout: float, interval: float = 0.02) -> Any:
+    """Poll ``predicate()`` until it returns something truthy; ``None`` after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result or time.monotonic() >= deadline:
+            return result or None
+        time.sleep(interval)
