@@ -88,9 +88,13 @@ class Transport(Protocol):
 
     async def post(
         self, url: str, body: bytes, headers: dict[str, str], timeout: float
-    ) -> Response: ...
+    ) -> Response:
+        """POST ``body`` to ``url`` within ``timeout`` real seconds; what came back."""
+        ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release connections."""
+        ...
 
 
 @dataclass(frozen=True)
