@@ -194,6 +194,23 @@ def test_one_receiver_gets_events_in_order(emulator, receiver):
     ]
 
 
+def test_malformed_tag_gives_file_error_and_no_sent_over_http(emulator, receiver):
+    emulator.callback_url = receiver.url
+    sr = create(emulator, count=1, document_name="malformed-tag.pdf")
+    assert emulator.wait_settled(5)
+    assert receiver.types() == ["file_error"]
+    payload = receiver.received[0].payload
+    assert payload["signature_request"]["has_error"] is True
+    assert payload["signature_request"]["signatures"][0]["status_code"] == "error_text_tag"
+    assert payload["event"]["event_metadata"]["event_message"]
+    got = requests.get(
+        f"{emulator.api_url}/signature_request/{sr['signature_request_id']}",
+        auth=(emulator.api_key, ""),
+        timeout=10,
+    ).json()["signature_request"]
+    assert got["has_error"] is True
+
+
 def test_callback_test_on_demand(emulator, receiver):
     emulator.callback_url = receiver.url
     emulator.callback_test()
