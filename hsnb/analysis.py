@@ -1,0 +1,430 @@
+"""Event timings: a life-cycle table per signature request, callback lateness, retry statistics.
+
+Every function takes the frames of :mod:`hsnb.frames` (``listener.events()``,
+``listener.deliveries()``, or :func:`read_log` for a stored log) and returns a frame whose schema
+is declared once below; an empty input gives an empty frame with the full schema.
+
+Two clocks meet here. ``event_time`` is the service's time of the event (whole seconds, as
+Dropbox Sign sends it); ``received_at`` is the listener's clock when the first delivery of the
+event was stored. Life-cycle durations use ``event_time`` only; lateness compares the two.
+
+>>> import hsnb.analysis as analysis
+>>> analysis.lifecycle(analysis.read_log().events).empty
+True
+
+Not done here: per-signer tables (one row per signature), and linking rejected deliveries to
+the event they carried (the store keeps no event key for a refused delivery).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pandas as pd
+
+from hsnb.events import KNOWN_EVENT_TYPES, parse_event
+from hsnb.frames import (
+    CALLBACK_TYPE_DTYPE,
+    EVENT_TYPE_DTYPE,
+    UTC_TIME,
+    deliveries_frame,
+    events_frame,
+    to_frame,
+)
+from hsnb.store import EventStore
+
+DURATION = "timedelta64[us]"
+
+#: Request states as the life-cycle table reports them (the emulator's names; ``processing``
+#: never shows: a request appears with its first event, after processing).
+STATE_DTYPE = pd.CategoricalDtype(
+    ["awaiting_signature", "complete", "declined", "canceled", "expired", "error"]
+)
+
+#: Columns :func:`read_log` adds to the events frame, from each payload's ``signature_request``.
+REQUEST_COLUMNS: dict[str, Any] = {
+    "event_id": "Int64",
+    "created_at": UTC_TIME,
+    "signer_count": "Int64",
+}
+
+#: Columns of :func:`lifecycle`: one row per signature request, first-seen ``event_time`` of
+#: each step, and the durations between them.
+LIFECYCLE_COLUMNS: dict[str, Any] = {
+    "signature_request_id": "string",
+    "title": "string",
+    "final_state": STATE_DTYPE,
+    "signers": "Int64",
+    "signed": "Int64",
+    "events": "Int64",
+    "created_at": UTC_TIME,
+    "sent_at": UTC_TIME,
+    "error_at": UTC_TIME,
+    "viewed_at": UTC_TIME,
+    "signed_at": UTC_TIME,
+    "all_signed_at": UTC_TIME,
+    "downloadable_at": UTC_TIME,
+    "declined_at": UTC_TIME,
+    "canceled_at": UTC_TIME,
+    "last_event_at": UTC_TIME,
+    "processing": DURATION,
+    "signing": DURATION,
+    "download_lag": DURATION,
+}
+
+#: Columns of :func:`latencies`: one row per event, with ``delay = received_at - event_time``.
+LATENCY_COLUMNS: dict[str, Any] = {
+    "event_id": "Int64",
+    "signature_request_id": "string",
+    "event_type": EVENT_TYPE_DTYPE,
+    "event_type_raw": "string",
+    "callback_type": CALLBACK_TYPE_DTYPE,
+    "event_time": UTC_TIME,
+    "received_at": UTC_TIME,
+    "delay": DURATION,
+    "deliveries": "Int64",
+}
+
+#: Columns of :func:`latency_summary` (indexed by ``event_type``).
+LATENCY_SUMMARY_COLUMNS: dict[str, Any] = {
+    "event_type": "string",
+    "events": "Int64",
+    "min": DURATION,
+    "median": DURATION,
+    "p90": DURATION,
+    "max": DURATION,
+}
+
+#: Columns of :attr:`RetryStats.by_type` (indexed by ``event_type``).
+RETRY_COLUMNS: dict[str, Any] = {
+    "event_type": "string",
+    "events": "Int64",
+    "deliveries": "Int64",
+    "duplicates": "Int64",
+    "retried_events": "Int64",
+    "max_deliveries": "Int64",
+}
+
+#: Columns of :attr:`RetryStats.rejected`: refused deliveries counted by status and reason.
+REJECTION_COLUMNS: dict[str, Any] = {
+    "status": "Int64",
+    "reason": "string",
+    "deliveries": "Int64",
+    "first_received_at": UTC_TIME,
+    "last_received_at": UTC_TIME,
+}
+
+_LIFE_ORDER = (
+    "signature_request_sent",
+    "signature_request_viewed",
+    "signature_request_signed",
+    "signature_request_all_signed",
+    "signature_request_downloadable",
+    "signature_request_declined",
+    "signature_request_canceled",
+    "signature_request_remind",
+    "signature_request_expired",
+    "file_error",
+    "unknown_error",
+    "signature_request_invalid",
+)
+#: The order event types are listed in: a request's life first, then the rest in spec order.
+EVENT_ORDER: tuple[str, ...] = _LIFE_ORDER + tuple(
+    t for t in KNOWN_EVENT_TYPES if t not in _LIFE_ORDER
+)
+
+#: Processing failures: any of these ends a request in state ``error``.
+ERROR_EVENT_TYPES = ("file_error", "unknown_error", "signature_request_invalid")
+
+_FIRST_SEEN = {
+    "sent_at": ("signature_request_sent",),
+    "error_at": ERROR_EVENT_TYPES,
+    "viewed_at": ("signature_request_viewed",),
+    "signed_at": ("signature_request_signed",),
+    "all_signed_at": ("signature_request_all_signed",),
+    "downloadable_at": ("signature_request_downloadable",),
+    "declined_at": ("signature_request_declined",),
+    "canceled_at": ("signature_request_canceled",),
+}
+
+
+class EventLog(NamedTuple):
+    """The two frames of one event log: ``events`` (one row per logical event, with
+    :data:`REQUEST_COLUMNS`) and ``deliveries`` (one row per HTTP request received)."""
+
+    events: pd.DataFrame
+    deliveries: pd.DataFrame
+
+
+def read_log(source: str | Path | EventStore | Any | None = None) -> EventLog:
+    """Read an event log into frames: a path to a store file, an :class:`EventStore`, a
+    :class:`~hsnb.listener.Listener` (its store), or ``None`` for an empty log.
+
+    A store file is read from a temporary copy, so the file (e.g. a committed sample) is left
+    byte for byte as it was. Raises ``FileNotFoundError`` for a path that does not exist and
+    :class:`~hsnb.errors.StoreError` for a file that is not an event store.
+    """
+    if source is None:
+        return _log_of(EventStore())
+    if isinstance(source, EventStore):
+        return _log_of(source)
+    store = getattr(source, "store", None)
+    if isinstance(store, EventStore):
+        return _log_of(store)
+    path = Path(source)
+    if not path.is_file():
+        raise FileNotFoundError(f"no event store at {path}")
+    with tempfile.TemporaryDirectory(prefix="hsnb-log-") as tmp:
+        copy = Path(tmp) / path.name
+        shutil.copyfile(path, copy)
+        store = EventStore(copy)
+        try:
+            return _log_of(store)
+        finally:
+            store.close()
+
+
+def _log_of(store: EventStore) -> EventLog:
+    rows = store.event_rows()
+    events = events_frame(rows)
+    extra = to_frame((_request_record(row) for row in rows), REQUEST_COLUMNS)
+    missing = [c for c in REQUEST_COLUMNS if c not in events.columns or c == "event_id"]
+    events = events.merge(extra[missing], on="event_id", how="left", validate="one_to_one")
+    return EventLog(events, deliveries_frame(store.delivery_rows()))
+
+
+def _request_record(row: Mapping[str, Any]) -> dict[str, Any]:
+    request = parse_event(row["payload"]).signature_request or {}
+    created = request.get("created_at")
+    signatures = request.get("signatures")
+    return {
+        "event_id": row["event_id"],
+        "created_at": None if created is None else pd.Timestamp(int(created), unit="s", tz="UTC"),
+        "signer_count": len(signatures) if isinstance(signatures, list) else None,
+    }
+
+
+def lifecycle(events: pd.DataFrame) -> pd.DataFrame:
+    """One row per signature request: when each step was first seen, and how long steps took.
+
+    Times are first-seen ``event_time`` values (the service's clock, whole seconds); retries
+    and the account/app copies of one event do not move them. ``created_at`` and ``signers``
+    come from the payloads (columns ``created_at`` and ``signer_count``, which
+    :func:`read_log` adds) and are missing when the frame lacks them. ``signed`` counts
+    distinct signers with a ``signature_request_signed`` event. Durations:
+
+    * ``processing``: ``created_at`` to the end of document processing (``sent_at``, or
+      ``error_at`` for a request whose files failed);
+    * ``signing``: ``sent_at`` to ``all_signed_at``;
+    * ``download_lag``: ``all_signed_at`` to ``downloadable_at``.
+
+    Rows are ordered by the request's first event. Events without a signature request
+    (``callback_test``, account or template events) are left out.
+    """
+    scoped = events[events["signature_request_id"].notna()]
+    records = [
+        _lifecycle_record(request_id, group)
+        for request_id, group in scoped.groupby("signature_request_id", sort=False)
+    ]
+    records.sort(key=lambda r: (r["_first"], r["signature_request_id"]))
+    return to_frame(records, LIFECYCLE_COLUMNS)
+
+
+def _lifecycle_record(request_id: str, group: pd.DataFrame) -> dict[str, Any]:
+    types = group["event_type_raw"]
+    times = group["event_time"]
+    record: dict[str, Any] = {
+        "signature_request_id": request_id,
+        "title": _last_value(group["title"]),
+        "events": len(group),
+        "_first": times.min(),
+        "last_event_at": times.max(),
+        "created_at": _first_value(group, "created_at"),
+        "signers": _last_value(group["signer_count"]) if "signer_count" in group else None,
+    }
+    for column, event_types in _FIRST_SEEN.items():
+        seen = times[types.isin(event_types)]
+        record[column] = seen.min() if len(seen) else None
+    signers = group.loc[types == "signature_request_signed", "related_signature_id"]
+    record["signed"] = signers.dropna().nunique()
+    record["final_state"] = _final_state(set(types))
+    done = record["sent_at"] if record["sent_at"] is not None else record["error_at"]
+    record["processing"] = _between(record["created_at"], done)
+    record["signing"] = _between(record["sent_at"], record["all_signed_at"])
+    record["download_lag"] = _between(record["all_signed_at"], record["downloadable_at"])
+    return record
+
+
+def _final_state(types: set[str]) -> str:
+    if types & set(ERROR_EVENT_TYPES):
+        return "error"
+    for event_type, state in (
+        ("signature_request_canceled", "canceled"),
+        ("signature_request_declined", "declined"),
+        ("signature_request_expired", "expired"),
+        ("signature_request_all_signed", "complete"),
+        ("signature_request_downloadable", "complete"),
+    ):
+        if event_type in types:
+            return state
+    return "awaiting_signature"
+
+
+def _first_value(group: pd.DataFrame, column: str) -> Any:
+    if column not in group:
+        return None
+    values = group[column].dropna()
+    return values.min() if len(values) else None
+
+
+def _last_value(series: pd.Series) -> Any:
+    values = series.dropna()
+    return values.iloc[-1] if len(values) else None
+
+
+def _between(start: Any, end: Any) -> pd.Timedelta | None:
+    if start is None or end is None or pd.isna(start) or pd.isna(end):
+        return None
+    return end - start
+
+
+def latencies(events: pd.DataFrame) -> pd.DataFrame:
+    """How late each event arrived: ``delay = received_at - event_time``, one row per event.
+
+    ``received_at`` is when the first *stored* delivery arrived, so the delay includes every
+    retry the sender needed (a refused or lost first attempt shows up as minutes of delay).
+    ``event_time`` has whole seconds, so on-time events show delays below one second. A
+    negative delay means the two clocks disagree.
+    """
+    frame = events.assign(delay=events["received_at"] - events["event_time"])
+    return to_frame(frame.to_dict("records"), LATENCY_COLUMNS)
+
+
+def latency_summary(events: pd.DataFrame) -> pd.DataFrame:
+    """Callback delay by event type: count, min, median, 90th percentile and max.
+
+    Indexed by ``event_type`` (as received, so unknown types get their own row), in
+    :data:`EVENT_ORDER`.
+    """
+    delays = latencies(events)
+    records = []
+    for event_type in _ordered(delays["event_type_raw"].dropna().unique()):
+        delay = delays.loc[delays["event_type_raw"] == event_type, "delay"].dropna()
+        records.append(
+            {
+                "event_type": event_type,
+                "events": len(delay),
+                "min": delay.min(),
+                "median": delay.median(),
+                "p90": delay.quantile(0.9),
+                "max": delay.max(),
+            }
+        )
+    return to_frame(records, LATENCY_SUMMARY_COLUMNS).set_index("event_type")
+
+
+@dataclass(frozen=True)
+class RetryStats:
+    """What :func:`retry_stats` found: per-type retry counts, refusals, and the totals.
+
+    ``by_type`` has one row per event type (:data:`RETRY_COLUMNS`); ``rejected`` one row per
+    status and reason (:data:`REJECTION_COLUMNS`).
+    """
+
+    by_type: pd.DataFrame
+    rejected: pd.DataFrame
+    accepted: int
+    duplicates: int
+    refused: int
+
+    @property
+    def events(self) -> int:
+        """Logical events stored."""
+        return self.accepted
+
+    @property
+    def deliveries(self) -> int:
+        """Every HTTP request received: accepted, duplicate and refused."""
+        return self.accepted + self.duplicates + self.refused
+
+    @property
+    def duplicate_rate(self) -> float:
+        """Share of well-formed deliveries that repeated an event already stored."""
+        received = self.accepted + self.duplicates
+        return self.duplicates / received if received else 0.0
+
+    @property
+    def deliveries_per_event(self) -> float:
+        """Well-formed deliveries per logical event (1.0: nothing was sent twice)."""
+        return (self.accepted + self.duplicates) / self.accepted if self.accepted else 0.0
+
+    def __repr__(self) -> str:
+        lines = [
+            f"RetryStats: {self.events} events from {self.deliveries} deliveries "
+            f"({self.accepted} accepted, {self.duplicates} duplicate, {self.refused} refused)",
+            f"  deliveries per event {self.deliveries_per_event:.3f}, "
+            f"duplicate rate {self.duplicate_rate:.1%}",
+        ]
+        for row in self.rejected.itertuples(index=False):
+            lines.append(f"  refused {row.deliveries} x HTTP {row.status}: {row.reason}")
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+
+def retry_stats(events: pd.DataFrame, deliveries: pd.DataFrame) -> RetryStats:
+    """Deliveries per event, duplicates and refusals, from one log's two frames.
+
+    Duplicates are retries (or copies) of an event already stored; a retry after a refused or
+    lost attempt is not a duplicate (the listener stored the event only once it was accepted),
+    so such retries show in :func:`latencies` instead.
+    """
+    records = []
+    for event_type in _ordered(events["event_type_raw"].dropna().unique()):
+        counts = events.loc[events["event_type_raw"] == event_type, "deliveries"].fillna(1)
+        records.append(
+            {
+                "event_type": event_type,
+                "events": len(counts),
+                "deliveries": int(counts.sum()),
+                "duplicates": int((counts - 1).sum()),
+                "retried_events": int((counts > 1).sum()),
+                "max_deliveries": int(counts.max()),
+            }
+        )
+    by_type = to_frame(records, RETRY_COLUMNS).set_index("event_type")
+    verdicts = deliveries["verdict"].value_counts()
+    return RetryStats(
+        by_type=by_type,
+        rejected=_rejections(deliveries),
+        accepted=int(verdicts.get("accepted", 0)),
+        duplicates=int(verdicts.get("duplicate", 0)),
+        refused=int(verdicts.get("rejected", 0)),
+    )
+
+
+def _rejections(deliveries: pd.DataFrame) -> pd.DataFrame:
+    refused = deliveries[deliveries["verdict"] == "rejected"]
+    records = [
+        {
+            "status": status,
+            "reason": reason,
+            "deliveries": len(group),
+            "first_received_at": group["received_at"].min(),
+            "last_received_at": group["received_at"].max(),
+        }
+        for (status, reason), group in refused.groupby(["status", "reason"], dropna=False)
+    ]
+    records.sort(key=lambda r: (-r["deliveries"], r["status"], str(r["reason"])))
+    return to_frame(records, REJECTION_COLUMNS)
+
+
+def _ordered(event_types: Iterable[str]) -> list[str]:
+    rank = {t: i for i, t in enumerate(EVENT_ORDER)}
+    return sorted(event_types, key=lambda t: (rank.get(t, len(rank)), t))
