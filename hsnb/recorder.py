@@ -18,8 +18,9 @@ failing test once someone records a real session. What replay does, step by step
 * a signer's callback in the recording (``signature_request_viewed``, ``_signed``,
   ``_declined``) makes replay do what that person did, through the emulator; every callback
   in the recording is then waited for, so requests happen in the same state as recorded;
-* consecutive identical requests answered 409 or 429 (polls, rate-limit retries) collapse into
-  their last attempt; ``callback_test`` lines (sent by :mod:`hsnb.live` itself) are skipped.
+* a request answered 409 or 429 and then sent again unchanged as the next request (a poll, a
+  rate-limit retry; callbacks may come between) is skipped: only the last attempt is replayed;
+  ``callback_test`` lines (sent by :mod:`hsnb.live` itself) are skipped too.
 
 Not compared: headers other than the content type, binary contents, the order of deliveries.
 """

@@ -59,7 +59,7 @@ class _Replayer:
     def run(self, lines: list[dict[str, Any]]) -> ReplayReport:
         for index, line in enumerate(lines):
             if line["kind"] == "request":
-                following = lines[index + 1] if index + 1 < len(lines) else None
+                following = next((x for x in lines[index + 1 :] if x["kind"] == "request"), None)
                 if line["status"] in (409, 429) and _same_request(line, following):
                     continue
                 self.request(line)
@@ -113,6 +113,7 @@ class _Replayer:
         response = self.session.request(line["method"], url, timeout=self.timeout, **kwargs)
         if response.status_code != line["status"]:
             self.differ(line, step, f"status {line['status']} recorded, {response.status_code}")
+            return
         replayed = response_body(response)
         recorded = line.get("response")
         if isinstance(recorded, Mapping) and isinstance(recorded.get("error"), Mapping):
