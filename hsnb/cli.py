@@ -1,4 +1,4 @@
-"""The ``hsnb`` command line: ``listen``, ``trigger`` and ``emulator``.
+"""The ``hsnb`` command line: ``listen``, ``trigger``, ``tour`` and ``emulator``.
 
 API keys come from ``--api-key`` or the ``DROPBOX_SIGN_API_KEY`` environment variable and are
 never printed.
@@ -92,6 +92,14 @@ def cmd_trigger(args: argparse.Namespace) -> int:
     return 0 if result.acknowledged else 1
 
 
+def cmd_tour(args: argparse.Namespace) -> int:
+    """Run the headless tour on the built-in emulator."""
+    from hsnb.tour import run_tour
+
+    run_tour(lambda line: print(line, flush=True), seed=args.seed)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``hsnb`` command."""
     parser = argparse.ArgumentParser(prog="hsnb", description=__doc__.splitlines()[0])
@@ -114,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     trigger.add_argument("--signature-request-id", help="use this signature request id")
     trigger.add_argument("--timeout", type=float, default=30.0, help="seconds (Dropbox Sign: 30)")
     trigger.set_defaults(func=cmd_trigger)
+
+    tour = commands.add_parser("tour", help="walk a signature request's life on the emulator")
+    tour.add_argument("--seed", type=int, default=7, help="the emulator's seed (ids repeat)")
+    tour.set_defaults(func=cmd_tour)
 
     try:
         from hsnb.emulator import command as emulator_command
