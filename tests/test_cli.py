@@ -167,3 +167,20 @@ def test_trigger_reproduces_ids_with_a_seed() -> None:
     first = sample_payload("signature_request_sent", KEY, event_time=1, seed=7)
     assert first == sample_payload("signature_request_sent", KEY, event_time=1, seed=7)
     assert first != sample_payload("signature_request_sent", KEY, event_time=1, seed=8)
+
+
+def test_a_fixed_port_is_free_again_right_after_a_killed_listener(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    first = ListenProcess(tmp_path / "a.sqlite", "--port", str(port))
+    assert post_multipart(first.url, sent_payload()).text == ACK_TEXT  # a real connection
+    first.finish(signal.SIGKILL)  # like a kernel restart: no clean shutdown
+    second = ListenProcess(tmp_path / "b.sqlite", "--port", str(port))
+    try:
+        assert second.url == f"http://127.0.0.1:{port}/callback"
+        assert post_multipart(second.url, sent_payload()).text == ACK_TEXT
+    finally:
+        second.finish()
