@@ -81,6 +81,7 @@ LIFECYCLE_COLUMNS: dict[str, Any] = {
 LATENCY_COLUMNS: dict[str, Any] = {
     "event_id": "Int64",
     "signature_request_id": "string",
+    "title": "string",
     "event_type": EVENT_TYPE_DTYPE,
     "event_type_raw": "string",
     "callback_type": CALLBACK_TYPE_DTYPE,
