@@ -1,0 +1,128 @@
+"""hsnb.widgets: a live table fed by a real listener's delivery hook; an HTML table helper."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pandas.testing as pdt
+import pytest
+import requests
+
+from hsnb.analysis import read_log
+from hsnb.listener import Listener
+from hsnb.widgets import LIVE_COLUMNS, LiveEvents, event_table
+from tests.conftest import KEY, post_multipart, sent_payload
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "events" / "sample-log.sqlite"
+
+
+def test_repr_of_a_new_view_holds_counts_only(listener: Listener) -> None:
+    assert repr(LiveEvents(listener)) == (
+        "LiveEvents: 0 events, 0 deliveries (0 duplicate, 0 refused)"
+    )
+
+
+def test_text_plain_of_the_widget_is_its_repr(listener: Listener) -> None:
+    view = LiveEvents(listener)
+    bundle = view._repr_mimebundle_()
+    assert bundle["text/plain"] == repr(view)
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_a_callback_adds_a_row_and_updates_the_html(listener: Listener) -> None:
+    view = LiveEvents(listener)
+    post_multipart(listener.url, sent_payload())
+    row = view.rows.iloc[0]
+    assert (row["verdict"], row["status"], row["event_type"]) == (
+        "accepted",
+        200,
+        "signature_request_sent",
+    )
+    assert row["title"] == "NDA" and row["signer_name"] == "Jack"
+    assert repr(view).startswith("LiveEvents: 1 events, 1 deliveries")
+    assert "signature_request_sent" in view.value and repr(view) in view.value
+
+
+def test_retries_and_refusals_are_shown_with_their_reason(listener: Listener) -> None:
+    view = LiveEvents(listener)
+    post_multipart(listener.url, sent_payload())
+    post_multipart(listener.url, sent_payload())
+    post_multipart(listener.url, sent_payload(key="wrong-key"))
+    assert repr(view) == "LiveEvents: 1 events, 3 deliveries (1 duplicate, 1 refused)"
+    newest, duplicate = view.rows.iloc[0], view.rows.iloc[1]
+    assert (newest["verdict"], newest["status"]) == ("rejected", 403)
+    assert newest["note"] == "event_hash does not match any configured API key"
+    assert duplicate["note"] == "retry of an event already stored"
+
+
+def test_rows_have_the_declared_schema_newest_first(listener: Listener) -> None:
+    view = LiveEvents(listener, max_rows=2)
+    for when in (1_700_000_000, 1_700_000_100, 1_700_000_200):
+        post_multipart(listener.url, sent_payload(event_time=when))
+    rows = view.rows
+    expected = pd.Series({k: pd.api.types.pandas_dtype(v) for k, v in LIVE_COLUMNS.items()})
+    pdt.assert_series_equal(rows.dtypes, expected, check_names=False)
+    assert rows["event_time"].tolist() == [
+        pd.Timestamp(1_700_000_200, unit="s", tz="UTC"),
+        pd.Timestamp(1_700_000_100, unit="s", tz="UTC"),
+    ]
+    assert repr(view).startswith("LiveEvents: 3 events")
+
+
+def test_a_view_starts_from_what_the_store_holds(tmp_path: Path) -> None:
+    copy = tmp_path / "log.sqlite"
+    copy.write_bytes(SAMPLE.read_bytes())
+    with Listener(copy, api_keys=KEY, name="test-widgets-store") as listener:
+        view = LiveEvents(listener, max_rows=3)
+        assert repr(view) == "LiveEvents: 34 events, 49 deliveries (1 duplicate, 14 refused)"
+        assert view.rows["event_type"].tolist()[0] == "signature_request_downloadable"
+        assert view.rows["received_at"].iloc[0] == pd.Timestamp(
+            "2026-01-05 15:00:34.418747", tz="UTC"
+        )
+
+
+def test_close_stops_the_updates(listener: Listener) -> None:
+    view = LiveEvents(listener)
+    view.close()
+    post_multipart(listener.url, sent_payload())
+    assert view.rows.empty
+    assert listener.events()["event_type"].tolist() == ["signature_request_sent"]
+
+
+def test_a_non_callback_request_is_counted_as_refused(listener: Listener) -> None:
+    view = LiveEvents(listener)
+    requests.get(listener.url, timeout=10)
+    assert view.rows.iloc[0]["status"] == 405
+    assert repr(view).endswith("(0 duplicate, 1 refused)")
+
+
+def test_max_rows_must_be_positive(listener: Listener) -> None:
+    with pytest.raises(ValueError, match="max_rows must be at least 1"):
+        LiveEvents(listener, max_rows=0)
+
+
+def test_event_table_shows_the_last_rows_in_utc_seconds() -> None:
+    events = read_log(SAMPLE).events
+    table = event_table(events, max_rows=2)
+    assert repr(table) == "<IPython.core.display.HTML object>"
+    assert table.data.count("<tr>") == 3  # header and two rows
+    assert "<td>2026-01-05 15:00:32</td>" in table.data
+    assert "<th>event_type_raw</th>" in table.data
+
+
+def test_event_table_escapes_text() -> None:
+    frame = pd.DataFrame({"title": ["<script>x</script>"], "deliveries": [pd.NA]})
+    html = event_table(frame).data
+    assert "&lt;script&gt;x&lt;/script&gt;" in html and "<script>" not in html
+    assert "<td></td>" in html
+
+
+def test_event_table_of_an_empty_frame_has_its_header_only() -> None:
+    html = event_table(read_log().events).data
+    assert html.count("<tr>") == 1 and "<th>event_time</th>" in html
+
+
+def test_event_table_refuses_unknown_columns() -> None:
+    with pytest.raises(KeyError, match="no such columns: nope"):
+        event_table(read_log().events, columns=["event_time", "nope"])
