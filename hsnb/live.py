@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hsnb.client import ApiError, Client
-from hsnb.client.session import running_emulator
+from hsnb.client.session import api_key_of, running_emulator
 from hsnb.errors import HsnbError
 from hsnb.listener import CALLBACK_PATH, Listener
 from hsnb.receiver import Answer
@@ -131,7 +131,6 @@ class LiveSession:
         listener: Listener,
         callback_url: str,
         *,
-        api_key: str,
         target: str,
         owns_listener: bool,
         tunnel: Any = None,
@@ -145,7 +144,6 @@ class LiveSession:
         self.recorder = recorder
         self.previous_callback_url: str | None = None
         self.registered = False
-        self._key = api_key
         self._owns_listener = owns_listener
         self._arrived: dict[str, threading.Event] = {}
         listener.on_delivery(self._on_delivery)
@@ -177,8 +175,9 @@ class LiveSession:
     def check(self, timeout: float = 30.0) -> CheckResult:
         """Send a signed ``callback_test`` to the public URL; see that it reaches the listener.
 
-        Against an emulator in this process, also has the emulator send its own
-        ``callback_test`` to the registered URL (what the dashboard's Test button does).
+        Against an emulator in this process, and once the first callback_test arrived, also
+        has the emulator send its own ``callback_test`` to the registered URL (what the
+        dashboard's Test button does).
         """
         steps = [
             CheckStep(
@@ -189,7 +188,8 @@ class LiveSession:
         ]
         nonce = secrets.token_hex(20)
         arrived = self._arrived.setdefault(nonce, threading.Event())
-        payload = sample_payload("callback_test", self._key, event_time=int(time.time()))
+        key = api_key_of(self.client) or ""
+        payload = sample_payload("callback_test", key, event_time=int(time.time()))
         payload["event"]["event_metadata"]["reported_for_account_id"] = nonce
         result = send_callback(self.callback_url, payload, timeout=timeout)
         if result.acknowledged:
@@ -205,7 +205,7 @@ class LiveSession:
         )
         steps.append(CheckStep("reaches this listener", reached, detail))
         emulator = running_emulator(self.client.base_url)
-        if emulator is not None and self.registered:
+        if emulator is not None and self.registered and reached:
             steps.append(self._emulator_test(emulator, timeout))
         return CheckResult(tuple(steps), result)
 
@@ -316,7 +316,6 @@ def connect(
             client,
             listener,
             callback_url_for(public_url),
-            api_key=key,
             target=target,
             owns_listener=owns_listener,
             tunnel=opened,
