@@ -9,12 +9,10 @@ from __future__ import annotations
 import argparse
 import os
 import queue
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 
-from hsnb import __version__
+from hsnb import __version__, serving
 from hsnb.events import KNOWN_EVENT_TYPES
 from hsnb.listener import Listener
 from hsnb.receiver import Answer
@@ -25,18 +23,6 @@ API_KEY_ENV = "DROPBOX_SIGN_API_KEY"
 
 def _api_key(args: argparse.Namespace) -> str | None:
     return args.api_key or os.environ.get(API_KEY_ENV) or None
-
-
-def _wait_for_signal() -> threading.Event:
-    """An event set on SIGINT or SIGTERM (handlers installed in the main thread)."""
-    stop = threading.Event()
-
-    def handle(signum: int, frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, handle)
-    signal.signal(signal.SIGTERM, handle)
-    return stop
 
 
 def describe_answer(answer: Answer) -> str:
@@ -52,24 +38,19 @@ def describe_answer(answer: Answer) -> str:
 
 def cmd_listen(args: argparse.Namespace) -> int:
     """Run a standalone listener until SIGINT/SIGTERM, one line per delivery."""
-    stop = _wait_for_signal()
     key = _api_key(args)
     lines: queue.Queue[str] = queue.Queue()
+    pump = serving.print_until_signal(lines)
     listener = Listener(
         args.store, api_keys=[key] if key else [], host=args.host, port=args.port, name="cli"
     )
     listener.on_delivery(lambda answer: lines.put(describe_answer(answer)))
     print(f"listening on {listener.url}", flush=True)
     try:
-        while not stop.is_set():
-            try:
-                print(lines.get(timeout=0.2), flush=True)
-            except queue.Empty:
-                continue
+        pump()
     finally:
         listener.stop()
-        while not lines.empty():
-            print(lines.get_nowait(), flush=True)
+        serving.drain(lines)
         print(f"stopped; {len(listener.store)} events in {listener.store.path}", flush=True)
     return 0
 

@@ -15,22 +15,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
 import tornado.httpserver
-import tornado.netutil
 import tornado.web
 
+from hsnb import serving
 from hsnb.errors import EventTimeoutError, ListenerError
 from hsnb.events import Event
 from hsnb.frames import deliveries_frame, events_frame
 from hsnb.receiver import DEFAULT_MAX_BODY_BYTES, Answer, CallbackReceiver, request_info
-from hsnb.runtime import background_loop
 from hsnb.store import EventStore
 
 logger = logging.getLogger(__name__)
@@ -38,8 +35,7 @@ logger = logging.getLogger(__name__)
 #: The path shown in :attr:`Listener.url`; the listener accepts callbacks on any path.
 CALLBACK_PATH = "/callback"
 _POLL_SECONDS = 0.2
-_registry: dict[str, Listener] = {}
-_registry_lock = threading.RLock()
+_registry: serving.Registry[Listener] = serving.Registry()
 
 DeliveryHook = Callable[[Answer], None]
 
@@ -154,40 +150,24 @@ class Listener:
         """The full callback URL to give Dropbox Sign (or the emulator)."""
         if self.port is None:
             raise ListenerError("the listener is not running")
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}{CALLBACK_PATH}"
+        return serving.http_url(self.host, self.port) + CALLBACK_PATH
 
     def start(self) -> Listener:
         """Bind and serve (idempotent). Stops a running listener of the same name first."""
         if self.running:
             return self
-        with _registry_lock:
-            previous = _registry.get(self.name)
-            if previous is not None and previous is not self:
-                previous.stop()
-            for other in list(_registry.values()):
-                same_port = self.requested_port and other.port == self.requested_port
-                if other is not self and same_port and other.host == self.host:
-                    other.stop()
+        with _registry.lock:
+            _registry.make_room(self, self.requested_port)
             try:
-                sockets = tornado.netutil.bind_sockets(
-                    self.requested_port, self.host, family=_family(self.host)
-                )
+                sockets, self.port = serving.bind(self.host, self.requested_port)
             except OSError as exc:
                 raise ListenerError(
                     f"cannot listen on {self.host}:{self.requested_port}: {exc.strerror}"
                 ) from exc
-            self.port = sockets[0].getsockname()[1]
-
-            async def serve() -> tornado.httpserver.HTTPServer:
-                server = tornado.httpserver.HTTPServer(
-                    make_app(self.receiver, self._hooks), max_body_size=64 * 2**20
-                )
-                server.add_sockets(sockets)
-                return server
-
-            self._server = background_loop().run(serve())
-            _registry[self.name] = self
+            self._server = serving.serve(
+                lambda: make_app(self.receiver, self._hooks), sockets, max_body_size=64 * 2**20
+            )
+            _registry.add(self)
         return self
 
     def stop(self) -> None:
@@ -195,18 +175,11 @@ class Listener:
         server, self._server = self._server, None
         if server is None:
             return
-
-        async def shutdown() -> None:
-            server.stop()
-            await asyncio.wait_for(server.close_all_connections(), 5)
-
         try:
-            background_loop().run(shutdown())
+            serving.shut_down(server)
         finally:
             self.port = None
-            with _registry_lock:
-                if _registry.get(self.name) is self:
-                    del _registry[self.name]
+            _registry.remove(self)
 
     def on_delivery(self, hook: DeliveryHook) -> None:
         """Call ``hook(answer)`` on the loop thread for each request, after it was recorded.
@@ -269,13 +242,8 @@ class Listener:
 
 def running_listeners() -> list[Listener]:
     """The listeners serving in this process."""
-    with _registry_lock:
-        return list(_registry.values())
+    return _registry.running()
 
 
 def _by_time(event: Event) -> tuple[int, str]:
     return event.event_timestamp, event.event_type
-
-
-def _family(host: str) -> socket.AddressFamily:
-    return socket.AF_INET6 if ":" in host else socket.AF_INET

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import argparse
 import queue
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 
+from hsnb import serving
 from hsnb.emulator.clock import DEFAULT_EPOCH
 from hsnb.emulator.dispatcher import Attempt
 from hsnb.emulator.server import Emulator
@@ -65,10 +64,8 @@ def describe_attempt(attempt: Attempt) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM, printing the three lines and then one line per attempt."""
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
     lines: queue.Queue[str] = queue.Queue()
+    pump = serving.print_until_signal(lines)
     emulator = Emulator(
         seed=args.seed,
         api_key=args.api_key,
@@ -90,15 +87,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"api_key: {emulator.api_key}", flush=True)
     print(f"client_id: {emulator.client_id}", flush=True)
     try:
-        while not stop.is_set():
-            try:
-                print(lines.get(timeout=0.2), flush=True)
-            except queue.Empty:
-                continue
+        pump()
     finally:
         emulator.stop()
-        while not lines.empty():
-            print(lines.get_nowait(), flush=True)
+        serving.drain(lines)
     return 0
 
 

@@ -9,16 +9,14 @@ True
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 import tornado.httpserver
-import tornado.netutil
 import tornado.web
 
+from hsnb import serving
 from hsnb.emulator.backend import Backend
 from hsnb.emulator.clock import Clock, Delay, Randomness
 from hsnb.emulator.control import reset_all
@@ -36,8 +34,7 @@ from hsnb.runtime import background_loop
 if TYPE_CHECKING:
     import pandas as pd
 
-_registry: dict[str, Emulator] = {}
-_registry_lock = threading.RLock()
+_registry: serving.Registry[Emulator] = serving.Registry()
 MAX_BODY_BYTES = 64 * 2**20
 
 
@@ -155,8 +152,7 @@ class Emulator:
         """``http://127.0.0.1:PORT`` (sign pages and the control plane live under it)."""
         if self.port is None:
             raise EmulatorError("the emulator is not running")
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return serving.http_url(self.host, self.port)
 
     @property
     def api_url(self) -> str:
@@ -215,30 +211,22 @@ class Emulator:
         """Bind and serve (idempotent); stops a running emulator of the same name first."""
         if self.running:
             return self
-        with _registry_lock:
-            previous = _registry.get(self.name)
-            if previous is not None and previous is not self:
-                previous.stop()
+        with _registry.lock:
+            _registry.make_room(self, self.requested_port)
             try:
-                sockets = tornado.netutil.bind_sockets(
-                    self.requested_port, self.host, family=_family(self.host)
-                )
+                sockets, self.port = serving.bind(self.host, self.requested_port)
             except OSError as exc:
                 raise EmulatorError(
                     f"cannot listen on {self.host}:{self.requested_port}: {exc.strerror}"
                 ) from exc
-            self.port = sockets[0].getsockname()[1]
             self.backend.urls = Urls(self.base_url)
-
-            async def serve() -> tornado.httpserver.HTTPServer:
-                self.clock.attach(asyncio.get_running_loop())
-                app = make_app(self.backend, self.limiter, self.dispatcher)
-                server = tornado.httpserver.HTTPServer(app, max_body_size=MAX_BODY_BYTES)
-                server.add_sockets(sockets)
-                return server
-
-            self._server = background_loop().run(serve())
-            _registry[self.name] = self
+            self._server = serving.serve(
+                lambda: make_app(self.backend, self.limiter, self.dispatcher),
+                sockets,
+                max_body_size=MAX_BODY_BYTES,
+                before=lambda: self.clock.attach(asyncio.get_running_loop()),
+            )
+            _registry.add(self)
         return self
 
     def stop(self) -> None:
@@ -247,20 +235,16 @@ class Emulator:
         if server is None:
             return
 
-        async def shutdown() -> None:
-            server.stop()
+        async def cleanup() -> None:
             self.clock.attach(None)
             self.clock.cancel_all()
             await self.dispatcher.close()
-            await asyncio.wait_for(server.close_all_connections(), 5)
 
         try:
-            background_loop().run(shutdown())
+            serving.shut_down(server, cleanup)
         finally:
             self.port = None
-            with _registry_lock:
-                if _registry.get(self.name) is self:
-                    del _registry[self.name]
+            _registry.remove(self)
 
     # -- what a person does, and the control plane -----------------------------------------
 
@@ -346,9 +330,4 @@ class Emulator:
 
 def running_emulators() -> list[Emulator]:
     """The emulators serving in this process."""
-    with _registry_lock:
-        return list(_registry.values())
-
-
-def _family(host: str) -> socket.AddressFamily:
-    return socket.AF_INET6 if ":" in host else socket.AF_INET
+    return _registry.running()

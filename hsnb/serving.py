@@ -1,0 +1,149 @@
+"""What every hsnb server shares: named replacement, binding, and serving on the background loop.
+
+A notebook cell that starts a server is often run again. Servers therefore have a *name*: a
+new server with the name of a running one stops that one first (and one on the same fixed port),
+so re-running a cell never fails with "address already in use". Ports are bound with
+``tornado.netutil.bind_sockets`` (``SO_REUSEADDR``, never ``reuse_port``), port 0 by default.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import signal
+import socket
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Generic, Protocol, TypeVar
+
+import tornado.httpserver
+import tornado.netutil
+import tornado.web
+
+from hsnb.runtime import background_loop
+
+
+class Stoppable(Protocol):
+    """A server that has a name, a host, a port while running, and can stop."""
+
+    name: str
+    host: str
+    port: int | None
+
+    def stop(self) -> None:
+        """Stop serving and free the port."""
+
+
+S = TypeVar("S", bound=Stoppable)
+
+
+class Registry(Generic[S]):
+    """The running servers of one kind, by name."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self._by_name: dict[str, S] = {}
+
+    def make_room(self, server: S, port: int) -> None:
+        """Stop the server of the same name, and any holding the same fixed port."""
+        with self.lock:
+            previous = self._by_name.get(server.name)
+            if previous is not None and previous is not server:
+                previous.stop()
+            for other in list(self._by_name.values()):
+                if other is not server and port and (other.host, other.port) == (server.host, port):
+                    other.stop()
+
+    def add(self, server: S) -> None:
+        """Record a server that now runs."""
+        with self.lock:
+            self._by_name[server.name] = server
+
+    def remove(self, server: S) -> None:
+        """Forget a server that stopped (if it is still the one under its name)."""
+        with self.lock:
+            if self._by_name.get(server.name) is server:
+                del self._by_name[server.name]
+
+    def running(self) -> list[S]:
+        """The servers running now."""
+        with self.lock:
+            return list(self._by_name.values())
+
+
+def bind(host: str, port: int) -> tuple[list[socket.socket], int]:
+    """Bind listening sockets on ``host:port`` (0: a free port); return them and the port.
+
+    Raises ``OSError`` from the system (e.g. the port is taken by another program).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sockets = tornado.netutil.bind_sockets(port, host, family=family)
+    return sockets, sockets[0].getsockname()[1]
+
+
+def http_url(host: str, port: int) -> str:
+    """``http://host:port`` with IPv6 hosts bracketed."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def serve(
+    make_app: Callable[[], tornado.web.Application],
+    sockets: list[socket.socket],
+    *,
+    max_body_size: int,
+    before: Callable[[], None] | None = None,
+) -> tornado.httpserver.HTTPServer:
+    """Serve the app built by ``make_app`` on ``sockets`` in the background loop thread.
+
+    ``before`` runs on the loop thread first (e.g. to attach a clock to the running loop).
+    """
+
+    async def start() -> tornado.httpserver.HTTPServer:
+        if before is not None:
+            before()
+        server = tornado.httpserver.HTTPServer(make_app(), max_body_size=max_body_size)
+        server.add_sockets(sockets)
+        return server
+
+    return background_loop().run(start())
+
+
+def shut_down(
+    server: tornado.httpserver.HTTPServer,
+    cleanup: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Stop accepting, run ``cleanup`` on the loop, close open connections (5 s at most)."""
+
+    async def shutdown() -> None:
+        server.stop()
+        if cleanup is not None:
+            await cleanup()
+        await asyncio.wait_for(server.close_all_connections(), 5)
+
+    background_loop().run(shutdown())
+
+
+def print_until_signal(lines: queue.Queue[str]) -> Callable[[], None]:
+    """For command-line servers: install SIGINT/SIGTERM handlers; return a pump function.
+
+    The pump prints each line put on ``lines`` (flushed) until a signal arrives. Call it from
+    the main thread; then stop the server and call :func:`drain` to print what is left.
+    """
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+
+    def pump() -> None:
+        while not stop.is_set():
+            try:
+                print(lines.get(timeout=0.2), flush=True)
+            except queue.Empty:
+                continue
+
+    return pump
+
+
+def drain(lines: queue.Queue[str]) -> None:
+    """Print whatever is still queued."""
+    while not lines.empty():
+        print(lines.get_nowait(), flush=True)
