@@ -33,7 +33,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hsnb.client import ApiError, Client
-from hsnb.client.session import api_key_of, running_emulator
+from hsnb.client.session import (
+    BASE_URL_VARIABLES,
+    DEFAULT_BASE_URL,
+    api_key_of,
+    running_emulator,
+)
 from hsnb.errors import HsnbError
 from hsnb.listener import CALLBACK_PATH, Listener
 from hsnb.receiver import Answer
@@ -272,7 +277,9 @@ def connect(
 ) -> LiveSession:
     """Wire a client, a listener and a public callback URL together (see the module doc).
 
-    ``api_key``: default ``DROPBOX_SIGN_API_KEY`` (or ``HSNB_API_KEY``). ``public_url``:
+    ``api_key``: default ``DROPBOX_SIGN_API_KEY`` (or ``HSNB_API_KEY``). ``base_url``: default
+    ``HSNB_BASE_URL`` / ``DROPBOX_SIGN_BASE_URL``, else the real API, even when an emulator runs
+    in this process (pass its ``api_url`` to rehearse against it). ``public_url``:
     default ``HSNB_PUBLIC_URL``; a URL without a path gets the listener's ``/callback``.
     ``tunnel=True`` opens an ngrok tunnel to the listener (needs pyngrok and an ngrok
     authtoken). ``app``: ``False`` registers the account callback; ``True`` the app named by
@@ -302,7 +309,7 @@ def connect(
             opened = _open_tunnel(ngrok, listener)
             public_url = opened.public_url
         assert public_url
-        client = Client(api_key=key, base_url=base_url)
+        client = Client(api_key=key, base_url=base_url or _live_base_url(env))
         target = "account"
         if app:
             target = app if isinstance(app, str) else (client.client_id or "")
@@ -339,6 +346,11 @@ def connect(
             session.close()
             raise LiveSetupError("The callback check failed:\n" + result.explain())
     return session
+
+
+def _live_base_url(env: Mapping[str, str]) -> str:
+    """``HSNB_BASE_URL`` / ``DROPBOX_SIGN_BASE_URL``, else the real API (never an emulator)."""
+    return _first(env, BASE_URL_VARIABLES) or DEFAULT_BASE_URL
 
 
 def _first(env: Mapping[str, str], names: tuple[str, ...]) -> str | None:

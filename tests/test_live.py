@@ -330,3 +330,21 @@ def test_a_tunnel_that_cannot_open_is_explained(emulator, monkeypatch):
     assert str(caught.value).startswith(
         "ngrok could not open a tunnel (RuntimeError: authentication failed); set an authtoken"
     )
+
+
+def test_going_live_never_picks_the_emulator_by_itself(emulator, public):
+    session = connect(
+        api_key=KEY,
+        public_url=public.url,
+        listener=public,
+        allow_localhost=True,
+        register=False,
+        env={},
+    )
+    assert session.client.base_url == "https://api.hellosign.com/v3"
+    session.close()
+    env = {"HSNB_BASE_URL": emulator.api_url}
+    with connect(
+        api_key=KEY, public_url=public.url, listener=public, allow_localhost=True, env=env
+    ) as session:
+        assert session.client.base_url == emulator.api_url
