@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from hsnb.events import KNOWN_EVENT_TYPES, parse_event
@@ -228,70 +229,53 @@ def lifecycle(events: pd.DataFrame) -> pd.DataFrame:
     (``callback_test``, account or template events) are left out.
     """
     scoped = events[events["signature_request_id"].notna()]
-    records = [
-        _lifecycle_record(request_id, group)
-        for request_id, group in scoped.groupby("signature_request_id", sort=False)
-    ]
-    records.sort(key=lambda r: (r["_first"], r["signature_request_id"]))
-    return to_frame(records, LIFECYCLE_COLUMNS)
-
-
-def _lifecycle_record(request_id: str, group: pd.DataFrame) -> dict[str, Any]:
-    types = group["event_type_raw"]
-    times = group["event_time"]
-    record: dict[str, Any] = {
-        "signature_request_id": request_id,
-        "title": _last_value(group["title"]),
-        "events": len(group),
-        "_first": times.min(),
-        "last_event_at": times.max(),
-        "created_at": _first_value(group, "created_at"),
-        "signers": _last_value(group["signer_count"]) if "signer_count" in group else None,
-    }
+    key = scoped["signature_request_id"]
+    types = scoped["event_type_raw"]
+    grouped = scoped.groupby(key, sort=False)
+    table = pd.DataFrame(
+        {
+            "_first": grouped["event_time"].min(),
+            "last_event_at": grouped["event_time"].max(),
+            "events": grouped.size(),
+            "title": grouped["title"].last(),
+        }
+    )
+    if "created_at" in scoped:
+        table["created_at"] = grouped["created_at"].min()
+    if "signer_count" in scoped:
+        table["signers"] = grouped["signer_count"].last()
     for column, event_types in _FIRST_SEEN.items():
-        seen = times[types.isin(event_types)]
-        record[column] = seen.min() if len(seen) else None
-    signers = group.loc[types == "signature_request_signed", "related_signature_id"]
-    record["signed"] = signers.dropna().nunique()
-    record["final_state"] = _final_state(set(types))
-    done = record["sent_at"] if record["sent_at"] is not None else record["error_at"]
-    record["processing"] = _between(record["created_at"], done)
-    record["signing"] = _between(record["sent_at"], record["all_signed_at"])
-    record["download_lag"] = _between(record["all_signed_at"], record["downloadable_at"])
-    return record
+        seen = types.isin(event_types)
+        table[column] = scoped[seen].groupby(key[seen])["event_time"].min()
+    signed = types == "signature_request_signed"
+    signers = scoped[signed].groupby(key[signed])["related_signature_id"].nunique()
+    table["signed"] = signers.reindex(table.index, fill_value=0)
+    expired = scoped[types == "signature_request_expired"]["signature_request_id"]
+    table["final_state"] = _final_states(table, table.index.isin(expired))
+    created = table["created_at"] if "created_at" in table else None
+    table["processing"] = _between(created, table["sent_at"].fillna(table["error_at"]))
+    table["signing"] = _between(table["sent_at"], table["all_signed_at"])
+    table["download_lag"] = _between(table["all_signed_at"], table["downloadable_at"])
+    table = table.rename_axis("signature_request_id").reset_index()
+    table = table.sort_values(["_first", "signature_request_id"], kind="stable")
+    return to_frame(table.to_dict("records"), LIFECYCLE_COLUMNS)
 
 
-def _final_state(types: set[str]) -> str:
-    if types & set(ERROR_EVENT_TYPES):
-        return "error"
-    for event_type, state in (
-        ("signature_request_canceled", "canceled"),
-        ("signature_request_declined", "declined"),
-        ("signature_request_expired", "expired"),
-        ("signature_request_all_signed", "complete"),
-        ("signature_request_downloadable", "complete"),
-    ):
-        if event_type in types:
-            return state
-    return "awaiting_signature"
+def _final_states(table: pd.DataFrame, expired: Any) -> list[str]:
+    """The state each request ended in, the strongest evidence first."""
+    choices = [
+        (table["error_at"].notna(), "error"),
+        (table["canceled_at"].notna(), "canceled"),
+        (table["declined_at"].notna(), "declined"),
+        (expired, "expired"),
+        (table["all_signed_at"].notna() | table["downloadable_at"].notna(), "complete"),
+    ]
+    conditions = [np.asarray(c, dtype=bool) for c, _ in choices]
+    return list(np.select(conditions, [s for _, s in choices], "awaiting_signature"))
 
 
-def _first_value(group: pd.DataFrame, column: str) -> Any:
-    if column not in group:
-        return None
-    values = group[column].dropna()
-    return values.min() if len(values) else None
-
-
-def _last_value(series: pd.Series) -> Any:
-    values = series.dropna()
-    return values.iloc[-1] if len(values) else None
-
-
-def _between(start: Any, end: Any) -> pd.Timedelta | None:
-    if start is None or end is None or pd.isna(start) or pd.isna(end):
-        return None
-    return end - start
+def _between(start: pd.Series | None, end: pd.Series) -> pd.Series | None:
+    return None if start is None else end - start
 
 
 def latencies(events: pd.DataFrame) -> pd.DataFrame:
