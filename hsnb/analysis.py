@@ -195,8 +195,8 @@ def _log_of(store: EventStore) -> EventLog:
     rows = store.event_rows()
     events = events_frame(rows)
     extra = to_frame((_request_record(row) for row in rows), REQUEST_COLUMNS)
-    missing = [c for c in REQUEST_COLUMNS if c not in events.columns or c == "event_id"]
-    events = events.merge(extra[missing], on="event_id", how="left", validate="one_to_one")
+    wanted = [c for c in REQUEST_COLUMNS if c not in events.columns or c == "event_id"]
+    events = events.merge(extra[wanted], on="event_id", how="left", validate="one_to_one")
     return EventLog(events, deliveries_frame(store.delivery_rows()))
 
 
@@ -283,8 +283,8 @@ def latencies(events: pd.DataFrame) -> pd.DataFrame:
 
     ``received_at`` is when the first *stored* delivery arrived, so the delay includes every
     retry the sender needed (a refused or lost first attempt shows up as minutes of delay).
-    ``event_time`` has whole seconds, so on-time events show delays below one second. A
-    negative delay means the two clocks disagree.
+    ``event_time`` drops fractions of a second, so a delay reads up to one second longer than
+    the callback really took. A negative delay means the two clocks disagree.
     """
     frame = events.assign(delay=events["received_at"] - events["event_time"])
     return to_frame(frame.to_dict("records"), LATENCY_COLUMNS)
