@@ -42,7 +42,8 @@ def test_dropbox_sign_base_url_variable_is_read():
     assert resolve_base_url(env=env) == "http://127.0.0.1:3/v3"
 
 
-def test_base_url_falls_back_to_the_real_api_without_an_emulator():
+def test_base_url_falls_back_to_the_real_api_without_an_emulator(monkeypatch):
+    monkeypatch.setattr("hsnb.client.session.running_emulator", lambda base_url=None: None)
     assert resolve_base_url(env={}) == DEFAULT_BASE_URL == "https://api.hellosign.com/v3"
 
 
