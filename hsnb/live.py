@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hsnb.client import ApiError, Client
-from hsnb.client.session import (
+from hsnb.client.transport import (
     BASE_URL_VARIABLES,
     DEFAULT_BASE_URL,
     api_key_of,

@@ -9,7 +9,7 @@
 ...         print(error.status, error.error_name)
 404 not_found
 
-Where the client talks to and which key it sends: see :mod:`hsnb.client.session`. Results are
+Where the client talks to and which key it sends: see :mod:`hsnb.client.transport`. Results are
 small frozen dataclasses (:mod:`hsnb.client.models`), each with the JSON in ``.raw``; errors
 are one tree under :class:`ApiError` (:mod:`hsnb.client.errors`), all of them
 :class:`hsnb.errors.HsnbError`.
@@ -45,7 +45,8 @@ from hsnb.client.models import (
     Signature,
     SignatureRequest,
 )
-from hsnb.client.session import DEFAULT_BASE_URL, Client, Exchange
+from hsnb.client.session import Client
+from hsnb.client.transport import DEFAULT_BASE_URL, Exchange
 
 __all__ = [
     "DEFAULT_BASE_URL",

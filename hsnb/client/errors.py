@@ -149,7 +149,7 @@ class RateLimited(ApiError):
     """429 ``exceeded_rate``: over the rate limit; ``reset_at`` (Unix time) says until when.
 
     ``retry_after`` is the client's estimate of the seconds to wait (see
-    :func:`hsnb.client.session.rate_limit_delay`); ``limit`` and ``remaining`` come from the
+    :func:`hsnb.client.transport.rate_limit_delay`); ``limit`` and ``remaining`` come from the
     ``X-RateLimit-*`` headers when present.
     """
 

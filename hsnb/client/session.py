@@ -1,176 +1,29 @@
-"""``Client``: the Dropbox Sign API v3 over one ``requests.Session``, emulator or real.
+"""``Client``: the Dropbox Sign API v3 endpoints the walkthrough needs, emulator or real.
 
-Where it talks to, in this order: the ``base_url`` argument; ``HSNB_BASE_URL`` or
-``DROPBOX_SIGN_BASE_URL``; the :class:`~hsnb.emulator.Emulator` running in this process (the one
-named ``"default"``, else the one started last); else ``https://api.hellosign.com/v3``.
-Which key it sends (HTTP Basic, key as user name): the ``api_key`` argument; the running
-emulator's key when it talks to that emulator; else ``DROPBOX_SIGN_API_KEY`` or
-``HSNB_API_KEY``. The key never appears in a repr, an exception, a log line: the
-``Authorization`` header is even removed from each ``response.request`` once the answer is in.
+Where it talks to and which key it sends: see :mod:`hsnb.client.transport`.
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import sys
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import requests
-from requests.auth import AuthBase, HTTPBasicAuth
-
-from hsnb.client.encoding import FileSpec, SignerSpec, Upload, request_body, signer_dicts
+from hsnb.client.encoding import FileSpec, SignerSpec, request_body, signer_dicts
 from hsnb.client.encoding import split_files as _split_files
-from hsnb.client.errors import (
-    ApiError,
-    ApiTimeout,
-    Conflict,
-    FilesNotReady,
-    RateLimited,
-    TransportError,
-    error_class,
-)
 from hsnb.client.models import (
     Account,
     ApiApp,
     EmbeddedSignUrl,
     FileUrl,
     ListPage,
-    RateLimit,
     SignatureRequest,
 )
-
-if TYPE_CHECKING:
-    from hsnb.emulator import Emulator
-
-logger = logging.getLogger(__name__)
-
-DEFAULT_BASE_URL = "https://api.hellosign.com/v3"
-BASE_URL_VARIABLES = ("HSNB_BASE_URL", "DROPBOX_SIGN_BASE_URL")
-API_KEY_VARIABLES = ("DROPBOX_SIGN_API_KEY", "HSNB_API_KEY")
-CLIENT_ID_VARIABLES = ("DROPBOX_SIGN_CLIENT_ID", "HSNB_CLIENT_ID")
-DEFAULT_TIMEOUT = 30.0
-REDACTED = "<redacted>"
+from hsnb.client.transport import HttpSession
 
 
-@dataclass(frozen=True)
-class Exchange:
-    """One HTTP exchange as the client made it (what observers such as a recorder see).
-
-    ``json_body`` or ``form`` + ``uploads`` hold what was sent; ``response`` what came back
-    (its request no longer carries the ``Authorization`` header).
-    """
-
-    method: str
-    path: str
-    params: Mapping[str, Any]
-    json_body: Any
-    form: Mapping[str, str]
-    uploads: tuple[Upload, ...]
-    response: requests.Response = field(repr=False)
-    elapsed: float = 0.0
-
-
-Observer = Callable[[Exchange], None]
-
-
-class _KeyAuth(AuthBase):
-    """HTTP Basic with the API key as user name and an empty password; a repr that hides it."""
-
-    __slots__ = ("_key",)
-
-    def __init__(self, key: str) -> None:
-        self._key = key
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        return HTTPBasicAuth(self._key, "")(request)
-
-    def __repr__(self) -> str:
-        return "<api key>"
-
-    def reveal(self) -> str:
-        """The key itself (for hsnb internals that sign or verify callbacks; never print it)."""
-        return self._key
-
-
-def running_emulator(base_url: str | None = None) -> Emulator | None:
-    """The emulator running in this process (serving ``base_url``, if given), or ``None``.
-
-    Never imports the emulator: if :mod:`hsnb.emulator.server` was not imported, none runs.
-    """
-    server = sys.modules.get("hsnb.emulator.server")
-    if server is None:
-        return None
-    emulators = [e for e in server.running_emulators() if e.running]
-    if base_url is not None:
-        wanted = base_url.rstrip("/")
-        return next((e for e in emulators if e.api_url == wanted), None)
-    named = [e for e in emulators if e.name == "default"]
-    return (named or emulators or [None])[-1]
-
-
-def resolve_base_url(base_url: str | None = None, env: Mapping[str, str] | None = None) -> str:
-    """The API base URL (see the module docstring for the order), without a trailing slash."""
-    env = os.environ if env is None else env
-    if base_url:
-        return base_url.rstrip("/")
-    for name in BASE_URL_VARIABLES:
-        if env.get(name):
-            return env[name].rstrip("/")
-    emulator = running_emulator()
-    return emulator.api_url if emulator is not None else DEFAULT_BASE_URL
-
-
-def resolve_api_key(
-    api_key: str | None, base_url: str, env: Mapping[str, str] | None = None
-) -> str | None:
-    """The API key to send to ``base_url`` (see the module docstring), or ``None``."""
-    env = os.environ if env is None else env
-    if api_key:
-        return api_key
-    emulator = running_emulator(base_url)
-    if emulator is not None:
-        return emulator.api_key
-    return next((env[name] for name in API_KEY_VARIABLES if env.get(name)), None)
-
-
-def rate_limit_delay(headers: Mapping[str, str], now: float, margin: float = 1.0) -> float:
-    """Seconds to wait after a 429: ``Retry-After`` if sent, else until ``X-Ratelimit-Reset``.
-
-    The reset is a whole Unix second, so ``margin`` is added; a reset already past (or a server
-    clock behind ours) gives just the margin. A missing or unreadable header gives the margin.
-    """
-    retry_after = _number(headers.get("Retry-After"))
-    if retry_after is not None:
-        return max(retry_after, 0.0)
-    reset = _number(headers.get("X-Ratelimit-Reset"))
-    if reset is None:
-        return margin
-    return max(reset - now, 0.0) + margin
-
-
-def poll_delays(
-    initial: float = 0.25, maximum: float = 5.0, factor: float = 2.0
-) -> Iterator[float]:
-    """Backoff for polling: ``initial``, then times ``factor`` each step, capped at ``maximum``."""
-    delay = initial
-    while True:
-        yield delay
-        delay = min(delay * factor, maximum)
-
-
-def _number(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-class Client:
+class Client(HttpSession):
     """The Dropbox Sign API v3, the same code for the emulator and the real service.
 
     >>> from hsnb.client import Client
@@ -184,67 +37,6 @@ class Client:
     Errors are :class:`~hsnb.client.errors.ApiError` subclasses; network failures
     :class:`~hsnb.client.errors.TransportError`.
     """
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        client_id: str | None = None,
-        rate_limit_retries: int = 0,
-        max_rate_limit_wait: float = 60.0,
-        session: requests.Session | None = None,
-    ) -> None:
-        self.base_url = resolve_base_url(base_url)
-        key = resolve_api_key(api_key, self.base_url)
-        self._auth = _KeyAuth(key) if key else None
-        emulator = running_emulator(self.base_url)
-        self.client_id = (
-            client_id
-            or next((os.environ[n] for n in CLIENT_ID_VARIABLES if os.environ.get(n)), None)
-            or (emulator.client_id if emulator is not None else None)
-        )
-        self.timeout = timeout
-        self.rate_limit_retries = rate_limit_retries
-        self.max_rate_limit_wait = max_rate_limit_wait
-        self.last_rate_limit: RateLimit | None = None
-        self._session = session or requests.Session()
-        self._session.headers["User-Agent"] = f"hsnb-client python-requests/{requests.__version__}"
-        self._observers: list[Observer] = []
-        self._sleep = time.sleep
-
-    def __repr__(self) -> str:
-        key = "<set>" if self._auth else "<missing>"
-        return f"<hsnb.Client base_url={self.base_url!r} api_key={key}>"
-
-    def __enter__(self) -> Client:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the HTTP session (idempotent)."""
-        self._session.close()
-
-    @property
-    def has_api_key(self) -> bool:
-        """Whether a key will be sent."""
-        return self._auth is not None
-
-    @property
-    def is_emulator(self) -> bool:
-        """Whether the base URL is an emulator running in this process."""
-        return running_emulator(self.base_url) is not None
-
-    def add_observer(self, observer: Observer) -> None:
-        """Call ``observer(exchange)`` after every HTTP exchange (e.g. a recorder)."""
-        self._observers.append(observer)
-
-    def remove_observer(self, observer: Observer) -> None:
-        """Stop calling ``observer``."""
-        self._observers.remove(observer)
 
     # -- signature requests --------------------------------------------------------------
 
@@ -451,27 +243,6 @@ class Client:
         fetch = lambda: FileUrl.from_json(self._json("GET", path, params=params))  # noqa: E731
         return self._poll_conflicts(fetch, timeout) if wait else fetch()
 
-    def _poll_conflicts(self, fetch: Callable[[], Any], timeout: float) -> Any:
-        deadline = time.monotonic() + timeout
-        for delay in poll_delays():
-            try:
-                return fetch()
-            except Conflict as exc:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise FilesNotReady(
-                        exc.status,
-                        exc.error_name,
-                        exc.error_msg,
-                        method=exc.method,
-                        path=exc.path,
-                        response=exc.response,
-                        hint=f"still not ready after {timeout:g} s; wait for "
-                        "signature_request_downloadable with a Listener instead of polling",
-                    ) from exc
-                self._sleep(min(delay, remaining))
-        raise AssertionError("unreachable")
-
     # -- account and API apps ------------------------------------------------------------
 
     def get_account(
@@ -518,138 +289,3 @@ class Client:
     def delete_api_app(self, client_id: str) -> None:
         """``DELETE /api_app/{client_id}`` (204)."""
         self._call("DELETE", f"/api_app/{client_id}")
-
-    # -- HTTP ------------------------------------------------------------------------------
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-    ) -> Any:
-        """Any other endpoint: ``path`` relative to the base URL (``"/template/list"``).
-
-        Returns the decoded JSON answer (``{}`` when empty); raises like every other method.
-        """
-        return self._json(method, path, params=params, json=json)
-
-    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self._call(method, path, **kwargs)
-        if not response.content:
-            return {}
-        try:
-            return response.json()
-        except ValueError:
-            excerpt = self._scrub(response.text[:200])
-            raise ApiError(
-                response.status_code,
-                "unknown",
-                f"the answer is not JSON: {excerpt!r}",
-                method=method,
-                path=path,
-                response=response,
-            ) from None
-
-    def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        data: Mapping[str, str] | None = None,
-        files: Sequence[tuple[str, tuple[str, bytes, str]]] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> requests.Response:
-        """One API call with the rate-limit retry; raises the matching :class:`ApiError`."""
-        query = {k: v for k, v in (params or {}).items() if v is not None}
-        uploads = tuple(Upload(name, body, ctype) for _, (name, body, ctype) in files or ())
-        attempt = 0
-        while True:
-            started = time.monotonic()
-            try:
-                response = self._session.request(
-                    method,
-                    self.base_url + path,
-                    params=query,
-                    json=json,
-                    data=data,
-                    files=files,
-                    headers={"Accept": "application/json", **(headers or {})},
-                    auth=self._auth,
-                    timeout=self.timeout,
-                )
-            except requests.Timeout as exc:
-                message = f"{method} {path}: no answer within {self.timeout:g} s"
-                raise ApiTimeout(self._scrub(message)) from exc
-            except requests.RequestException as exc:
-                message = f"{method} {path}: {type(exc).__name__}: {exc}"
-                raise TransportError(self._scrub(message)) from exc
-            elapsed = time.monotonic() - started
-            response.request.headers.pop("Authorization", None)
-            self.last_rate_limit = RateLimit.from_headers(response.headers) or self.last_rate_limit
-            logger.debug(
-                "%s %s -> %s in %.0f ms", method, path, response.status_code, elapsed * 1000
-            )
-            exchange = Exchange(
-                method, path, query, json, dict(data or {}), uploads, response, elapsed
-            )
-            for observer in self._observers:
-                observer(exchange)
-            if response.status_code < 400:
-                return response
-            error = self._error(method, path, response)
-            if isinstance(error, RateLimited) and attempt < self.rate_limit_retries:
-                assert error.retry_after is not None
-                if error.retry_after <= self.max_rate_limit_wait:
-                    attempt += 1
-                    logger.info("rate limited; retrying in %.1f s", error.retry_after)
-                    self._sleep(error.retry_after)
-                    continue
-            raise error
-
-    def _error(self, method: str, path: str, response: requests.Response) -> ApiError:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        error = body.get("error") if isinstance(body, dict) else None
-        if isinstance(error, dict):
-            name, message = error.get("error_name"), error.get("error_msg")
-            error_path = error.get("error_path")
-        else:
-            name, error_path = None, None
-            message = f"unexpected answer: {response.text[:200]!r}"
-        hint = None
-        if response.status_code == 401 and self._auth is None:
-            hint = "no API key is set: pass api_key=... or set DROPBOX_SIGN_API_KEY"
-        cls = error_class(response.status_code)
-        exc = cls(
-            response.status_code,
-            name,
-            self._scrub(str(message)) if message is not None else None,
-            error_path=error_path,
-            method=method,
-            path=path,
-            response=response,
-            hint=hint,
-        )
-        if isinstance(exc, RateLimited):
-            rate = RateLimit.from_headers(response.headers)
-            exc.limit = rate.limit if rate else None
-            exc.remaining = rate.remaining if rate else None
-            exc.reset_at = rate.reset_at if rate else None
-            exc.retry_after = rate_limit_delay(response.headers, time.time())
-        return exc
-
-    def _scrub(self, text: str) -> str:
-        if self._auth is None:
-            return text
-        return text.replace(self._auth.reveal(), REDACTED)
-
-
-def api_key_of(client: Client) -> str | None:
-    """The key ``client`` sends (for hsnb internals that sign or verify callbacks)."""
-    return client._auth.reveal() if client._auth else None

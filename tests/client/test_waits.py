@@ -8,7 +8,7 @@ import time
 import pytest
 
 from hsnb.client import Client, Conflict, FilesNotReady, RateLimited
-from hsnb.client.session import poll_delays, rate_limit_delay
+from hsnb.client.transport import poll_delays, rate_limit_delay
 from tests.client.conftest import WAIT, completed, create
 
 # -- 429 ----------------------------------------------------------------------------------------
