@@ -131,6 +131,7 @@ class Recorder:
         self._header = {"kind": "session", "format": FORMAT, "source": source, "note": note}
         self._header["client_id"] = client_id
         self._file: Any = None
+        self._closed = False
 
     def __repr__(self) -> str:
         return f"<Recorder {self.path.name} lines={self._seq}>"
@@ -204,6 +205,8 @@ class Recorder:
 
     def _write(self, line: dict[str, Any]) -> None:
         with self._lock:
+            if self._closed:
+                return
             if self._file is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._file = self.path.open("w", encoding="utf-8")
@@ -214,8 +217,9 @@ class Recorder:
             self._file.flush()
 
     def close(self) -> None:
-        """Close the file (idempotent); later lines reopen and overwrite it, so detach first."""
+        """Close the file (idempotent); what the client or listener does later is not written."""
         with self._lock:
+            self._closed = True
             if self._file is not None:
                 self._file.close()
                 self._file = None

@@ -236,3 +236,13 @@ def test_a_file_that_is_not_a_recording_is_refused(tmp_path):
     path.write_text('{"kind": "request"}\n')
     with pytest.raises(ReplayError, match="does not start with a session line"):
         load(path)
+
+
+def test_nothing_is_written_after_close(tmp_path, client, listener):
+    path = tmp_path / "closed.jsonl"
+    recorder = Recorder(path).attach(client).attach_listener(listener)
+    client.get_account()
+    recorder.close()
+    client.get_account()
+    create(client)
+    assert len(load(path)[1]) == 1
