@@ -218,14 +218,19 @@ def replay_against(
 
     header, lines = load(path)
     saved = emulator.callback_url, emulator.app_callback_url
+    has_app = emulator.client_id is not None
     with Listener(api_keys=emulator.api_key, name="hsnb-replay") as listener:
+        replayer = _Replayer(Path(path).stem, header, emulator, files_dirs, timeout, listener)
         emulator.callback_url = listener.url
-        emulator.app_callback_url = listener.url
+        if has_app:
+            emulator.app_callback_url = listener.url
         try:
-            replayer = _Replayer(Path(path).stem, header, emulator, files_dirs, timeout, listener)
             return replayer.run(lines)
         finally:
-            emulator.callback_url, emulator.app_callback_url = saved
+            replayer.session.close()
+            emulator.callback_url = saved[0]
+            if has_app:
+                emulator.app_callback_url = saved[1]
 
 
 def wait_until(predicate: Any, timeout: float, interval: float = 0.02) -> Any:
