@@ -32,6 +32,8 @@ EVENT_COLUMNS: dict[str, Any] = {
     "known_type": "boolean",
     "signature_request_id": "string",
     "title": "string",
+    "created_at": UTC_TIME,
+    "signer_count": "Int64",
     "related_signature_id": "string",
     "signer_name": "string",
     "signer_email_address": "string",
@@ -91,6 +93,8 @@ def event_record(event: Event) -> dict[str, Any]:
     """The flat columns of one event (everything but the store's bookkeeping)."""
     request = event.signature_request or {}
     signer = event.signer or {}
+    created = request.get("created_at")
+    signatures = request.get("signatures")
     return {
         "event_time": pd.Timestamp(event.event_timestamp, unit="s", tz="UTC"),
         "event_type": event.event_type if event.is_known_type else None,
@@ -98,6 +102,8 @@ def event_record(event: Event) -> dict[str, Any]:
         "known_type": event.is_known_type,
         "signature_request_id": event.signature_request_id,
         "title": request.get("title"),
+        "created_at": pd.Timestamp(created, unit="s", tz="UTC") if created is not None else None,
+        "signer_count": len(signatures) if isinstance(signatures, list) else None,
         "related_signature_id": event.related_signature_id,
         "signer_name": signer.get("signer_name"),
         "signer_email_address": signer.get("signer_email_address"),

@@ -181,12 +181,19 @@ class Listener:
             self.port = None
             _registry.remove(self)
 
-    def on_delivery(self, hook: DeliveryHook) -> None:
+    def on_delivery(self, hook: DeliveryHook) -> Callable[[], None]:
         """Call ``hook(answer)`` on the loop thread for each request, after it was recorded.
 
         Keep it quick and thread-safe (e.g. put the answer on a queue); do not print from it.
+        Returns a function that removes the hook again.
         """
         self._hooks.append(hook)
+
+        def remove() -> None:
+            if hook in self._hooks:
+                self._hooks.remove(hook)
+
+        return remove
 
     def events(self) -> pd.DataFrame:
         """One row per logical event received (retries collapsed), in arrival order."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from tornado.httputil import HTTPInputError, HTTPServerRequest, parse_body_arguments
 
@@ -32,6 +33,7 @@ class Answer:
     text: str
     record: RecordResult | None = None
     event: Event | None = None
+    received_at: datetime | None = None
 
     @property
     def acknowledged(self) -> bool:
@@ -66,6 +68,7 @@ class CallbackReceiver:
 
     def receive(self, request: RequestInfo) -> Answer:
         """Judge one request and record it; return the answer to send."""
+        when = request.received_at
         try:
             event = self._parse(request)
             verified = self._verify(event)
@@ -75,8 +78,8 @@ class CallbackReceiver:
             record = self.store.record_event(request, event, verified=verified)
         except StoreError as exc:
             logger.warning("not acknowledging %s: %s", event.event_type, exc)
-            return Answer(503, f"event not stored, retry later: {exc}")
-        return Answer(200, ACK_TEXT, record, event)
+            return Answer(503, f"event not stored, retry later: {exc}", None, event, when)
+        return Answer(200, ACK_TEXT, record, event, when)
 
     def _refuse(self, request: RequestInfo, status: int, reason: str) -> Answer:
         try:
@@ -84,7 +87,7 @@ class CallbackReceiver:
         except StoreError as exc:
             logger.warning("could not record a rejected delivery: %s", exc)
             record = None
-        return Answer(status, reason, record)
+        return Answer(status, reason, record, None, request.received_at)
 
     def _parse(self, request: RequestInfo) -> Event:
         if request.method != "POST":

@@ -118,33 +118,52 @@ class RecordResult:
 class EventStore:
     """SQLite-backed store of deliveries and events (``":memory:"`` for a throwaway one).
 
+    ``read_only=True`` opens an existing file for reading only (nothing is written to it, not
+    even the schema); recording then raises :class:`StoreError`.
+
     >>> store = EventStore()
     >>> len(store)
     0
     """
 
-    def __init__(self, path: str | Path = ":memory:", *, busy_timeout: float = 5.0) -> None:
+    def __init__(
+        self, path: str | Path = ":memory:", *, busy_timeout: float = 5.0, read_only: bool = False
+    ) -> None:
         self.path = str(path)
+        self.read_only = read_only
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         try:
-            if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                self.path, timeout=busy_timeout, check_same_thread=False, isolation_level=None
-            )
-            self._db.row_factory = sqlite3.Row
-            if self.path != ":memory:":
-                self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
+            self._db = self._connect(busy_timeout)
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, SCHEMA_VERSION):
+            if version not in ((SCHEMA_VERSION,) if read_only else (0, SCHEMA_VERSION)):
                 expected = SCHEMA_VERSION
                 raise StoreError(f"{self.path}: schema version {version}, expected {expected}")
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            if not read_only:
+                self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open event store {self.path}: {exc}") from exc
+
+    def _connect(self, busy_timeout: float) -> sqlite3.Connection:
+        """Open the database; a writable one gets WAL, FULL sync and the schema."""
+        if self.read_only:
+            if self.path == ":memory:" or not Path(self.path).exists():
+                raise StoreError(f"cannot open event store {self.path} read-only: no such file")
+            uri = Path(self.path).resolve().as_uri() + "?mode=ro"
+            db = sqlite3.connect(uri, uri=True, timeout=busy_timeout, check_same_thread=False)
+            db.row_factory = sqlite3.Row
+            return db
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(
+            self.path, timeout=busy_timeout, check_same_thread=False, isolation_level=None
+        )
+        db.row_factory = sqlite3.Row
+        if self.path != ":memory:":
+            db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.executescript(_SCHEMA)
+        return db
 
     def __repr__(self) -> str:
         return f"EventStore({self.path!r}, events={len(self)})"

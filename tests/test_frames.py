@@ -41,6 +41,7 @@ def test_event_rows_become_typed_columns() -> None:
     assert first["event_time"] == pd.Timestamp("2023-11-14 22:13:20", tz="UTC")
     assert first["event_type"] == "signature_request_sent"
     assert first["signer_name"] == "Jack" and first["signer_order"] == 0
+    assert first["signer_count"] == 1 and pd.isna(first["created_at"])
     assert bool(first["verified"])
     assert pd.isna(second["event_type"])
     assert second["event_type_raw"] == "brand_new_event" and not second["known_type"]

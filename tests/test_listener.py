@@ -282,8 +282,12 @@ def test_delivery_hooks_see_each_answer_and_a_broken_hook_is_harmless(listener: 
     listener.on_delivery(lambda answer: 1 / 0)
     listener.on_delivery(lambda answer: seen.append((answer.status, answer.acknowledged)))
     post_multipart(listener.url, sent_payload())
+    remove = listener.on_delivery(lambda answer: seen.append(answer.received_at.tzinfo is not None))
     requests.get(listener.url, timeout=5)
-    assert seen == [(200, True), (405, False)]
+    remove()
+    remove()
+    requests.get(listener.url, timeout=5)
+    assert seen == [(200, True), (405, False), True, (405, False)]
 
 
 def test_malformed_multipart_is_refused_without_tornado_warnings(

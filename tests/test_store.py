@@ -100,3 +100,23 @@ def test_unreadable_file_is_a_store_error(tmp_path: Path) -> None:
     bad.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match="cannot open event store"):
         EventStore(bad)
+
+
+def test_read_only_store_reads_and_never_writes(tmp_path: Path) -> None:
+    path = tmp_path / "events.sqlite"
+    writer = EventStore(path)
+    writer.record_event(request(), parse_event(sent_payload()))
+    writer.close()
+    before = path.read_bytes()
+    reader = EventStore(path, read_only=True)
+    assert [s.event.event_type for s in reader.stored_events()] == ["signature_request_sent"]
+    with pytest.raises(StoreError, match="readonly"):
+        reader.record_event(request(), parse_event(sent_payload(event_type="file_error")))
+    reader.close()
+    assert path.read_bytes() == before
+
+
+def test_read_only_store_needs_an_existing_file(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no such file"):
+        EventStore(tmp_path / "missing.sqlite", read_only=True)
+    assert not (tmp_path / "missing.sqlite").exists()
