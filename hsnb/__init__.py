@@ -45,6 +45,11 @@ _LAZY = {
     "Emulator": "hsnb.emulator",
     "events_frame": "hsnb.frames",
     "deliveries_frame": "hsnb.frames",
+    "read_log": "hsnb.analysis",
+    "lifecycle": "hsnb.analysis",
+    "latencies": "hsnb.analysis",
+    "latency_summary": "hsnb.analysis",
+    "retry_stats": "hsnb.analysis",
 }
 
 __all__ = [
@@ -65,9 +70,15 @@ __all__ = [
     "Emulator",
     "events_frame",
     "deliveries_frame",
+    "read_log",
+    "lifecycle",
+    "latencies",
+    "latency_summary",
+    "retry_stats",
 ]
 
 if TYPE_CHECKING:
+    from hsnb.analysis import latencies, latency_summary, lifecycle, read_log, retry_stats
     from hsnb.emulator import Emulator
     from hsnb.frames import deliveries_frame, events_frame
     from hsnb.listener import Listener
