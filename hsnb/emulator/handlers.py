@@ -81,7 +81,7 @@ class BaseHandler(tornado.web.RequestHandler):
             error = UnknownError(f"Emulator error: {type(exc).__name__}: {exc}")
         rate = getattr(error, "rate", None)
         if rate is not None:
-            for name, value in rate.headers(self.backend.clock.now()).items():
+            for name, value in rate.headers().items():
                 self.set_header(name, value)
         self.clear_header("Content-Disposition")
         self.send_json(error_body(error), error.status)
@@ -134,7 +134,7 @@ class ApiHandler(BaseHandler):
 
     def set_rate_headers(self, status: Any) -> None:
         """Set the three rate-limit headers."""
-        for name, value in status.headers(self.backend.clock.now()).items():
+        for name, value in status.headers().items():
             self.set_header(name, value)
 
     def send_request(self, sr: Any) -> None:

@@ -9,11 +9,14 @@ calls the real test-mode limit counts; counting only those keeps ordinary notebo
 rate limit is about how fast a client calls. Over the limit -> 429 ``exceeded_rate``.
 
 Headers, as the spec names them: ``X-RateLimit-Limit``, ``X-RateLimit-Remaining``,
-``X-Ratelimit-Reset`` (Unix time the window ends, in emulated time).
+``X-Ratelimit-Reset`` (wall-clock Unix time the window ends: the window is real time, so a client
+can compute its wait from it even when the emulated clock starts in the past). A 429 also carries
+``Retry-After`` (whole seconds). With a limit switched off no rate-limit headers are sent.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,17 +28,27 @@ from hsnb.emulator.exceptions import ExceededRate
 class RateStatus:
     """Where a key stands in its window."""
 
-    limit: int
+    limit: int | None
     remaining: int
     reset_in: float
+    exceeded: bool = False
 
-    def headers(self, now: float) -> dict[str, str]:
-        """The spec's three rate-limit headers (``now``: emulated Unix time)."""
-        return {
+    def headers(self, now: float | None = None) -> dict[str, str]:
+        """The spec's three rate-limit headers (``now``: wall-clock Unix time, default now).
+
+        Empty when the limit is switched off; with ``Retry-After`` when nothing remains.
+        """
+        if self.limit is None:
+            return {}
+        now = time.time() if now is None else now
+        headers = {
             "X-RateLimit-Limit": str(self.limit),
             "X-RateLimit-Remaining": str(self.remaining),
-            "X-Ratelimit-Reset": str(int(now + self.reset_in)),
+            "X-Ratelimit-Reset": str(math.ceil(now + self.reset_in)),
         }
+        if self.exceeded:
+            headers["Retry-After"] = str(max(1, math.ceil(self.reset_in)))
+        return headers
 
 
 class RateLimiter:
@@ -69,7 +82,7 @@ class RateLimiter:
     def _count(self, key: str, limit: int | None, scope: str) -> RateStatus:
         now = self._monotonic()
         if limit is None:
-            return RateStatus(self.limit or 0, self.limit or 0, self.window)
+            return RateStatus(None, 0, self.window)
         start, count = self._windows.get(key, (now, 0))
         if now - start >= self.window:
             start, count = now, 0
@@ -78,7 +91,7 @@ class RateLimiter:
             error = ExceededRate(
                 f"Too many requests{scope}: the limit is {limit} per {self.window:g} s."
             )
-            error.rate = RateStatus(limit, 0, reset_in)
+            error.rate = RateStatus(limit, 0, reset_in, exceeded=True)
             raise error
         self._windows[key] = (start, count + 1)
         return RateStatus(limit, limit - count - 1, reset_in)

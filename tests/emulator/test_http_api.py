@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 
 import pytest
 import requests
@@ -170,7 +171,16 @@ def test_rate_limit_headers_on_success():
         response = call(emulator, "GET", "/account")
         assert response.headers["X-RateLimit-Limit"] == "5"
         assert response.headers["X-RateLimit-Remaining"] == "4"
-        assert int(response.headers["X-Ratelimit-Reset"]) > emulator.clock.timestamp()
+        reset = int(response.headers["X-Ratelimit-Reset"])
+        assert time.time() < reset <= time.time() + 61  # wall clock: the window is real time
+        assert "Retry-After" not in response.headers
+
+
+def test_no_rate_limit_headers_when_the_limit_is_off():
+    with Emulator(**{**FAST, "rate_limit": None}) as emulator:
+        response = call(emulator, "GET", "/account")
+        assert response.status_code == 200
+        assert not [name for name in response.headers if "ratelimit" in name.lower()]
 
 
 def test_exceeded_rate_past_the_limit():
@@ -179,6 +189,7 @@ def test_exceeded_rate_past_the_limit():
         assert [a.status_code for a in answers] == [200, 200, 429]
         assert error_of(answers[2])["error_name"] == "exceeded_rate"
         assert answers[2].headers["X-RateLimit-Remaining"] == "0"
+        assert 1 <= int(answers[2].headers["Retry-After"]) <= 60
 
 
 def test_test_mode_limit_counts_test_mode_creates():
