@@ -3,11 +3,18 @@
 Everything runs offline against the built-in emulator by default::
 
     >>> import hsnb
-    >>> with hsnb.Listener(api_keys="demo-key", name="doc") as listener:
-    ...     with hsnb.Emulator(seed=1, api_key="demo-key", callback_url=listener.url, name="doc"):
-    ...         pass
-    >>> listener.events().empty
-    True
+    >>> with hsnb.Emulator(seed=1, name="doc") as emulator, hsnb.Client() as api:
+    ...     with hsnb.Listener(api_keys=emulator.api_key, name="doc") as listener:
+    ...         emulator.callback_url = listener.url
+    ...         request = api.create_embedded(b"Sign here: [sig|req|signer1]", [("Ann", "a@x.org")])
+    ...         sent = listener.wait_for(
+    ...             "signature_request_sent", signature_request_id=request.signature_request_id
+    ...         )
+    >>> sent.event_type
+    'signature_request_sent'
+
+``hsnb.Client()`` talks to the emulator running in this process, or with a key and base URL to
+the real API; ``hsnb.connect(...)`` (from :mod:`hsnb.live`) wires it to a public callback URL.
 
 The names below are the public API; heavier parts (pandas, Tornado, the emulator) are imported on
 first use, so ``import hsnb`` stays quick.
@@ -43,6 +50,8 @@ _LAZY = {
     "Listener": "hsnb.listener",
     "EventStore": "hsnb.store",
     "Emulator": "hsnb.emulator",
+    "Client": "hsnb.client",
+    "connect": "hsnb.live",
     "events_frame": "hsnb.frames",
     "deliveries_frame": "hsnb.frames",
     "read_log": "hsnb.analysis",
@@ -68,6 +77,9 @@ __all__ = [
     "Listener",
     "EventStore",
     "Emulator",
+    "Client",
+    "connect",
+    "live",
     "events_frame",
     "deliveries_frame",
     "read_log",
@@ -78,14 +90,19 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from hsnb import live
     from hsnb.analysis import latencies, latency_summary, lifecycle, read_log, retry_stats
+    from hsnb.client import Client
     from hsnb.emulator import Emulator
     from hsnb.frames import deliveries_frame, events_frame
     from hsnb.listener import Listener
+    from hsnb.live import connect
     from hsnb.store import EventStore
 
 
 def __getattr__(name: str) -> Any:
+    if name == "live":
+        return importlib.import_module("hsnb.live")
     if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
