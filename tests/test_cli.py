@@ -184,3 +184,47 @@ def test_a_fixed_port_is_free_again_right_after_a_killed_listener(tmp_path: Path
         assert post_multipart(second.url, sent_payload()).text == ACK_TEXT
     finally:
         second.finish()
+
+
+SAMPLE_LOG = Path(__file__).resolve().parents[1] / "data" / "events" / "sample-log.sqlite"
+
+
+def test_replay_posts_a_stored_log_again_and_a_second_replay_is_all_duplicates(
+    capsys: pytest.CaptureFixture,
+) -> None:
+    before = SAMPLE_LOG.read_bytes()
+    source = EventStore(SAMPLE_LOG, read_only=True)
+    expected = [s.event.identity for s in source.stored_events()]
+    with Listener(api_keys=[], name="test-replay") as listener:
+        assert main(["replay", str(SAMPLE_LOG), "--url", listener.url]) == 0
+        assert main(["replay", str(SAMPLE_LOG), "--url", listener.url]) == 0
+        replayed = [s.event.identity for s in listener.store.stored_events()]
+        verdicts = listener.deliveries()["verdict"].value_counts()
+    assert sorted(replayed) == sorted(expected)
+    assert (verdicts["accepted"], verdicts["duplicate"]) == (len(expected), len(expected))
+    assert f"{len(expected)} of {len(expected)} acknowledged" in capsys.readouterr().out
+    assert SAMPLE_LOG.read_bytes() == before  # read-only: the committed sample is untouched
+
+
+def test_replay_exits_1_when_the_receiver_does_not_acknowledge(tmp_path: Path) -> None:
+    store = EventStore(tmp_path / "one.sqlite")
+    from hsnb.events import parse_event
+    from hsnb.store import RequestInfo
+
+    store.record_event(RequestInfo("POST", "/", {}, b""), parse_event(sent_payload()))
+    store.close()
+    url = "http://127.0.0.1:9/"
+    assert main(["replay", str(tmp_path / "one.sqlite"), "--url", url, "--timeout", "2"]) == 1
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_export_writes_events_and_deliveries(tmp_path: Path, fmt: str) -> None:
+    import pandas as pd
+
+    assert main(["export", str(SAMPLE_LOG), "--out", str(tmp_path), "--format", fmt]) == 0
+    source = EventStore(SAMPLE_LOG, read_only=True)
+    read = pd.read_csv if fmt == "csv" else (lambda p: pd.read_json(p, lines=True))
+    events = read(tmp_path / f"events.{fmt}")
+    deliveries = read(tmp_path / f"deliveries.{fmt}")
+    assert len(events) == len(source) and len(deliveries) == len(source.delivery_rows())
+    assert set(events["event_type"]) == {s.event.event_type for s in source.stored_events()}
