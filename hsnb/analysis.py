@@ -18,8 +18,6 @@ the event they carried (the store keeps no event key for a refused delivery).
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,8 +165,8 @@ def read_log(source: str | Path | EventStore | Any | None = None) -> EventLog:
     """Read an event log into frames: a path to a store file, an :class:`EventStore`, a
     :class:`~hsnb.listener.Listener` (its store), or ``None`` for an empty log.
 
-    A store file is read from a temporary copy, so the file (e.g. a committed sample) is left
-    byte for byte as it was. Raises ``FileNotFoundError`` for a path that does not exist and
+    A store file is opened read-only, so the file (e.g. a committed sample) is left byte for
+    byte as it was. Raises ``FileNotFoundError`` for a path that does not exist and
     :class:`~hsnb.errors.StoreError` for a file that is not an event store.
     """
     if source is None:
@@ -181,14 +179,11 @@ def read_log(source: str | Path | EventStore | Any | None = None) -> EventLog:
     path = Path(source)
     if not path.is_file():
         raise FileNotFoundError(f"no event store at {path}")
-    with tempfile.TemporaryDirectory(prefix="hsnb-log-") as tmp:
-        copy = Path(tmp) / path.name
-        shutil.copyfile(path, copy)
-        store = EventStore(copy)
-        try:
-            return _log_of(store)
-        finally:
-            store.close()
+    store = EventStore(path, read_only=True)
+    try:
+        return _log_of(store)
+    finally:
+        store.close()
 
 
 def _log_of(store: EventStore) -> EventLog:
