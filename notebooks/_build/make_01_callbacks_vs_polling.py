@@ -29,7 +29,7 @@ CELLS = [
         from hsnb.emulator import DEFAULT_EPOCH
         from hsnb.plots import plot_timeline
 
-        API_KEY = "demo-api-key"  # made up: the emulator accepts it; never put a real key in a notebook
+        API_KEY = "demo-api-key"  # made up, as every key in a notebook should be
         listener = hsnb.Listener(api_keys=API_KEY, name="notebook-01")
         emulator = hsnb.Emulator(
             seed=1,
@@ -64,7 +64,7 @@ CELLS = [
         SIGNERS = [("Alice Example", "alice@example.com"), ("Bob Example", "bob@example.com")]
         NDA = "../data/documents/nda-two-signers.pdf"
 
-        first = client.create_embedded(NDA, SIGNERS, use_text_tags=True, title="Mutual NDA (polled)")
+        first = client.create_embedded(NDA, SIGNERS, use_text_tags=True, title="NDA (polled)")
         first.has_error, [signature.status_code for signature in first.signatures]
         """
     ),
@@ -77,7 +77,7 @@ CELLS = [
     code(
         """
         try:
-            client.sign_url(first.signatures[0].signature_id)
+            client.sign_url(first.signature_ids[0])
         except Conflict as error:
             print(error.status, error.error_name, "-", error.error_msg)
         """
@@ -98,7 +98,7 @@ CELLS = [
         POLL_EVERY = 2  # seconds between rounds
 
         def poll_until_signable(request_id, signature_id, every=POLL_EVERY, max_rounds=30):
-            \"\"\"The polling way: ask until a sign URL comes. Returns (sign URL or None, log).\"\"\"
+            \"\"\"The polling way: ask until a sign URL comes. Returns (URL or None, log).\"\"\"
             rounds = []
             for number in range(1, max_rounds + 1):
                 request = client.get(request_id)
@@ -120,7 +120,7 @@ CELLS = [
             raise TimeoutError(f"still not signable after {max_rounds} rounds")
 
         calls.clear()
-        sign_url, rounds = poll_until_signable(first.signature_request_id, first.signatures[0].signature_id)
+        sign_url, rounds = poll_until_signable(first.signature_request_id, first.signature_ids[0])
         polled_calls = len(calls)
         rounds
         """
@@ -134,7 +134,7 @@ CELLS = [
     code(
         """
         def endpoint(exchange):
-            \"\"\"'GET /embedded/sign_url/{id} -> 409': the call without its id, and the answer.\"\"\"
+            \"\"\"E.g. 'GET /embedded/sign_url/{id} -> 409': the call, without its id.\"\"\"
             path = exchange.path.rsplit("/", 1)[0] + "/{id}"
             return f"{exchange.method} {path} -> {exchange.response.status_code}"
 
@@ -152,7 +152,10 @@ CELLS = [
     ),
     code(
         """
-        sent = listener.wait_for("signature_request_sent", signature_request_id=first.signature_request_id, timeout=10)
+        request_id = first.signature_request_id
+        sent = listener.wait_for(
+            "signature_request_sent", signature_request_id=request_id, timeout=10
+        )
         ready = sent.event_timestamp - first.created_at
         pd.DataFrame(
             {"knew it was ready (s after create)": [rounds["seconds"].iloc[-1], ready],
@@ -173,7 +176,7 @@ CELLS = [
         seconds = rounds["seconds"].tolist()
         fig, ax = plt.subplots(figsize=(7, 3))
         ax.step(seconds, range(2, 2 * len(seconds) + 1, 2), where="post", label="polling every 2 s")
-        ax.step([0, ready, seconds[-1]], [0, 1, 1], where="post", label="listening (one sign_url call)")
+        ax.step([0, ready, seconds[-1]], [0, 1, 1], where="post", label="listening, then sign_url")
         ax.axvline(ready, color="#999999", ls=":", lw=1)
         ax.text(ready, 0.5, " signature_request_sent", color="#666666", fontsize="small")
         ax.set_xlabel("seconds after create_embedded")
@@ -198,12 +201,15 @@ CELLS = [
     ),
     code(
         """
-        nda = client.create_embedded(NDA, SIGNERS, use_text_tags=True, title="Mutual NDA")
-        alice, bob = (signature.signature_id for signature in nda.signatures)
+        nda = client.create_embedded(NDA, SIGNERS, use_text_tags=True, title="NDA")
+        alice, bob = nda.signature_ids
         calls.clear()
 
         emulator.advance(30)  # half a minute passes; this notebook makes no API call meanwhile
-        sent = listener.wait_for("signature_request_sent", signature_request_id=nda.signature_request_id, timeout=10)
+        request_id = nda.signature_request_id
+        sent = listener.wait_for(
+            "signature_request_sent", signature_request_id=request_id, timeout=10
+        )
         sign_url = client.sign_url(alice)  # works the first time
         sent.event_type, len(calls)
         """
@@ -222,7 +228,9 @@ CELLS = [
         emulator.advance(120)
         emulator.sign(bob)
         emulator.advance(120)
-        done = listener.wait_for("signature_request_downloadable", signature_request_id=nda.signature_request_id, timeout=10)
+        done = listener.wait_for(
+            "signature_request_downloadable", signature_request_id=request_id, timeout=10
+        )
         done.signature_request["is_complete"], len(calls)
         """
     ),
@@ -236,7 +244,7 @@ CELLS = [
     code(
         """
         events = listener.events()
-        life = events[events["signature_request_id"] == nda.signature_request_id]
+        life = events[events["signature_request_id"] == request_id]
         life = life.sort_values(["event_time", "event_type", "signer_name"], ignore_index=True)
         life[["event_time", "event_type", "signer_name", "is_complete", "verified"]]
         """

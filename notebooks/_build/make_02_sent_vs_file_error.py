@@ -36,7 +36,7 @@ CELLS = [
         from hsnb.emulator import DEFAULT_EPOCH
         from hsnb.emulator.documents import pdf_text
 
-        API_KEY = "demo-api-key"  # made up: the emulator accepts it; never put a real key in a notebook
+        API_KEY = "demo-api-key"  # made up, as every key in a notebook should be
         listener = hsnb.Listener(api_keys=API_KEY, name="notebook-02")
         emulator = hsnb.Emulator(
             seed=2,
@@ -68,8 +68,10 @@ CELLS = [
     ),
     code(
         """
-        nda = client.create_embedded(DOCUMENTS + "nda-two-signers.pdf", SIGNERS, use_text_tags=True, title="NDA")
-        alice, bob = (signature.signature_id for signature in nda.signatures)
+        nda = client.create_embedded(
+            DOCUMENTS + "nda-two-signers.pdf", SIGNERS, use_text_tags=True, title="NDA"
+        )
+        alice, bob = nda.signature_ids
         try:
             client.sign_url(alice)
         except Conflict as error:
@@ -95,7 +97,8 @@ CELLS = [
     ),
     code(
         """
-        OUTCOMES = ("signature_request_sent", "file_error", "signature_request_invalid", "unknown_error")
+        SENT = "signature_request_sent"
+        OUTCOMES = (SENT, "file_error", "signature_request_invalid", "unknown_error")
 
         def wait_until_processed(request_id, timeout=30.0):
             \"\"\"The event that ended processing: signature_request_sent or an error event.\"\"\"
@@ -103,11 +106,13 @@ CELLS = [
             while time.monotonic() < deadline:
                 for event_type in OUTCOMES:
                     try:
-                        return listener.wait_for(event_type, signature_request_id=request_id, timeout=0)
+                        return listener.wait_for(
+                            event_type, signature_request_id=request_id, timeout=0
+                        )
                     except TimeoutError:
                         pass  # not this one, not yet
                 time.sleep(0.1)
-            raise TimeoutError(f"signature request {request_id} still processing after {timeout:g} s")
+            raise TimeoutError(f"{request_id} still processing after {timeout:g} s")
 
         outcome = wait_until_processed(nda.signature_request_id)
         outcome.event_type, utc(outcome.event_timestamp)
@@ -144,7 +149,10 @@ CELLS = [
 
         print(open_page(url.sign_url))
         print(open_page(url.sign_url))
-        listener.wait_for("sign_url_invalid", signature_request_id=nda.signature_request_id, timeout=10).event_type
+        invalid = listener.wait_for(
+            "sign_url_invalid", signature_request_id=nda.signature_request_id, timeout=10
+        )
+        invalid.event_type
         """
     ),
     md(
@@ -214,7 +222,7 @@ CELLS = [
     code(
         """
         try:
-            listener.wait_for("signature_request_sent", signature_request_id=broken.signature_request_id, timeout=1)
+            listener.wait_for(SENT, signature_request_id=broken.signature_request_id, timeout=1)
         except TimeoutError as error:
             print(error)
         """
@@ -236,7 +244,7 @@ CELLS = [
         )
         outcome = wait_until_processed(mismatch.signature_request_id)
         print(outcome.event_type, "-", outcome.event_message)
-        [signature.status_code for signature in client.get(mismatch.signature_request_id).signatures]
+        [signature.status_code for signature in client.get(outcome.signature_request_id).signatures]
         """
     ),
     md(
@@ -255,7 +263,7 @@ CELLS = [
             title="Signer mismatch, tag errors ignored", ignore_text_tags_extraction_errors=True,
         )
         outcome = wait_until_processed(lenient.signature_request_id)
-        url = client.sign_url(lenient.signatures[1].signature_id)  # Bob's
+        url = client.sign_url(lenient.signature_ids[1])  # Bob's
         outcome.event_type, client.get(lenient.signature_request_id).has_error
         """
     ),

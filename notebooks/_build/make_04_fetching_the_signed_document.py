@@ -35,7 +35,7 @@ CELLS = [
         from hsnb.emulator import DEFAULT_EPOCH
         from hsnb.emulator.documents import page_texts
 
-        API_KEY = "demo-api-key"  # made up: the emulator accepts it; never put a real key in a notebook
+        API_KEY = "demo-api-key"  # made up, as every key in a notebook should be
         listener = hsnb.Listener(api_keys=API_KEY, name="notebook-04")
         emulator = hsnb.Emulator(
             seed=4,
@@ -63,7 +63,8 @@ CELLS = [
         """
         def audit_status(pdf):
             \"\"\"The 'Status:' line of the audit trail page (the last page).\"\"\"
-            return next(line for line in page_texts(pdf)[-1].splitlines() if line.startswith("Status:"))
+            lines = page_texts(pdf)[-1].splitlines()
+            return next(line for line in lines if line.startswith("Status:"))
 
         def signatures_on(pdf):
             \"\"\"The names drawn as signatures on the document pages.\"\"\"
@@ -83,9 +84,9 @@ CELLS = [
         downloads = []
 
         def download(moment, wait=False):
-            \"\"\"Download the current PDF (wait=True: retry 409s with backoff); note what came back.\"\"\"
+            \"\"\"Download the current PDF (wait=True: retry 409s); note what came back.\"\"\"
             try:
-                pdf = client.files(nda.signature_request_id, wait=wait, timeout=30)
+                pdf = client.files(request_id, wait=wait, timeout=30)
             except Conflict as error:
                 downloads.append({"moment": moment, "answer": f"{error.status} {error.error_name}",
                                   "error_msg": error.error_msg})
@@ -113,7 +114,8 @@ CELLS = [
         nda = client.create_embedded(
             "../data/documents/nda-two-signers.pdf", SIGNERS, use_text_tags=True, title="Mutual NDA"
         )
-        alice, bob = (signature.signature_id for signature in nda.signatures)
+        alice, bob = nda.signature_ids
+        request_id = nda.signature_request_id
         download("after create")
         downloads[-1]
         """
@@ -126,7 +128,7 @@ CELLS = [
     ),
     code(
         """
-        listener.wait_for("signature_request_sent", signature_request_id=nda.signature_request_id, timeout=30)
+        listener.wait_for("signature_request_sent", signature_request_id=request_id, timeout=30)
         download("after sent")
         downloads[-1]
         """
@@ -143,7 +145,7 @@ CELLS = [
     code(
         """
         emulator.sign(alice)
-        listener.wait_for("signature_request_signed", signature_request_id=nda.signature_request_id, timeout=30)
+        listener.wait_for("signature_request_signed", signature_request_id=request_id, timeout=30)
         download("after Alice's signed")
         downloads[-1]
         """
@@ -178,7 +180,9 @@ CELLS = [
     code(
         """
         emulator.sign(bob)
-        all_signed = listener.wait_for("signature_request_all_signed", signature_request_id=nda.signature_request_id, timeout=30)
+        all_signed = listener.wait_for(
+            "signature_request_all_signed", signature_request_id=request_id, timeout=30
+        )
         download("after all_signed")
         all_signed.signature_request["is_complete"], downloads[-1]
         """
@@ -193,7 +197,9 @@ CELLS = [
     ),
     code(
         """
-        listener.wait_for("signature_request_downloadable", signature_request_id=nda.signature_request_id, timeout=30)
+        listener.wait_for(
+            "signature_request_downloadable", signature_request_id=request_id, timeout=30
+        )
         final = download("after downloadable")
         final.startswith(b"%PDF-"), downloads[-1]
         """
@@ -222,7 +228,7 @@ CELLS = [
     ),
     code(
         """
-        archive = ZipFile(BytesIO(client.files(nda.signature_request_id, file_type="zip")))
+        archive = ZipFile(BytesIO(client.files(request_id, file_type="zip")))
         archive.namelist(), audit_status(archive.read(archive.namelist()[0]))
         """
     ),
