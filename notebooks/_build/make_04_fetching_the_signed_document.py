@@ -54,9 +54,9 @@ CELLS = [
     ),
     md(
         """
-        Two small readers of a downloaded PDF (text extracted with pypdf): the status on its last
-        page, the audit trail, and the signatures drawn on the document, each shown as the
-        signer's name above `signed <date>`.
+        Two small readers of a downloaded PDF (its text, extracted with pypdf): the status line of
+        the audit trail (the last page), and whose signatures are drawn on the document (each is
+        drawn as the signer's name above `signed <date>`).
         """
     ),
     code(
@@ -122,8 +122,10 @@ CELLS = [
     ),
     md(
         """
-        Once `signature_request_sent` has come (notebook 02: wait for it, or for an error event),
-        the copy is the unsigned document plus an audit trail page:
+        (The `error_msg` of this `409` is the emulator's wording: the real one is not documented,
+        so check the status or `error_name`, not the text.) Once `signature_request_sent` has come
+        (notebook 02: wait for it, or for an error event), the copy is the unsigned document plus
+        an audit trail page:
         """
     ),
     code(
