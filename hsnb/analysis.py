@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from hsnb.events import KNOWN_EVENT_TYPES, parse_event
+from hsnb.events import EVENT_ORDER, parse_event
 from hsnb.frames import (
     CALLBACK_TYPE_DTYPE,
     EVENT_TYPE_DTYPE,
@@ -118,25 +118,6 @@ REJECTION_COLUMNS: dict[str, Any] = {
     "first_received_at": UTC_TIME,
     "last_received_at": UTC_TIME,
 }
-
-_LIFE_ORDER = (
-    "signature_request_sent",
-    "signature_request_viewed",
-    "signature_request_signed",
-    "signature_request_all_signed",
-    "signature_request_downloadable",
-    "signature_request_declined",
-    "signature_request_canceled",
-    "signature_request_remind",
-    "signature_request_expired",
-    "file_error",
-    "unknown_error",
-    "signature_request_invalid",
-)
-#: The order event types are listed in: a request's life first, then the rest in spec order.
-EVENT_ORDER: tuple[str, ...] = _LIFE_ORDER + tuple(
-    t for t in KNOWN_EVENT_TYPES if t not in _LIFE_ORDER
-)
 
 #: Processing failures: any of these ends a request in state ``error``.
 ERROR_EVENT_TYPES = ("file_error", "unknown_error", "signature_request_invalid")

@@ -56,6 +56,26 @@ KNOWN_EVENT_TYPES: tuple[str, ...] = (
     "fax_disconnected",
     "fax_blacklisted",
 )
+_LIFE_ORDER = (
+    "signature_request_sent",
+    "signature_request_viewed",
+    "signature_request_signed",
+    "signature_request_all_signed",
+    "signature_request_downloadable",
+    "signature_request_declined",
+    "signature_request_canceled",
+    "signature_request_remind",
+    "signature_request_expired",
+    "file_error",
+    "unknown_error",
+    "signature_request_invalid",
+)
+#: The known types in the order of a request's life, then the rest in the spec's order: how
+#: tables sort and list them (events of one second then read sent, viewed, signed, ...).
+EVENT_ORDER: tuple[str, ...] = _LIFE_ORDER + tuple(
+    t for t in KNOWN_EVENT_TYPES if t not in _LIFE_ORDER
+)
+
 #: Types that carry a ``signature_request`` object.
 SIGNATURE_REQUEST_EVENT_TYPES: tuple[str, ...] = tuple(
     t for t in KNOWN_EVENT_TYPES if t.startswith("signature_request_")

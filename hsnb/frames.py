@@ -12,10 +12,11 @@ from typing import Any
 
 import pandas as pd
 
-from hsnb.events import KNOWN_EVENT_TYPES, Event, parse_event
+from hsnb.events import EVENT_ORDER, Event, parse_event
 
-#: Categorical dtype of ``event_type`` columns: the 30 known types, in the spec's order.
-EVENT_TYPE_DTYPE = pd.CategoricalDtype(list(KNOWN_EVENT_TYPES))
+#: Categorical dtype of ``event_type`` columns: the 30 known types, ordered as a request's life
+#: (:data:`hsnb.events.EVENT_ORDER`), so sorting by it reads sent, viewed, signed, all_signed...
+EVENT_TYPE_DTYPE = pd.CategoricalDtype(list(EVENT_ORDER))
 #: Categorical dtype of delivery verdicts.
 VERDICT_DTYPE = pd.CategoricalDtype(["accepted", "duplicate", "rejected"])
 #: Categorical dtype of the callback kind, as the SDK's ``get_callback_type`` names it.

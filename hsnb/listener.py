@@ -205,17 +205,24 @@ class Listener:
 
     def wait_for(
         self,
-        event_type: str,
+        event_type: str | Iterable[str],
         *,
         signature_request_id: str | None = None,
         timeout: float = 30.0,
     ) -> Event:
         """Block until an event of ``event_type`` (for that request, if given) is stored.
 
+        ``event_type`` may be several types: the first of any of them is returned, e.g.
+        ``wait_for(["signature_request_sent", "file_error"], ...)`` answers "may I open a sign
+        URL now, or did processing fail?" in one call.
         Returns at once when one already arrived, the first one in arrival order. Raises
         :class:`~hsnb.errors.EventTimeoutError` (a ``TimeoutError``) naming what did arrive
         (in ``event_time`` order).
         """
+        if not isinstance(event_type, str):
+            event_type = tuple(event_type)
+            if not event_type:
+                raise ValueError("wait_for needs at least one event type")
         deadline = time.monotonic() + timeout
         while True:
             found = self.store.stored_events(event_type, signature_request_id=signature_request_id)
@@ -229,7 +236,7 @@ class Listener:
 
     async def wait_for_async(
         self,
-        event_type: str,
+        event_type: str | Iterable[str],
         *,
         signature_request_id: str | None = None,
         timeout: float = 30.0,
@@ -239,12 +246,15 @@ class Listener:
             self.wait_for, event_type, signature_request_id=signature_request_id, timeout=timeout
         )
 
-    def _timeout_message(self, event_type: str, request_id: str | None, timeout: float) -> str:
+    def _timeout_message(
+        self, event_type: str | tuple[str, ...], request_id: str | None, timeout: float
+    ) -> str:
+        wanted = event_type if isinstance(event_type, str) else " or ".join(event_type)
         scope = f" for signature request {request_id}" if request_id else ""
         stored = self.store.stored_events(signature_request_id=request_id)
         arrived = [e.event_type for e in sorted((s.event for s in stored), key=_by_time)]
         seen = ", ".join(arrived) if arrived else "nothing"
-        return f"no {event_type}{scope} within {timeout:g} s; arrived meanwhile: {seen}"
+        return f"no {wanted}{scope} within {timeout:g} s; arrived meanwhile: {seen}"
 
 
 def running_listeners() -> list[Listener]:

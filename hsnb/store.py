@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -295,17 +295,21 @@ class EventStore:
 
     def stored_events(
         self,
-        event_type: str | None = None,
+        event_type: str | Iterable[str] | None = None,
         *,
         signature_request_id: str | None = None,
         after_id: int = 0,
     ) -> list[StoredEvent]:
-        """Stored events, optionally of one type and/or one signature request, in arrival order."""
+        """Stored events, optionally of some types and/or one signature request, in arrival order.
+
+        ``event_type`` is one type or several (any of them matches).
+        """
         sql = "SELECT * FROM events WHERE event_id > ?"
         params: list[Any] = [after_id]
         if event_type is not None:
-            sql += " AND event_type = ?"
-            params.append(event_type)
+            types = [event_type] if isinstance(event_type, str) else list(event_type)
+            sql += f" AND event_type IN ({', '.join('?' * len(types))})"
+            params.extend(types)
         if signature_request_id is not None:
             sql += " AND signature_request_id = ?"
             params.append(signature_request_id)

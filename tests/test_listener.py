@@ -301,3 +301,20 @@ def test_malformed_multipart_is_refused_without_tornado_warnings(
     assert "no final boundary" in response.text
     assert listener.deliveries()["verdict"].tolist() == ["rejected"]
     assert not [r for r in caplog.records if r.name.startswith("tornado")]
+
+
+def test_wait_for_any_of_several_types_returns_the_first_that_arrived(listener: Listener) -> None:
+    post_multipart(listener.url, sent_payload(event_type="file_error"))
+    event = listener.wait_for(
+        ["signature_request_sent", "file_error"], signature_request_id="a" * 40, timeout=1
+    )
+    assert event.event_type == "file_error"
+
+
+def test_wait_for_several_types_names_them_all_on_timeout(listener: Listener) -> None:
+    with pytest.raises(EventTimeoutError, match="no signature_request_sent or file_error for"):
+        listener.wait_for(
+            ["signature_request_sent", "file_error"], signature_request_id="z", timeout=0
+        )
+    with pytest.raises(ValueError, match="at least one event type"):
+        listener.wait_for([], timeout=0)

@@ -79,7 +79,7 @@ class BaseHandler(tornado.web.RequestHandler):
             error = error_for_status(status_code, self._reason)
         else:
             error = UnknownError(f"Emulator error: {type(exc).__name__}: {exc}")
-        rate = getattr(error, "rate", None)
+        rate = getattr(error, "rate", None) or getattr(self, "rate_status", None)
         if rate is not None:
             for name, value in rate.headers().items():
                 self.set_header(name, value)
@@ -133,7 +133,8 @@ class ApiHandler(BaseHandler):
             raise ERRORS_BY_NAME[fault.action]("Injected fault.")
 
     def set_rate_headers(self, status: Any) -> None:
-        """Set the three rate-limit headers."""
+        """Set the three rate-limit headers; an error answer repeats them (the call counted)."""
+        self.rate_status = status
         for name, value in status.headers().items():
             self.set_header(name, value)
 

@@ -26,7 +26,6 @@ CELLS = [
         """
         import html
         import re
-        import time
 
         import pandas as pd
         import requests
@@ -87,9 +86,9 @@ CELLS = [
 
         ## Wait for the outcome, whichever it is
 
-        `listener.wait_for` waits for one event type. To wait for the first of several, ask for
-        each in turn without waiting (`timeout=0` checks once and raises `TimeoutError` if the event
-        is not there yet), then pause briefly and look again. Which error event the real service
+        `listener.wait_for` takes one event type or several: given a list, it returns the first
+        of any of them to arrive for that request (at once if one already has), and raises
+        `TimeoutError`, naming what did arrive, if none comes in time. Which error event the real service
         sends for a bad text tag is not settled: the HelloSign blog names `file_error` (the
         emulator's choice), older documentation `signature_request_invalid`; `unknown_error` ends
         processing too. A robust app waits for all of them:
@@ -102,17 +101,7 @@ CELLS = [
 
         def wait_until_processed(request_id, timeout=30.0):
             \"\"\"The event that ended processing: signature_request_sent or an error event.\"\"\"
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                for event_type in OUTCOMES:
-                    try:
-                        return listener.wait_for(
-                            event_type, signature_request_id=request_id, timeout=0
-                        )
-                    except TimeoutError:
-                        pass  # not this one, not yet
-                time.sleep(0.1)
-            raise TimeoutError(f"{request_id} still processing after {timeout:g} s")
+            return listener.wait_for(OUTCOMES, signature_request_id=request_id, timeout=timeout)
 
         outcome = wait_until_processed(nda.signature_request_id)
         outcome.event_type, utc(outcome.event_timestamp)

@@ -358,3 +358,11 @@ def test_api_app_needs_a_name(emulator):
         "error_name": "bad_request",
         "error_path": "name",
     }
+
+
+def test_error_answers_keep_the_rate_limit_headers_of_the_call_they_counted():
+    with Emulator(**{**FAST, "rate_limit": 5}) as emulator:
+        missing = call(emulator, "GET", "/signature_request/" + "0" * 40)
+        assert missing.status_code == 404
+        assert missing.headers["X-RateLimit-Remaining"] == "4"
+        assert call(emulator, "GET", "/account").headers["X-RateLimit-Remaining"] == "3"
