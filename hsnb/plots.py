@@ -76,7 +76,9 @@ def plot_timeline(
         ax.scatter(_naive(rows[time]), y, marker=marker, color=color, s=36, label=label, zorder=3)
     ax.set_yticks(range(len(lanes)), [_lane_label(scoped, r) for r in lanes])
     ax.set_ylim(max(len(lanes), 1) - 0.5, -0.5)
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # seconds when it matters
     what = "event time" if time == "event_time" else "received at"
     ax.set_xlabel(f"{what} (UTC)")
     ax.set_title(f"Signature requests: events by {'time' if time == 'event_time' else 'arrival'}")
