@@ -126,7 +126,7 @@ def run_tour(say: Say = print, *, seed: int = 7, documents: Path = DOCUMENTS) ->
         deliveries = listener.deliveries()
 
     _step(say, 6, "Every callback, as the listener stored it")
-    shown = events[["event_time", "event_type", "signer_name", "deliveries", "verified"]]
+    shown = events[["event_time", "title", "event_type", "signer_name", "deliveries", "verified"]]
     for line in shown.to_string(index=False).splitlines():
         say(f"   {line}")
     verdicts = deliveries["verdict"].value_counts()
