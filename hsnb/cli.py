@@ -1,4 +1,4 @@
-"""The ``hsnb`` command line: listen, trigger, replay, export, tour and emulator.
+"""The ``hsnb`` command line: listen, trigger, replay, export, live, tour and emulator.
 
 API keys come from ``--api-key`` or the ``DROPBOX_SIGN_API_KEY`` environment variable and are
 never printed.
@@ -115,6 +115,50 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_live(args: argparse.Namespace) -> int:
+    """Receive real callbacks: listener + public URL + registration + check, until a signal.
+
+    The callback URL registered before is put back on exit. Exit 2 when setup is impossible
+    (the message says what is missing), 1 when the end-to-end check fails.
+    """
+    from hsnb.live import LiveSetupError, connect
+
+    key = _api_key(args)
+    lines: queue.Queue[str] = queue.Queue()
+    pump = serving.print_until_signal(lines)
+    listener = Listener(
+        args.store, api_keys=[key] if key else [], host=args.host, port=args.port, name="cli"
+    )
+    try:
+        session = connect(
+            api_key=key,
+            public_url=args.public_url,
+            tunnel=args.tunnel,
+            app=args.app or False,
+            base_url=args.base_url,
+            listener=listener,
+            allow_localhost=args.allow_localhost,
+        )
+    except LiveSetupError as error:
+        listener.stop()
+        print(f"hsnb live: {error}", file=sys.stderr)
+        return 2
+    listener.on_delivery(lambda answer: lines.put(describe_answer(answer)))
+    print(f"listening on {listener.url}", flush=True)
+    print(f"callback URL ({session.target}): {session.callback_url}", flush=True)
+    check = session.check(timeout=args.timeout)
+    print(check.explain(), flush=True)
+    try:
+        if check.ok:
+            pump()
+    finally:
+        session.close(restore=True)
+        listener.stop()
+        serving.drain(lines)
+        print(f"stopped; {len(listener.store)} events in {listener.store.path}", flush=True)
+    return 0 if check.ok else 1
+
+
 def cmd_tour(args: argparse.Namespace) -> int:
     """Run the headless tour on the built-in emulator."""
     from hsnb.tour import run_tour
@@ -158,6 +202,23 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", default=".", help="folder for events.* and deliveries.*")
     export.add_argument("--format", choices=["csv", "jsonl"], default="csv")
     export.set_defaults(func=cmd_export)
+
+    live = commands.add_parser("live", help="receive real callbacks through a public URL")
+    live.add_argument(
+        "--public-url", help="a tunnel or host forwarding to --port ($HSNB_PUBLIC_URL)"
+    )
+    live.add_argument("--tunnel", action="store_true", help="open an ngrok tunnel (hsnb[tunnel])")
+    live.add_argument("--app", help="register on this API app's callback instead of the account")
+    live.add_argument("--api-key", help=f"the account's API key (or ${API_KEY_ENV})")
+    live.add_argument("--base-url", help="API base URL (default: the real API)")
+    live.add_argument("--host", default="127.0.0.1")
+    live.add_argument("--port", type=int, default=0, help="the port your tunnel forwards to")
+    live.add_argument("--store", default="hsnb-events.sqlite", help="SQLite file to write")
+    live.add_argument("--timeout", type=float, default=30.0, help="seconds for the check")
+    live.add_argument(
+        "--allow-localhost", action="store_true", help="rehearsal against a local emulator only"
+    )
+    live.set_defaults(func=cmd_live)
 
     tour = commands.add_parser("tour", help="walk a signature request's life on the emulator")
     tour.add_argument("--seed", type=int, default=7, help="the emulator's seed (ids repeat)")
