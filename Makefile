@@ -23,8 +23,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest --nbval -p no:cacheprovider
 
 lint: $(STAMP)
-	$(BIN)/ruff check hsnb tests benchmarks
-	$(BIN)/ruff format --check hsnb tests benchmarks
+	$(BIN)/ruff check --exclude '*.md' hsnb tests benchmarks data notebooks/_build
+	$(BIN)/ruff format --check --exclude '*.md' hsnb tests benchmarks data notebooks/_build
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -88,8 +88,8 @@ CELLS = [
 
         `listener.wait_for` takes one event type or several: given a list, it returns the first
         of any of them to arrive for that request (at once if one already has), and raises
-        `TimeoutError`, naming what did arrive, if none comes in time. Which error event the real service
-        sends for a bad text tag is not settled: the HelloSign blog names `file_error` (the
+        `TimeoutError`, naming what did arrive, if none comes in time. Which error event the real
+        service sends for a bad text tag is not settled: the HelloSign blog names `file_error` (the
         emulator's choice), older documentation `signature_request_invalid`; `unknown_error` ends
         processing too. A robust app waits for all of them:
         """
