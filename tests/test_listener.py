@@ -318,3 +318,38 @@ def test_wait_for_several_types_names_them_all_on_timeout(listener: Listener) ->
         )
     with pytest.raises(ValueError, match="at least one event type"):
         listener.wait_for([], timeout=0)
+
+
+def raw_exchange(port: int, head: str, body: bytes | None) -> list[bytes]:
+    """Send ``head``; read the first answer; then send ``body`` (if any) and read again."""
+    answers = []
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        conn.sendall(head.encode())
+        answers.append(conn.recv(4096))
+        if body is not None:
+            conn.sendall(body)
+            answers.append(conn.recv(4096))
+    return answers
+
+
+def test_expect_100_continue_as_libcurl_sends_it(listener: Listener) -> None:
+    from hsnb.wire import encode_callback_multipart
+
+    body, content_type = encode_callback_multipart(sent_payload())
+    head = (
+        f"POST /callback HTTP/1.1\r\nHost: example\r\nContent-Type: {content_type}\r\n"
+        f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\n\r\n"
+    )
+    interim, final = raw_exchange(listener.port, head, body)
+    assert interim.startswith(b"HTTP/1.1 100")
+    assert final.startswith(b"HTTP/1.1 200") and final.endswith(ACK_TEXT.encode())
+
+
+def test_oversized_declared_length_is_refused_before_the_body_is_sent(listener: Listener) -> None:
+    head = (
+        "POST /callback HTTP/1.1\r\nHost: example\r\nContent-Type: application/json\r\n"
+        "Content-Length: 5000000\r\nExpect: 100-continue\r\n\r\n"
+    )
+    [answer] = raw_exchange(listener.port, head, None)
+    assert answer.startswith(b"HTTP/1.1 413")
+    assert listener.deliveries()["status"].tolist() == [413]
