@@ -8,11 +8,13 @@ twenty minutes (deployed with a stale API key), a duplicated and a lost delivery
 requests that are not callbacks. See README.md for what each column means.
 
 How time works: the emulator runs on a manual clock (``time_scale=None``) that this script moves
-from one due timer to the next, so hours of emulated time take a few seconds, and no emulated
-time passes while a callback is on the wire. The listener's own ``received_at`` is wall-clock
-time of this run, which says nothing under compression; this script therefore records the
-emulator's clock at the moment the listener stored each delivery (a delivery hook, on the
-server thread) and writes that into ``received_at`` afterwards. Same seed, same log.
+from one due timer to the next (``Emulator.next_deadline``), waiting after each step until the
+callbacks due at that moment have been answered (``Emulator.wait_idle``); so hours of emulated
+time take a fraction of a second, and no emulated time passes while a callback is on the wire.
+The listener's own ``received_at`` is wall-clock time of this run, which says nothing under
+compression; this script therefore records the emulator's clock at the moment the listener
+stored each delivery (a delivery hook, on the server thread) and writes that into
+``received_at`` afterwards. Same seed, same log.
 
 Delays: document processing, a signer's time on the page, file preparation and cancellation are
 drawn by the emulator (seeded); when signers open their e-mail and how long the service's own
@@ -39,7 +41,6 @@ import requests
 from hsnb.analysis import read_log
 from hsnb.emulator import DEFAULT_EPOCH, Delay, Emulator
 from hsnb.listener import Listener
-from hsnb.runtime import background_loop
 from hsnb.store import EventStore
 
 HERE = Path(__file__).resolve().parent
@@ -78,8 +79,6 @@ class SampleRun:
         self.received: dict[int, float] = {}
         self.requests: dict[str, dict[str, Any]] = {}
         self.plan: list[tuple[float, int, Callable[[], None]]] = []
-        self.delayed: list[float] = []
-        self._lags: list[tuple[int, float]] = []
 
     # -- the listener ----------------------------------------------------------------------
 
@@ -113,7 +112,7 @@ class SampleRun:
         """Play the plan: move the clock to the next due timer or action, settle, repeat."""
         self.plan.sort()
         while True:
-            timer = self._next_timer()
+            timer = self.emulator.next_deadline()
             action = self.plan[0] if self.plan else None
             if timer is None and action is None:
                 return
@@ -123,41 +122,16 @@ class SampleRun:
                 self.plan.pop(0)
                 self._advance_to(action[0])
                 action[2]()
-                self._note_lags()
                 self._settle()
 
     def _advance_to(self, when: float) -> None:
         self.emulator.advance(max(0.0, when - self.now()))
-        self._note_lags()
         self._settle()
-
-    def _next_timer(self) -> float | None:
-        # Reads the clock's private heap: the Clock has no public "next deadline" yet.
-        def peek() -> float | None:
-            due = [t.deadline for t in self.emulator.clock._timers if not t.cancelled]
-            return min(due, default=None)
-
-        return background_loop().call(peek)
 
     def _settle(self, timeout: float = 10.0) -> None:
         """Wait (real time) until no callback is on the wire or queued to go now."""
-        limit = time.monotonic() + timeout
-        while self._in_flight() > 0:
-            if time.monotonic() > limit:
-                raise RuntimeError("callbacks did not settle; is the listener answering?")
-            time.sleep(0.002)
-
-    def _in_flight(self) -> int:
-        dispatcher = self.emulator.dispatcher
-
-        def count() -> int:
-            now = self.now()
-            # A failed attempt whose retry is still due stands for one job waiting.
-            retrying = sum(1 for a in dispatcher.attempts if (a.next_attempt_at or 0) > now)
-            waiting = sum(1 for deadline in self.delayed if deadline > now)
-            return dispatcher.unsettled - retrying - waiting
-
-        return background_loop().call(count)
+        if not self.emulator.wait_idle(timeout):
+            raise RuntimeError("callbacks did not settle; is the listener answering?")
 
     # -- faults --------------------------------------------------------------------------------
 
@@ -165,18 +139,7 @@ class SampleRun:
         """Hold the next delivery of each type back by a drawn queueing delay."""
         for event_type in event_types:
             seconds = round(self.rng.lognormvariate(math.log(1.5), 0.9), 3)
-            fault = self.emulator.inject_fault(
-                "callback", "delay", match=event_type, seconds=seconds
-            )
-            self._lags.append((fault.fault_id, seconds))
-
-    def _note_lags(self) -> None:
-        """Delay faults used up just now hold their delivery until now + seconds."""
-        active = {f.fault_id for f in self.emulator.backend.faults.active()}
-        for fault_id, seconds in list(self._lags):
-            if fault_id not in active:
-                self._lags.remove((fault_id, seconds))
-                self.delayed.append(self.now() + seconds)
+            self.emulator.inject_fault("callback", "delay", match=event_type, seconds=seconds)
 
     # -- what people do --------------------------------------------------------------------
 
@@ -375,7 +338,11 @@ def main(argv: list[str] | None = None) -> int:
         plan_day(run)
         run.run()
         received = dict(run.received)
-        dead = len(run.emulator.dispatcher.dead_letters)
+        dead = sum(
+            1
+            for attempt in run.emulator.attempts()
+            if attempt.outcome != "acknowledged" and attempt.next_attempt_at is None
+        )
     finally:
         run.close()
     if dead:

@@ -156,6 +156,21 @@ class Clock:
         """How many timers have not fired yet."""
         return sum(1 for t in self._timers if not (t.cancelled or t.fired))
 
+    def next_deadline(self) -> float | None:
+        """Emulated time at which the next pending timer fires (``None``: no timer pending).
+
+        A deadline at or before :meth:`now` means that timer is due and fires at once (on the
+        attached loop, or on the next :meth:`advance`).
+        """
+        while self._timers and (self._timers[0].cancelled or self._timers[0].fired):
+            heapq.heappop(self._timers)
+        return self._timers[0].deadline if self._timers else None
+
+    def is_due(self) -> bool:
+        """Whether a pending timer is due at the current emulated time."""
+        deadline = self.next_deadline()
+        return deadline is not None and deadline <= self.now()
+
     def cancel_all(self) -> None:
         """Cancel every pending timer (used by reset and shutdown)."""
         for timer in self._timers:

@@ -128,6 +128,7 @@ class _Job:
 class _Lane:
     queue: asyncio.Queue[_Job]
     task: asyncio.Task[None] | None = field(default=None, repr=False)
+    busy: bool = False
 
 
 AttemptHook = Callable[[Attempt], None]
@@ -168,6 +169,15 @@ class Dispatcher:
         """Deliveries neither acknowledged nor given up yet (queued, in flight or waiting)."""
         return self._unsettled
 
+    @property
+    def in_flight(self) -> int:
+        """Jobs queued in a lane or being POSTed now.
+
+        Deliveries waiting for a retry or for a delay (a ``delay`` fault, ``callback_delay``)
+        are not in flight: they sit on the clock as timers until their time comes.
+        """
+        return sum(lane.queue.qsize() + lane.busy for lane in self._lanes.values())
+
     def real_timeout(self) -> float:
         """The per-attempt timeout in real seconds."""
         scaled = self.clock.real_seconds(self.policy.timeout)
@@ -192,6 +202,21 @@ class Dispatcher:
             await asyncio.wait_for(self._idle_event().wait(), timeout)
         except TimeoutError:
             return False
+        return True
+
+    async def wait_idle(self, timeout: float, poll: float = 0.001) -> bool:
+        """Wait until nothing is :attr:`in_flight` and no timer is due at the current emulated
+        time (checked every ``poll`` real seconds); ``False`` on timeout.
+
+        With a manual clock (``time_scale=None``) this is the moment to move the clock on:
+        everything that could happen at this emulated time has happened.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.in_flight or self.clock.is_due():
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(poll)
         return True
 
     def reset(self) -> None:
@@ -234,12 +259,14 @@ class Dispatcher:
     async def _work(self, lane: _Lane) -> None:
         while True:
             job = await lane.queue.get()
+            lane.busy = True
             try:
                 await self._attempt(job)
             except Exception:  # an emulator bug must not kill the lane or hang wait_settled
                 logger.exception("callback attempt failed")
                 self._settle()
             finally:
+                lane.busy = False
                 lane.queue.task_done()
 
     async def _attempt(self, job: _Job) -> None:

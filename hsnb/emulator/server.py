@@ -295,6 +295,25 @@ class Emulator:
             return self.dispatcher.unsettled == 0
         return background_loop().run(self.dispatcher.wait_settled(timeout), timeout + 5)
 
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait (real seconds) until no callback is queued or on the wire and no timer is due
+        at the current emulated time; ``False`` on timeout.
+
+        Unlike :meth:`wait_settled` this does not wait for retries or delayed deliveries (they
+        are timers in the future). With a manual clock (``time_scale=None``) the pattern is::
+
+            while (deadline := emulator.next_deadline()) is not None:
+                emulator.advance(deadline - emulator.clock.now())
+                emulator.wait_idle()
+        """
+        if not self.running:
+            return self.dispatcher.in_flight == 0
+        return background_loop().run(self.dispatcher.wait_idle(timeout), timeout + 5)
+
+    def next_deadline(self) -> float | None:
+        """Emulated time of the next pending timer (``None``: nothing is scheduled)."""
+        return self._call(self.clock.next_deadline)
+
     def on_attempt(self, hook: Callable[[Attempt], None]) -> None:
         """Call ``hook(attempt)`` on the loop thread after each callback attempt."""
         self.dispatcher.hooks.append(hook)

@@ -147,3 +147,27 @@ def test_ids_have_the_real_shapes():
     assert re.fullmatch(r"[0-9a-f]{32}", source.signature_id())
     assert re.fullmatch(r"[0-9a-f]{32}", source.client_id())
     assert re.fullmatch(r"[0-9a-f]{64}", source.api_key())
+
+
+def test_next_deadline_is_the_earliest_pending_timer():
+    clock = Clock(DEFAULT_EPOCH, time_scale=None)
+    assert clock.next_deadline() is None
+    clock.call_later(9, lambda: None)
+    clock.call_later(4, lambda: None).cancel()
+    clock.call_later(6, lambda: None)
+    assert clock.next_deadline() == DEFAULT_EPOCH + 6
+    clock.advance(7)
+    assert clock.next_deadline() == DEFAULT_EPOCH + 9
+    clock.advance(5)
+    assert clock.next_deadline() is None
+
+
+def test_is_due_only_when_a_timer_is_at_or_before_now():
+    clock = Clock(DEFAULT_EPOCH, time_scale=None)
+    assert not clock.is_due()
+    clock.call_later(3, lambda: None)
+    assert not clock.is_due()
+    clock.call_later(0, lambda: None)
+    assert clock.is_due()
+    clock.advance(0)
+    assert not clock.is_due()

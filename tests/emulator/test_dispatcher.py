@@ -260,3 +260,55 @@ def test_retry_policy_is_configurable(receiver):
         attempts = emulator.attempts()
         assert [a.sent_at - attempts[0].sent_at for a in attempts] == [0, 10, 30]
         assert len(emulator.dispatcher.dead_letters) == 1
+
+
+# -- timing APIs: in flight, idle, next deadline ------------------------------------------------
+
+
+def test_manual_clock_walks_from_deadline_to_deadline(manual_emulator, receiver):
+    manual_emulator.callback_url = receiver.url
+    now = manual_emulator.clock.now()
+    create(manual_emulator)
+    assert manual_emulator.next_deadline() == now + 5
+    manual_emulator.advance(manual_emulator.next_deadline() - now)
+    assert manual_emulator.wait_idle(5)
+    assert receiver.types() == ["signature_request_sent"]
+    assert manual_emulator.dispatcher.in_flight == 0
+    assert manual_emulator.next_deadline() is None
+
+
+def test_wait_idle_does_not_wait_for_a_retry(manual_emulator, receiver):
+    receiver.script = [(500, "no", 0.0)]
+    manual_emulator.callback_url = receiver.url
+    create(manual_emulator)
+    manual_emulator.advance(5)
+    assert manual_emulator.wait_idle(5)
+    (attempt,) = manual_emulator.attempts()
+    assert attempt.outcome == "http_error"
+    assert manual_emulator.next_deadline() == attempt.sent_at + 5 * MINUTE
+    assert (manual_emulator.dispatcher.in_flight, manual_emulator.dispatcher.unsettled) == (0, 1)
+
+
+def test_delayed_delivery_is_not_in_flight_until_its_time(manual_emulator, receiver):
+    manual_emulator.inject_fault("callback", "delay", seconds=30)
+    manual_emulator.callback_url = receiver.url
+    create(manual_emulator)
+    manual_emulator.advance(5)
+    assert manual_emulator.wait_idle(5)
+    assert receiver.received == []
+    assert manual_emulator.next_deadline() == manual_emulator.clock.now() + 30
+    manual_emulator.advance(30)
+    assert manual_emulator.wait_idle(5)
+    assert receiver.types() == ["signature_request_sent"]
+
+
+def test_a_post_on_the_wire_is_in_flight_and_wait_idle_times_out(manual_emulator, receiver):
+    receiver.script = [(200, ACK_TEXT, 0.5)]
+    manual_emulator.callback_url = receiver.url
+    create(manual_emulator)
+    manual_emulator.advance(5)
+    receiver.wait_for(1)
+    assert manual_emulator.dispatcher.in_flight == 1
+    assert manual_emulator.wait_idle(0.05) is False
+    assert manual_emulator.wait_idle(5)
+    assert [a.outcome for a in manual_emulator.attempts()] == ["acknowledged"]
