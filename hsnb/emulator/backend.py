@@ -15,6 +15,7 @@ One account per emulator (its API key also works as a Bearer token, as does
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -157,8 +158,16 @@ class Backend(SigningMixin):
         app = self.apps.get(sr.client_id) if sr.client_id else None
         snapshot = signature_request_json(sr, self.urls)
         for delivery in deliveries_for(event, self.account, app, snapshot, self._delivery_ids):
-            self.outbox(delivery)
+            self._send(delivery)
         return event
+
+    def _send(self, delivery: Delivery) -> Delivery:
+        """Hand ``delivery`` to the outbox with its queueing delay drawn; return what was sent."""
+        delay = self.random.draw(self.config.callback_delay)
+        if delay:
+            delivery = dataclasses.replace(delivery, delay=delay)
+        self.outbox(delivery)
+        return delivery
 
     def _audit(self, sr: SignatureRequest, action: str, actor: str) -> None:
         actor = self.account.email_address if actor == REQUESTER else actor
@@ -212,8 +221,7 @@ class Backend(SigningMixin):
         delivery = callback_test_delivery(
             target, self.clock.timestamp(), account, app, self._delivery_ids
         )
-        self.outbox(delivery)
-        return delivery
+        return self._send(delivery)
 
     # -- API apps --------------------------------------------------------------------------
 

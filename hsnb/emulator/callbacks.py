@@ -23,7 +23,10 @@ from hsnb.wire import build_event_payload
 
 @dataclass(frozen=True)
 class Delivery:
-    """One event for one callback URL; the dispatcher POSTs it until it is acknowledged."""
+    """One event for one callback URL; the dispatcher POSTs it until it is acknowledged.
+
+    ``delay``: emulated seconds the service's queue holds it before the first attempt.
+    """
 
     delivery_id: int
     url: str
@@ -33,6 +36,7 @@ class Delivery:
     callback_type: str
     signature_request_id: str | None = None
     related_signature_id: str | None = None
+    delay: float = 0.0
 
 
 def deliveries_for(

@@ -45,6 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--signing-delay", default="0", help="a signer's time to sign")
     parser.add_argument("--file-prep-delay", default="1", help="files answer 409 this long")
     parser.add_argument(
+        "--callback-delay", default="0", help="queueing lag before each first callback attempt"
+    )
+    parser.add_argument(
         "--rate-limit", type=int, default=100, help="calls per minute (0: no limit)"
     )
     parser.add_argument(
@@ -79,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         processing_delay=args.processing_delay,
         signing_delay=args.signing_delay,
         file_prep_delay=args.file_prep_delay,
+        callback_delay=args.callback_delay,
         rate_limit=args.rate_limit or None,
         test_mode_rate_limit=args.test_mode_rate_limit or None,
     )

@@ -184,17 +184,19 @@ class Dispatcher:
         return self.policy.timeout if scaled is None else max(scaled, self.min_real_timeout)
 
     def enqueue(self, delivery: Delivery) -> None:
-        """Deliver ``delivery`` (first attempt as soon as its lane is free)."""
-        self._unsettled += 1
-        self._idle_event().clear()
+        """Deliver ``delivery``: first attempt after its ``delay`` (emulated seconds, plus a
+        ``delay`` fault's), as soon as its lane is free."""
         fault = self.faults.take("callback", delivery.event_type, ("delay", "duplicate"))
-        if fault is not None and fault.action == "delay":
-            self.clock.call_later(fault.seconds, lambda: self._put(_Job(delivery)))
-            return
-        if fault is not None and fault.action == "duplicate":
-            self._unsettled += 1
-            self._put(_Job(delivery))
-        self._put(_Job(delivery))
+        copies = 2 if fault is not None and fault.action == "duplicate" else 1
+        delayed = fault is not None and fault.action == "delay"
+        wait = delivery.delay + (fault.seconds if fault is not None and delayed else 0.0)
+        self._unsettled += copies
+        self._idle_event().clear()
+        for _ in range(copies):
+            if delayed or wait > 0:
+                self.clock.call_later(wait, lambda: self._put(_Job(delivery)))
+            else:
+                self._put(_Job(delivery))
 
     async def wait_settled(self, timeout: float) -> bool:
         """Wait until every delivery is acknowledged or dead; ``False`` on timeout."""

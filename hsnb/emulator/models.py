@@ -29,6 +29,8 @@ class EmulatorConfig:
     * ``file_prep_delay``: how long a new version of the files is prepared after each signature
       (files answer 409 meanwhile; ``signature_request_downloadable`` comes after the last one).
     * ``cancel_delay``: from the cancel call to ``signature_request_canceled``.
+    * ``callback_delay``: the service's queueing lag, from an event to the first delivery
+      attempt of each of its deliveries (drawn once per delivery; retries keep their schedule).
     * ``text_tag_error_event``: the event a malformed or mismatched text tag causes.
       UNCONFIRMED which one the real service sends; the default follows the HelloSign blog
       (``file_error``); ``"signature_request_invalid"`` is the other candidate.
@@ -43,6 +45,7 @@ class EmulatorConfig:
     signing_delay: Delay = field(default_factory=Delay.zero)
     file_prep_delay: Delay = field(default_factory=lambda: Delay.fixed(1.0))
     cancel_delay: Delay = field(default_factory=Delay.zero)
+    callback_delay: Delay = field(default_factory=Delay.zero)
     text_tag_error_event: str = "file_error"
     sign_url_ttl: float = 3600.0
     file_url_ttl: float = 3 * 86400.0
@@ -51,7 +54,8 @@ class EmulatorConfig:
     account_email: str = "me@example.com"
 
     def __post_init__(self) -> None:
-        for name in ("processing_delay", "signing_delay", "file_prep_delay", "cancel_delay"):
+        delays = ("processing_delay", "signing_delay", "file_prep_delay", "cancel_delay")
+        for name in (*delays, "callback_delay"):
             setattr(self, name, Delay.parse(getattr(self, name)))
         if self.text_tag_error_event not in ("file_error", "signature_request_invalid"):
             raise ValueError("text_tag_error_event must be file_error or signature_request_invalid")

@@ -62,7 +62,10 @@ class Emulator:
     ``created_at`` and ``event_time`` values. ``time_scale`` is real seconds per emulated second
     (``1e-6`` replays 30 hours of callback retries in a tenth of a second; ``None``: timers
     fire only on :meth:`advance`). Delays are in emulated seconds: a number, a
-    :class:`~hsnb.emulator.clock.Delay`, or text such as ``"uniform:1,3"``.
+    :class:`~hsnb.emulator.clock.Delay`, or text such as ``"uniform:1,3"``; see
+    :class:`~hsnb.emulator.models.EmulatorConfig` for what each one delays.
+    ``callback_delay``: the service's queueing lag before each delivery's first attempt (default
+    0), so ``sent_at - event_time`` in :meth:`deliveries` has real lateness to measure.
     ``rate_limit`` / ``test_mode_rate_limit``: calls per minute per account (``None``: off).
     Starting an emulator with the ``name`` of a running one stops that one first.
     """
@@ -83,6 +86,7 @@ class Emulator:
         signing_delay: Delay | float | str | None = 0,
         file_prep_delay: Delay | float | str | None = None,
         cancel_delay: Delay | float | str | None = 0,
+        callback_delay: Delay | float | str | None = 0,
         rate_limit: int | None = 100,
         test_mode_rate_limit: int | None = 10,
         retry: RetryPolicy | None = None,
@@ -101,6 +105,7 @@ class Emulator:
             if file_prep_delay is None
             else file_prep_delay,
             cancel_delay=cancel_delay,
+            callback_delay=callback_delay,
             text_tag_error_event=text_tag_error_event,
             account_email=account_email,
         )
