@@ -5,7 +5,8 @@ of which raises an :class:`~hsnb.emulator.exceptions.ApiError` the way the real 
 Events are built here and handed to ``outbox`` as :class:`~hsnb.emulator.callbacks.Delivery`
 objects; delayed work (document processing, a signer's time, file preparation, cancellation)
 is scheduled on the :class:`~hsnb.emulator.clock.Clock`. The signing side (what a person does
-in a browser) lives in :class:`~hsnb.emulator.signing.SigningMixin`.
+in a browser) lives in :class:`~hsnb.emulator.signing.SigningMixin`, the account and its API
+apps in :class:`~hsnb.emulator.accounts.AccountsMixin`.
 
 One account per emulator (its API key also works as a Bearer token, as does
 :attr:`Backend.access_token`). Not implemented: templates, unclaimed drafts, bulk send,
@@ -21,7 +22,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from hsnb.emulator import documents as docs
-from hsnb.emulator.callbacks import Delivery, callback_test_delivery, deliveries_for
+from hsnb.emulator.accounts import AccountsMixin
+from hsnb.emulator.callbacks import Delivery, deliveries_for
 from hsnb.emulator.clock import Clock, Randomness
 from hsnb.emulator.exceptions import (
     BadRequest,
@@ -30,7 +32,6 @@ from hsnb.emulator.exceptions import (
     Forbidden,
     InvalidReminder,
     NotFound,
-    Unauthorized,
 )
 from hsnb.emulator.faults import Faults
 from hsnb.emulator.lifecycle import RequestState, SignerStatus, request_step
@@ -44,17 +45,13 @@ from hsnb.emulator.models import (
 )
 from hsnb.emulator.serializers import Urls, signature_request_json
 from hsnb.emulator.signing import SigningMixin
-from hsnb.emulator.validation import (
-    check_api_app,
-    check_callback_url,
-    check_signature_request,
-)
+from hsnb.emulator.validation import check_signature_request
 
 Outbox = Callable[[Delivery], None]
 REQUESTER = "requester"
 
 
-class Backend(SigningMixin):
+class Backend(AccountsMixin, SigningMixin):
     """All state and rules of one emulated service (see the module docstring).
 
     ``api_key``: the account's key (default: drawn from the seed). ``callback_url`` and
@@ -173,99 +170,6 @@ class Backend(SigningMixin):
         actor = self.account.email_address if actor == REQUESTER else actor
         sr.audit.append(docs.AuditEntry(self.clock.timestamp(), action, actor))
         sr.version += 1
-
-    # -- authentication and account ------------------------------------------------------
-
-    def authenticate(self, api_key: str | None = None, bearer: str | None = None) -> Account:
-        """The account for Basic ``api_key`` or a ``bearer`` token; 401 ``unauthorized`` else."""
-        if not api_key and not bearer:
-            raise Unauthorized()
-        if api_key is not None and api_key == self.account.api_key:
-            return self.account
-        if bearer is not None and (
-            bearer == self.account.api_key or bearer in self.account.access_tokens
-        ):
-            return self.account
-        raise Unauthorized("Unauthorized api key." if api_key else "Invalid access token.")
-
-    def get_account(
-        self, account: Account, account_id: str | None = None, email_address: str | None = None
-    ) -> Account:
-        """The account (404 when ``account_id`` / ``email_address`` name another one)."""
-        if (account_id and account_id != account.account_id) or (
-            email_address and email_address.lower() != account.email_address.lower()
-        ):
-            raise NotFound("Account not found.")
-        return account
-
-    def update_account(self, account: Account, params: Mapping[str, Any]) -> Account:
-        """Set ``callback_url`` (``""`` clears it) and/or ``locale``."""
-        if params.get("account_id") and params["account_id"] != account.account_id:
-            raise NotFound("Account not found.", error_path="account_id")
-        if "callback_url" in params:
-            account.callback_url = check_callback_url(params["callback_url"])
-        if params.get("locale"):
-            account.locale = params["locale"]
-        return account
-
-    def callback_test(
-        self, account: Account, client_id: str | None = None, url: str | None = None
-    ) -> Delivery:
-        """Send ``callback_test`` to the account's (or the app's) callback URL, or to ``url``."""
-        app = self.get_app(account, client_id) if client_id else None
-        target = url or (app.callback_url if app else account.callback_url)
-        if not target:
-            owner = f"app {client_id}" if app else "the account"
-            raise BadRequest(f"No callback URL is set for {owner}.", error_path="callback_url")
-        check_callback_url(target, "url")
-        delivery = callback_test_delivery(
-            target, self.clock.timestamp(), account, app, self._delivery_ids
-        )
-        return self._send(delivery)
-
-    # -- API apps --------------------------------------------------------------------------
-
-    def create_app(self, account: Account, params: Mapping[str, Any]) -> ApiApp:
-        """A new API app (``name`` and ``domains`` required)."""
-        fields = check_api_app(params, creating=True)
-        if "oauth" in fields:
-            fields["oauth"] = {**fields["oauth"], "secret": self.random.hex(32)}
-        app = ApiApp(
-            client_id=self.random.client_id(),
-            owner_account_id=account.account_id,
-            owner_email_address=account.email_address,
-            created_at=self.clock.timestamp(),
-            **fields,
-        )
-        self.apps[app.client_id] = app
-        return app
-
-    def get_app(self, account: Account, client_id: str) -> ApiApp:
-        """The app with ``client_id`` (404 ``not_found`` otherwise)."""
-        app = self.apps.get(client_id)
-        if app is None or app.owner_account_id != account.account_id:
-            raise NotFound("API app not found.", error_path="client_id")
-        return app
-
-    def update_app(self, account: Account, client_id: str, params: Mapping[str, Any]) -> ApiApp:
-        """Change an app's name, domains, callback URL (``""`` clears), oauth or options."""
-        app = self.get_app(account, client_id)
-        fields = check_api_app(params, creating=False)
-        if "oauth" in fields:
-            secret = (app.oauth or {}).get("secret") or self.random.hex(32)
-            fields["oauth"] = {**fields["oauth"], "secret": secret}
-        for key, value in fields.items():
-            setattr(app, key, value)
-        return app
-
-    def delete_app(self, account: Account, client_id: str) -> None:
-        """Delete an app; its requests keep their ``client_id`` but get no app callbacks."""
-        self.get_app(account, client_id)
-        del self.apps[client_id]
-
-    def list_apps(self, account: Account) -> list[ApiApp]:
-        """The account's apps, oldest first."""
-        return [a for a in self.apps.values() if a.owner_account_id == account.account_id]
 
     # -- signature requests ------------------------------------------------------------------
 

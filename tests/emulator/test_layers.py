@@ -9,6 +9,7 @@ import sys
 import requests
 
 MODEL_MODULES = [
+    "hsnb.emulator.accounts",
     "hsnb.emulator.backend",
     "hsnb.emulator.callbacks",
     "hsnb.emulator.clock",
