@@ -48,8 +48,9 @@ DOCUMENTS = HERE.parent / "documents"
 SEED = 20260105
 #: 2026-01-05T08:55:00Z, a Monday morning.
 START = DEFAULT_EPOCH + 4 * 86400 + 8 * 3600 + 55 * 60
-#: Fixed so that the URLs inside payloads (``files_url``...) are the same on every run.
-EMULATOR_PORT = 18765
+#: What the URLs inside payloads (``files_url``...) start with: no port, the same on every run
+#: (and as long as the ``http://127.0.0.1:18765`` of earlier logs, so body sizes did not change).
+PUBLIC_BASE_URL = "https://hellosign.test"
 MINUTE = 60.0
 STALE_KEY = "0" * 64
 NAME = "sample-log"
@@ -64,6 +65,7 @@ class SampleRun:
             seed=seed,
             name=NAME,
             port=port,
+            public_base_url=PUBLIC_BASE_URL,
             start_time=START,
             time_scale=None,
             processing_delay=Delay.lognormal(40, 0.5),
@@ -326,7 +328,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE, help="output folder")
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--emulator-port", type=int, default=EMULATOR_PORT)
+    parser.add_argument(
+        "--emulator-port", type=int, default=0, help="the emulator's port (default: any free one)"
+    )
     args = parser.parse_args(argv)
     target = args.out / "sample-log.sqlite"
     work = args.out / "sample-log.building.sqlite"

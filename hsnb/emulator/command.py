@@ -32,6 +32,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--callback-url", help="the account callback URL")
     parser.add_argument("--app-callback-url", help="the default API app's callback URL")
     parser.add_argument(
+        "--public-base-url",
+        help="scheme and host written into payload URLs instead of http://127.0.0.1:PORT",
+    )
+    parser.add_argument(
         "--start-time",
         default="now",
         help=f"emulated start, Unix seconds, 'now' or 'epoch' ({DEFAULT_EPOCH}); default now",
@@ -74,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         api_key=args.api_key,
         callback_url=args.callback_url,
         app_callback_url=args.app_callback_url,
+        public_base_url=args.public_base_url,
         name="cli",
         host=args.host,
         port=args.port,

@@ -84,7 +84,8 @@ class IndexHandler(ControlHandler):
         app = backend.default_app
         self.send_json(
             {
-                "api_url": backend.urls.api_url,
+                "api_url": f"{self.request.protocol}://{self.request.host}/v3",
+                "public_base_url": backend.urls.base_url,
                 "account_id": backend.account.account_id,
                 "client_id": app.client_id if app else None,
                 "callback_url": backend.account.callback_url,

@@ -15,7 +15,8 @@ from hsnb.emulator.models import Account, ApiApp, SignatureRequest, Signer
 
 @dataclass(frozen=True)
 class Urls:
-    """The emulator's public URLs, derived from its base URL (``http://127.0.0.1:PORT``)."""
+    """The URLs the emulator gives out, derived from one base URL: ``http://127.0.0.1:PORT``,
+    or the emulator's ``public_base_url``."""
 
     base_url: str = "http://127.0.0.1"
 

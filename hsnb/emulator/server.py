@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import tornado.httpserver
 import tornado.web
@@ -67,6 +68,11 @@ class Emulator:
     ``callback_delay``: the service's queueing lag before each delivery's first attempt (default
     0), so ``sent_at - event_time`` in :meth:`deliveries` has real lateness to measure.
     ``rate_limit`` / ``test_mode_rate_limit``: calls per minute per account (``None``: off).
+    ``public_base_url`` (e.g. ``"https://api.hellosign.test"``): the scheme and host the
+    emulator writes into payloads and answers (``files_url``, ``details_url``, ``signing_url``,
+    sign URLs, file links) instead of ``http://127.0.0.1:PORT``, so stored logs carry no port.
+    Clients still call :attr:`api_url`; the emulator routes by path and query alone, so a URL it
+    gave out works once its scheme and host are swapped for the real ones (:meth:`local_url`).
     Starting an emulator with the ``name`` of a running one stops that one first.
     """
 
@@ -93,6 +99,7 @@ class Emulator:
         min_callback_timeout: float = 1.0,
         text_tag_error_event: str = "file_error",
         account_email: str = "me@example.com",
+        public_base_url: str | None = None,
         start: bool = True,
     ) -> None:
         defaults = EmulatorConfig()
@@ -122,6 +129,9 @@ class Emulator:
             callback_url=callback_url,
             app_callback_url=app_callback_url,
         )
+        self.public_base_url = _check_public_base_url(public_base_url)
+        if self.public_base_url:
+            self.backend.urls = Urls(self.public_base_url)
         self.limiter = RateLimiter(rate_limit, test_mode_rate_limit)
         self.dispatcher = Dispatcher(
             self.clock,
@@ -163,6 +173,19 @@ class Emulator:
     def api_url(self) -> str:
         """The API base URL, ending in ``/v3`` (the official SDK's ``host``)."""
         return f"{self.base_url}/v3"
+
+    def local_url(self, url: str) -> str:
+        """``url`` (one the emulator gave out: a sign URL, a file link, ``files_url``...) at
+        the emulator's real address: its scheme and host become :attr:`base_url`, its path and
+        query stay. Raises ``ValueError`` for a URL of another host.
+
+        Needed only with ``public_base_url``; without it the URLs are local already.
+        """
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in {self.public_base_url, self.base_url}:
+            raise ValueError(f"not a URL of this emulator: {url}")
+        return self.base_url + url[len(origin) :]
 
     @property
     def seed(self) -> int | None:
@@ -224,7 +247,7 @@ class Emulator:
                 raise EmulatorError(
                     f"cannot listen on {self.host}:{self.requested_port}: {exc.strerror}"
                 ) from exc
-            self.backend.urls = Urls(self.base_url)
+            self.backend.urls = Urls(self.public_base_url or self.base_url)
             self._server = serving.serve(
                 lambda: make_app(self.backend, self.limiter, self.dispatcher),
                 sockets,
@@ -350,6 +373,17 @@ class Emulator:
         if not self.running:
             return fn(*args)
         return background_loop().call(fn, *args)
+
+
+def _check_public_base_url(url: str | None) -> str | None:
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"public_base_url must be an http(s) URL with a host, not {url!r}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"public_base_url must have no path or query: {url!r}")
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def running_emulators() -> list[Emulator]:
