@@ -3,7 +3,9 @@
 Part of :class:`~hsnb.emulator.backend.Backend` (a mixin, like
 :class:`~hsnb.emulator.signing.SigningMixin`). One account per emulator; its API key also works
 as a Bearer token, as do its access tokens. Callback URLs are checked by
-:func:`~hsnb.emulator.validation.check_callback_url`.
+:func:`~hsnb.emulator.validation.check_callback_url`; with ``strict_callback_urls`` a local or
+private host is refused as the real service refuses it. Not checked, even then: the URLs given
+to the emulator's constructor (they are already set) and ``callback_test``'s own ``url``.
 """
 
 from __future__ import annotations
@@ -57,7 +59,9 @@ class AccountsMixin:
         if params.get("account_id") and params["account_id"] != account.account_id:
             raise NotFound("Account not found.", error_path="account_id")
         if "callback_url" in params:
-            account.callback_url = check_callback_url(params["callback_url"])
+            account.callback_url = check_callback_url(
+                params["callback_url"], strict=self.config.strict_callback_urls
+            )
         if params.get("locale"):
             account.locale = params["locale"]
         return account
@@ -81,7 +85,7 @@ class AccountsMixin:
 
     def create_app(self: Backend, account: Account, params: Mapping[str, Any]) -> ApiApp:
         """A new API app (``name`` and ``domains`` required)."""
-        fields = check_api_app(params, creating=True)
+        fields = check_api_app(params, creating=True, strict_urls=self.config.strict_callback_urls)
         if "oauth" in fields:
             fields["oauth"] = {**fields["oauth"], "secret": self.random.hex(32)}
         app = ApiApp(
@@ -106,7 +110,7 @@ class AccountsMixin:
     ) -> ApiApp:
         """Change an app's name, domains, callback URL (``""`` clears), oauth or options."""
         app = self.get_app(account, client_id)
-        fields = check_api_app(params, creating=False)
+        fields = check_api_app(params, creating=False, strict_urls=self.config.strict_callback_urls)
         if "oauth" in fields:
             secret = (app.oauth or {}).get("secret") or self.random.hex(32)
             fields["oauth"] = {**fields["oauth"], "secret": secret}

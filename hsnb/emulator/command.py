@@ -41,6 +41,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"emulated start, Unix seconds, 'now' or 'epoch' ({DEFAULT_EPOCH}); default now",
     )
     parser.add_argument(
+        "--strict-callback-urls",
+        action="store_true",
+        help="refuse localhost and private callback URLs, as Dropbox Sign does",
+    )
+    parser.add_argument(
         "--time-scale", type=float, default=1.0, help="real seconds per emulated second"
     )
     parser.add_argument(
@@ -79,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         callback_url=args.callback_url,
         app_callback_url=args.app_callback_url,
         public_base_url=args.public_base_url,
+        strict_callback_urls=args.strict_callback_urls,
         name="cli",
         host=args.host,
         port=args.port,

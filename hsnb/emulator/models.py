@@ -39,6 +39,8 @@ class EmulatorConfig:
     * ``reminder_interval``: a signer cannot be reminded again within this time.
     * ``emit_sign_url_invalid``: opening a used or expired sign URL sends ``sign_url_invalid``.
     * ``account_email``: the emulated account's e-mail address.
+    * ``strict_callback_urls``: refuse localhost, loopback and private callback URLs when an
+      account or app callback URL is set (400 ``bad_request``), as the real service does.
     """
 
     processing_delay: Delay = field(default_factory=lambda: Delay.uniform(1.0, 3.0))
@@ -52,6 +54,7 @@ class EmulatorConfig:
     reminder_interval: float = 3600.0
     emit_sign_url_invalid: bool = True
     account_email: str = "me@example.com"
+    strict_callback_urls: bool = False
 
     def __post_init__(self) -> None:
         delays = ("processing_delay", "signing_delay", "file_prep_delay", "cancel_delay")

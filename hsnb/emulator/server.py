@@ -73,6 +73,9 @@ class Emulator:
     sign URLs, file links) instead of ``http://127.0.0.1:PORT``, so stored logs carry no port.
     Clients still call :attr:`api_url`; the emulator routes by path and query alone, so a URL it
     gave out works once its scheme and host are swapped for the real ones (:meth:`local_url`).
+    ``strict_callback_urls``: setting a localhost, loopback or private account or app callback
+    URL answers 400 ``bad_request`` (``Invalid url for callback_url : ...``) as the real service
+    does, to rehearse going live; URLs passed to this constructor are not checked.
     Starting an emulator with the ``name`` of a running one stops that one first.
     """
 
@@ -100,6 +103,7 @@ class Emulator:
         text_tag_error_event: str = "file_error",
         account_email: str = "me@example.com",
         public_base_url: str | None = None,
+        strict_callback_urls: bool = False,
         start: bool = True,
     ) -> None:
         defaults = EmulatorConfig()
@@ -115,6 +119,7 @@ class Emulator:
             callback_delay=callback_delay,
             text_tag_error_event=text_tag_error_event,
             account_email=account_email,
+            strict_callback_urls=strict_callback_urls,
         )
         self.name = name
         self.host = host

@@ -11,6 +11,7 @@ Not implemented (answered with a clear 400): ``file_urls`` (the emulator works o
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -35,14 +36,43 @@ def check_email(value: str, path: str) -> str:
     return value
 
 
-def check_callback_url(value: str, path: str = "callback_url") -> str | None:
-    """An http(s) URL with a host (``""`` clears it: returns ``None``); else the legacy 400."""
+def check_callback_url(
+    value: str, path: str = "callback_url", *, strict: bool = False
+) -> str | None:
+    """An http(s) URL with a host (``""`` clears it: returns ``None``); else the legacy 400.
+
+    ``strict``: also refuse hosts the real service cannot reach (:func:`is_local_host`), with the
+    same message, as Dropbox Sign refuses localhost callback URLs (UNCONFIRMED: its exact
+    wording for that case; the emulator reuses the invalid-URL message).
+    """
     if value == "":
         return None
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or (strict and is_local_host(parts.hostname))
+    ):
         raise BadRequest(f"Invalid url for {path} : {value}", error_path=path)
     return value
+
+
+def is_local_host(host: str) -> bool:
+    """Whether ``host`` is this machine or a private network: ``localhost``, ``*.localhost``,
+    ``*.local``, or a loopback, private, link-local or unspecified IP address.
+
+    Names are not resolved (the emulator works offline): ``my-laptop.example`` counts as public.
+    """
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith((".localhost", ".local")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return (
+        address.is_loopback or address.is_private or address.is_link_local or address.is_unspecified
+    )
 
 
 def check_signature_request(params: Mapping[str, Any], *, now: int) -> dict[str, Any]:
@@ -95,8 +125,11 @@ def check_signature_request(params: Mapping[str, Any], *, now: int) -> dict[str,
     }
 
 
-def check_api_app(params: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
-    """The cleaned fields of an API app create (``name`` and ``domains`` required) or update."""
+def check_api_app(
+    params: Mapping[str, Any], *, creating: bool, strict_urls: bool = False
+) -> dict[str, Any]:
+    """The cleaned fields of an API app create (``name`` and ``domains`` required) or update;
+    ``strict_urls`` as ``strict`` in :func:`check_callback_url`."""
     cleaned: dict[str, Any] = {}
     if "name" in params or creating:
         name = str(params.get("name") or "").strip()
@@ -109,7 +142,7 @@ def check_api_app(params: Mapping[str, Any], *, creating: bool) -> dict[str, Any
             raise BadRequest("domains is required.", error_path="domains")
         cleaned["domains"] = domains
     if "callback_url" in params:
-        cleaned["callback_url"] = check_callback_url(params["callback_url"])
+        cleaned["callback_url"] = check_callback_url(params["callback_url"], strict=strict_urls)
     if "oauth" in params:
         oauth = dict(params["oauth"])
         if not oauth.get("callback_url") or not oauth.get("scopes"):
