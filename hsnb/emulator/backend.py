@@ -6,7 +6,8 @@ Events are built here and handed to ``outbox`` as :class:`~hsnb.emulator.callbac
 objects; delayed work (document processing, a signer's time, file preparation, cancellation)
 is scheduled on the :class:`~hsnb.emulator.clock.Clock`. The signing side (what a person does
 in a browser) lives in :class:`~hsnb.emulator.signing.SigningMixin`, the account and its API
-apps in :class:`~hsnb.emulator.accounts.AccountsMixin`.
+apps in :class:`~hsnb.emulator.accounts.AccountsMixin`, the copies of the documents in
+:class:`~hsnb.emulator.copies.CopiesMixin`.
 
 One account per emulator (its API key also works as a Bearer token, as does
 :attr:`Backend.access_token`). Not implemented: templates, unclaimed drafts, bulk send,
@@ -25,6 +26,7 @@ from hsnb.emulator import documents as docs
 from hsnb.emulator.accounts import AccountsMixin
 from hsnb.emulator.callbacks import Delivery, deliveries_for
 from hsnb.emulator.clock import Clock, Randomness
+from hsnb.emulator.copies import CopiesMixin
 from hsnb.emulator.exceptions import (
     BadRequest,
     CancelFailed,
@@ -51,7 +53,7 @@ Outbox = Callable[[Delivery], None]
 REQUESTER = "requester"
 
 
-class Backend(AccountsMixin, SigningMixin):
+class Backend(AccountsMixin, SigningMixin, CopiesMixin):
     """All state and rules of one emulated service (see the module docstring).
 
     ``api_key``: the account's key (default: drawn from the seed). ``callback_url`` and

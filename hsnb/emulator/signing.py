@@ -1,4 +1,4 @@
-"""The signing side of the emulated service: processing, signers, sign URLs and file copies.
+"""The signing side of the emulated service: processing, signers and sign URLs.
 
 Part of :class:`~hsnb.emulator.backend.Backend` (a mixin, to keep each file to one job):
 
@@ -10,33 +10,24 @@ Part of :class:`~hsnb.emulator.backend.Backend` (a mixin, to keep each file to o
   UNCONFIRMED whether the real service repeats it), ``signed`` (one per signer),
   ``all_signed`` and, once the final copy is prepared, ``downloadable``;
 * embedded sign URLs: 409 "This request cannot be signed yet" while processing, usable once,
-  valid for ``sign_url_ttl``; a used or expired one sends ``sign_url_invalid``;
-* copies: 409 ``conflict`` while a version is being prepared, otherwise the *current*
-  documents as a real PDF (or zip) with an audit page.
+  valid for ``sign_url_ttl``; a used or expired one sends ``sign_url_invalid``.
+
+Copies of the documents (the files endpoints) are :class:`~hsnb.emulator.copies.CopiesMixin`'s.
 """
 
 from __future__ import annotations
 
-import base64
 import time
 from typing import TYPE_CHECKING, Any
 
 from hsnb.emulator import documents as docs
 from hsnb.emulator.exceptions import BadRequest, Conflict, Deleted, NotFound
-from hsnb.emulator.lifecycle import (
-    AUDIT_STATUS,
-    RequestState,
-    SignerStatus,
-    request_step,
-    signer_step,
-)
+from hsnb.emulator.lifecycle import RequestState, SignerStatus, request_step, signer_step
 from hsnb.emulator.models import FileLink, SignatureRequest, Signer, SignUrl
 
 if TYPE_CHECKING:
     from hsnb.emulator.backend import Backend
 
-#: UNCONFIRMED: the real 409 text for files being prepared is not documented.
-FILES_BUSY_MSG = "The files are being prepared. Please try again later."
 NOT_YET_MSG = "This request cannot be signed yet"
 _TAG_FIELDS: dict[str, tuple[str, dict[str, Any]]] = {
     "sig": ("signature", {"value": None, "is_signed": True}),
@@ -52,7 +43,7 @@ _ERROR_STATUS = {
 
 
 class SigningMixin:
-    """Processing, signers, sign URLs and copies (see the module docstring)."""
+    """Processing, signers and sign URLs (see the module docstring)."""
 
     def _init_signing_state(self: Backend) -> None:
         self.sign_urls: dict[str, SignUrl] = {}
@@ -325,71 +316,3 @@ class SigningMixin:
         except NotFound:
             return
         self._emit("sign_url_invalid", sr, related=signer.signature_id)
-
-    # -- copies ----------------------------------------------------------------------------
-
-    def files(
-        self: Backend, account: Any, request_id: str, file_type: str = "pdf"
-    ) -> tuple[bytes, str, str]:
-        """The current copy as ``(data, content_type, filename)``; 409 while one is prepared.
-
-        UNCONFIRMED: a request whose processing failed has no files; the emulator answers 404.
-        """
-        if file_type not in ("pdf", "zip"):
-            raise BadRequest("file_type must be pdf or zip.", error_path="file_type")
-        sr = self.get_signature_request(account, request_id)
-        if sr.files_busy:
-            raise Conflict(FILES_BUSY_MSG)
-        if sr.state is RequestState.ERROR:
-            raise NotFound("This signature request has no files: its documents failed processing.")
-        content_type = "application/pdf" if file_type == "pdf" else "application/zip"
-        return self._copy(sr, file_type), content_type, f"{request_id}.{file_type}"
-
-    def files_data_uri(self: Backend, account: Any, request_id: str) -> str:
-        """The current PDF as a ``data:application/pdf;base64,...`` URI."""
-        data, _, _ = self.files(account, request_id, "pdf")
-        return "data:application/pdf;base64," + base64.b64encode(data).decode()
-
-    def files_link(
-        self: Backend, account: Any, request_id: str, force_download: bool = True
-    ) -> FileLink:
-        """A temporary link to a snapshot of the current PDF (``files_as_file_url``)."""
-        data, _, filename = self.files(account, request_id, "pdf")
-        link = FileLink(
-            token=self.random.token(),
-            data=data,
-            filename=filename,
-            expires_at=self.clock.timestamp() + int(self.config.file_url_ttl),
-            inline=not force_download,
-        )
-        self.file_links[link.token] = link
-        return link
-
-    def open_file_link(self: Backend, token: str) -> FileLink:
-        """The snapshot behind a file link (404 unknown, 410 expired)."""
-        link = self.file_links.get(token)
-        if link is None:
-            raise NotFound("This file link is not valid.")
-        if self.clock.timestamp() > link.expires_at:
-            raise Deleted("This file link has expired.")
-        return link
-
-    def _copy(self: Backend, sr: SignatureRequest, kind: str) -> bytes:
-        cached = self._copies.get((sr.signature_request_id, kind))
-        if cached is not None and cached[0] == sr.version:
-            return cached[1]
-        marks = [
-            docs.SignatureMark(s.index + 1, s.name, s.email_address, s.signed_at or 0)
-            for s in sr.signers
-            if s.status is SignerStatus.SIGNED
-        ]
-        audit = docs.AuditTrail(
-            sr.title or "Signature request",
-            sr.signature_request_id,
-            AUDIT_STATUS[sr.state],
-            tuple(sr.audit),
-        )
-        render = docs.render_copy if kind == "pdf" else docs.render_zip
-        data = render(sr.documents, marks, audit)
-        self._copies[(sr.signature_request_id, kind)] = (sr.version, data)
-        return data

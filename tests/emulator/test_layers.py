@@ -13,6 +13,7 @@ MODEL_MODULES = [
     "hsnb.emulator.backend",
     "hsnb.emulator.callbacks",
     "hsnb.emulator.clock",
+    "hsnb.emulator.copies",
     "hsnb.emulator.dispatcher",
     "hsnb.emulator.exceptions",
     "hsnb.emulator.faults",
