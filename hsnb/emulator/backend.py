@@ -11,8 +11,8 @@ apps in :class:`~hsnb.emulator.accounts.AccountsMixin`, the copies of the docume
 
 One account per emulator (its API key also works as a Bearer token, as does
 :attr:`Backend.access_token`). Not implemented: templates, unclaimed drafts, bulk send,
-``signature_request/update``, ``release_hold``, ``remove``, teams, reports, faxes, expiry at
-``expires_at``, signing order enforcement, reassignment.
+``signature_request/update``, ``release_hold``, ``remove``, teams, reports, faxes,
+reassignment.
 """
 
 from __future__ import annotations
@@ -216,6 +216,9 @@ class Backend(AccountsMixin, SigningMixin, CopiesMixin):
         self._audit(sr, "created", REQUESTER)
         delay = self.random.draw(self.config.processing_delay)
         self.clock.call_later(delay, lambda: self._process(sr.signature_request_id))
+        if sr.expires_at is not None:
+            until = sr.expires_at - self.clock.now()
+            self.clock.call_later(until, lambda: self._expire(sr.signature_request_id))
         return sr
 
     def get_signature_request(self, account: Account, request_id: str) -> SignatureRequest:

@@ -4,11 +4,13 @@ A signature request::
 
     processing --sent--> awaiting_signature --all signed--> complete
         |                    |--declined--> declined
-        '--file error--> error   '--canceled--> canceled
+        |                    |--canceled--> canceled
+        '--file error--> error   '--expires_at passed--> expired
 
 A signer (``status_code`` in the API)::
 
-    awaiting_signature --> signed | declined | error_text_tag | error_file | error_unknown
+    awaiting_signature --> signed | declined | expired
+                           | error_text_tag | error_file | error_unknown
 
 Anything else raises :class:`InvalidTransition` (a 409 ``conflict`` if it ever reaches the API;
 the models check the meaningful cases first and raise the error the real service answers).
@@ -29,6 +31,7 @@ class RequestState(StrEnum):
     COMPLETE = "complete"
     DECLINED = "declined"
     CANCELED = "canceled"
+    EXPIRED = "expired"
     ERROR = "error"
 
 
@@ -38,6 +41,7 @@ class SignerStatus(StrEnum):
     AWAITING_SIGNATURE = "awaiting_signature"
     SIGNED = "signed"
     DECLINED = "declined"
+    EXPIRED = "expired"
     ERROR_TEXT_TAG = "error_text_tag"
     ERROR_FILE = "error_file"
     ERROR_UNKNOWN = "error_unknown"
@@ -50,12 +54,14 @@ REQUEST_TRANSITIONS: dict[tuple[RequestState, RequestState], str] = {
     (RequestState.AWAITING_SIGNATURE, RequestState.COMPLETE): "completed",
     (RequestState.AWAITING_SIGNATURE, RequestState.DECLINED): "declined",
     (RequestState.AWAITING_SIGNATURE, RequestState.CANCELED): "canceled",
+    (RequestState.AWAITING_SIGNATURE, RequestState.EXPIRED): "expired",
 }
 
 #: The allowed signer transitions.
 SIGNER_TRANSITIONS: dict[tuple[SignerStatus, SignerStatus], str] = {
     (SignerStatus.AWAITING_SIGNATURE, SignerStatus.SIGNED): "signed",
     (SignerStatus.AWAITING_SIGNATURE, SignerStatus.DECLINED): "declined",
+    (SignerStatus.AWAITING_SIGNATURE, SignerStatus.EXPIRED): "expired",
     (SignerStatus.AWAITING_SIGNATURE, SignerStatus.ERROR_TEXT_TAG): "text tag error",
     (SignerStatus.AWAITING_SIGNATURE, SignerStatus.ERROR_FILE): "file error",
     (SignerStatus.AWAITING_SIGNATURE, SignerStatus.ERROR_UNKNOWN): "unknown error",
@@ -71,6 +77,7 @@ AUDIT_STATUS: dict[RequestState, str] = {
     RequestState.COMPLETE: "completed",
     RequestState.DECLINED: "declined",
     RequestState.CANCELED: "canceled",
+    RequestState.EXPIRED: "expired",
     RequestState.ERROR: "awaiting_signature",
 }
 

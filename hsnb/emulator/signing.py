@@ -10,7 +10,12 @@ Part of :class:`~hsnb.emulator.backend.Backend` (a mixin, to keep each file to o
   UNCONFIRMED whether the real service repeats it), ``signed`` (one per signer),
   ``all_signed`` and, once the final copy is prepared, ``downloadable``;
 * embedded sign URLs: 409 "This request cannot be signed yet" while processing, usable once,
-  valid for ``sign_url_ttl``; a used or expired one sends ``sign_url_invalid``.
+  valid for ``sign_url_ttl``; a used or expired one sends ``sign_url_invalid``;
+* expiry: once the emulated clock reaches a request's ``expires_at``, its unsigned signatures
+  become ``expired``, the request answers like a finished one (409 "This request has expired."
+  for sign URLs and the sign page; UNCONFIRMED: newer docs list an error name
+  ``signature_request_expired``, 400 or 403, without saying where it is used) and
+  ``signature_request_expired`` is sent. A request still processing then does not expire.
 
 Copies of the documents (the files endpoints) are :class:`~hsnb.emulator.copies.CopiesMixin`'s.
 """
@@ -96,6 +101,20 @@ class SigningMixin:
         self._audit(sr, f"failed: {message}", "Dropbox Sign")
         self._emit(event_type, sr, message=message)
 
+    def _expire(self: Backend, request_id: str) -> None:
+        sr = self.requests.get(request_id)
+        if sr is None or sr.state is not RequestState.AWAITING_SIGNATURE:
+            return
+        request_step(sr.state, RequestState.EXPIRED)
+        sr.state = RequestState.EXPIRED
+        for signer in sr.signers:
+            signer.pending_action = None
+            if signer.status is SignerStatus.AWAITING_SIGNATURE:
+                signer_step(signer.status, SignerStatus.EXPIRED)
+                signer.status = SignerStatus.EXPIRED
+        self._audit(sr, "expired", "Dropbox Sign")
+        self._emit("signature_request_expired", sr)
+
     # -- a person's actions --------------------------------------------------------------
 
     def find_signature(self: Backend, signature_id: str) -> tuple[SignatureRequest, Signer]:
@@ -116,6 +135,8 @@ class SigningMixin:
             raise Conflict("This request cannot be signed: its documents could not be processed.")
         if sr.state is RequestState.DECLINED:
             raise Conflict("This request has been declined.")
+        if sr.state is RequestState.EXPIRED:
+            raise Conflict("This request has expired.")
         if signer.status is SignerStatus.SIGNED:
             raise Conflict("This signature has already been signed.")
         if signer.pending_action:

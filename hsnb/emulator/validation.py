@@ -207,11 +207,14 @@ def _check_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _check_expires_at(value: int | None, now: int) -> int | None:
+    """Unix seconds 1 to 90 days after ``now`` (emulated), rounded down to the hour."""
     if value is None:
         return None
     if not now + DAY <= value <= now + 90 * DAY:
         raise BadRequest(
-            "expires_at must be between 1 and 90 days from now.", error_path="expires_at"
+            f"expires_at must be between 1 and 90 days from now: Unix seconds from {now + DAY}"
+            f" to {now + 90 * DAY} (the emulator's clock says now is {now}), not {value}.",
+            error_path="expires_at",
         )
     return value - value % 3600
 
