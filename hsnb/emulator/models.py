@@ -120,6 +120,8 @@ class SignatureRequest:
 
     ``version`` counts changes (copies are cached per version); ``preparing`` counts file
     versions being prepared (files answer 409 while it is above zero or while processing).
+    ``ordered``: some signer was given an ``order``, so signers sign in that order (a signer
+    without one has its position in ``signers`` as its order).
     """
 
     signature_request_id: str
@@ -142,6 +144,7 @@ class SignatureRequest:
     hide_text_tags: bool = False
     allow_decline: bool = False
     ignore_tag_errors: bool = False
+    ordered: bool = False
     signer_experience: dict[str, Any] | None = None
     state: RequestState = RequestState.PROCESSING
     documents: tuple[SourceDocument, ...] = field(default=(), repr=False)

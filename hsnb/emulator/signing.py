@@ -11,6 +11,11 @@ Part of :class:`~hsnb.emulator.backend.Backend` (a mixin, to keep each file to o
   ``all_signed`` and, once the final copy is prepared, ``downloadable``;
 * embedded sign URLs: 409 "This request cannot be signed yet" while processing, usable once,
   valid for ``sign_url_ttl``; a used or expired one sends ``sign_url_invalid``;
+* signing order: when any signer was given an ``order``, a signer can open, sign or decline
+  (and get a sign URL) only once every signer with a lower ``order`` has signed; before that
+  409 "This request is signed in order: wait until ... has signed." (equal orders sign in any
+  order). UNCONFIRMED: the real service's rules (it e-mails later signers only when their turn
+  comes; what it answers for an early embedded sign URL is not documented);
 * expiry: once the emulated clock reaches a request's ``expires_at``, its unsigned signatures
   become ``expired``, the request answers like a finished one (409 "This request has expired."
   for sign URLs and the sign page; UNCONFIRMED: newer docs list an error name
@@ -139,6 +144,11 @@ class SigningMixin:
             raise Conflict("This request has expired.")
         if signer.status is SignerStatus.SIGNED:
             raise Conflict("This signature has already been signed.")
+        waiting = _signers_before(sr, signer)
+        if waiting:
+            names = " and ".join(f"{s.name} (order {s.order})" for s in waiting)
+            verb = "has" if len(waiting) == 1 else "have"
+            raise Conflict(f"This request is signed in order: wait until {names} {verb} signed.")
         if signer.pending_action:
             raise Conflict(f"This signer is already busy: {signer.pending_action}.")
 
@@ -337,3 +347,14 @@ class SigningMixin:
         except NotFound:
             return
         self._emit("sign_url_invalid", sr, related=signer.signature_id)
+
+
+def _signers_before(sr: SignatureRequest, signer: Signer) -> list[Signer]:
+    """The signers who must sign before ``signer`` and have not yet (none if not ``ordered``)."""
+    if not sr.ordered or signer.order is None:
+        return []
+    return [
+        s
+        for s in sr.signers
+        if s.order is not None and s.order < signer.order and s.status is not SignerStatus.SIGNED
+    ]

@@ -109,6 +109,7 @@ def check_signature_request(params: Mapping[str, Any], *, now: int) -> dict[str,
     return {
         "uploads": files,
         "signers": cleaned_signers,
+        "ordered": any(isinstance(s, Mapping) and s.get("order") is not None for s in signers),
         "title": params.get("title") or None,
         "subject": params.get("subject") or None,
         "message": params.get("message") or None,
