@@ -3,7 +3,10 @@
 Targets and actions:
 
 * ``api``: answer the next matching API call (``match``: a substring of the path, or any) with
-  an error by ``error_name`` (``maintenance``, ``exceeded_rate``, ``unknown``, ...).
+  an error by ``error_name`` (``maintenance``, ``exceeded_rate``, ``unknown``, ...); or, with
+  ``delay``, hold its answer back for ``seconds`` **real** seconds (a slow service, to test
+  client timeouts), then answer as usual (an error fault that also matches still applies).
+  A client that gives up meanwhile does not undo the call: it takes effect all the same.
 * ``processing``: the next signature request(s) fail document processing with ``file_error``,
   ``unknown_error`` or ``signature_request_invalid``.
 * ``callback``: deliveries of a matching event type (``match``; any when absent) are
@@ -24,6 +27,10 @@ from hsnb.emulator.exceptions import ERRORS_BY_NAME, BadRequest
 
 PROCESSING_ACTIONS = ("file_error", "unknown_error", "signature_request_invalid")
 CALLBACK_ACTIONS = ("drop", "duplicate", "delay")
+#: Every ``api`` fault: an error by name, or ``delay``.
+API_ACTIONS = (*ERRORS_BY_NAME, "delay")
+#: The ``api`` faults that answer with an error.
+API_ERRORS = tuple(ERRORS_BY_NAME)
 
 
 @dataclass
@@ -60,7 +67,7 @@ class Faults:
     ) -> Fault:
         """Add a fault; raises :class:`BadRequest` for an unknown target or action."""
         allowed = {
-            "api": tuple(ERRORS_BY_NAME),
+            "api": API_ACTIONS,
             "processing": PROCESSING_ACTIONS,
             "callback": CALLBACK_ACTIONS,
         }
@@ -73,6 +80,8 @@ class Faults:
             )
         if count is not None and count < 1:
             raise BadRequest("count must be at least 1 (or absent for no limit).")
+        if seconds < 0:
+            raise BadRequest("seconds must not be negative.", error_path="seconds")
         fault = Fault(next(self._ids), target, action, match or None, count, float(seconds))
         self._faults.append(fault)
         return fault

@@ -9,6 +9,7 @@ logged through tornado's loggers, so nothing prints into a notebook cell.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -29,6 +30,7 @@ from hsnb.emulator.exceptions import (
     error_body,
     error_for_status,
 )
+from hsnb.emulator.faults import API_ERRORS
 from hsnb.emulator.ratelimit import RateLimiter
 
 logger = logging.getLogger(__name__)
@@ -121,14 +123,18 @@ class BaseHandler(tornado.web.RequestHandler):
 
 
 class ApiHandler(BaseHandler):
-    """A ``/v3`` endpoint: authenticate, count against the rate limit, apply API faults."""
+    """A ``/v3`` endpoint: authenticate, count against the rate limit, apply API faults
+    (a ``delay`` fault waits on the loop, so other calls are answered meanwhile)."""
 
-    def prepare(self) -> None:
+    async def prepare(self) -> None:
         api_key, bearer = credentials(self.request.headers.get("Authorization"))
         self.account = self.backend.authenticate(api_key, bearer)
         status = self.limiter.hit(self.account.account_id)
         self.set_rate_headers(status)
-        fault = self.backend.faults.take("api", self.request.path)
+        slow = self.backend.faults.take("api", self.request.path, ("delay",))
+        if slow is not None:
+            await asyncio.sleep(slow.seconds)
+        fault = self.backend.faults.take("api", self.request.path, API_ERRORS)
         if fault is not None:
             raise ERRORS_BY_NAME[fault.action]("Injected fault.")
 
@@ -294,8 +300,8 @@ class UnknownApiHandler(ApiHandler):
 
     SUPPORTED_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
 
-    def prepare(self) -> None:
-        super().prepare()
+    async def prepare(self) -> None:
+        await super().prepare()
         raise NotFound("Not found.")
 
 

@@ -314,7 +314,9 @@ class Emulator:
         count: int | None = 1,
         seconds: float = 0.0,
     ) -> Fault:
-        """Inject a fault (see :mod:`hsnb.emulator.faults`)."""
+        """Inject a fault (see :mod:`hsnb.emulator.faults`), e.g. a slow API for client
+        timeouts: ``inject_fault("api", "delay", match="/signature_request/send", seconds=5)``
+        holds the next matching call's answer for 5 real seconds."""
         add = self.backend.faults.add
         return self._call(lambda: add(target, action, match=match, count=count, seconds=seconds))
 
