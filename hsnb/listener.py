@@ -35,7 +35,6 @@ logger = logging.getLogger(__name__)
 #: The path shown in :attr:`Listener.url`; the listener accepts callbacks on any path.
 CALLBACK_PATH = "/callback"
 _POLL_SECONDS = 0.2
-_registry: serving.Registry[Listener] = serving.Registry()
 
 DeliveryHook = Callable[[Answer], None]
 
@@ -89,7 +88,7 @@ def make_app(receiver: CallbackReceiver, hooks: list[DeliveryHook]) -> tornado.w
     )
 
 
-class Listener:
+class Listener(serving.ManagedServer):
     """Receive Dropbox Sign callbacks in the background; read them back as DataFrames.
 
     ``store`` is an :class:`EventStore`, a path to one (reopening it keeps what it had), or
@@ -98,6 +97,8 @@ class Listener:
     Starting a listener with the ``name`` of a running one stops that one first, so re-running a
     cell never fails with "address already in use".
     """
+
+    error_class = ListenerError
 
     def __init__(
         self,
@@ -120,12 +121,8 @@ class Listener:
         self.receiver = CallbackReceiver(
             self.store, api_keys=api_keys, max_body_bytes=max_body_bytes, tolerance=tolerance
         )
-        self.host = host
-        self.requested_port = port
-        self.name = name
-        self.port: int | None = None
+        self._init_server(name, host, port)
         self._hooks: list[DeliveryHook] = []
-        self._server: tornado.httpserver.HTTPServer | None = None
         if start:
             self.start()
 
@@ -134,52 +131,13 @@ class Listener:
         keys = len(self.receiver.api_keys)
         return f"<Listener {self.name!r} {state} events={len(self.store)} verify_keys={keys}>"
 
-    def __enter__(self) -> Listener:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def running(self) -> bool:
-        """Whether the server is accepting connections."""
-        return self._server is not None
-
     @property
     def url(self) -> str:
         """The full callback URL to give Dropbox Sign (or the emulator)."""
-        if self.port is None:
-            raise ListenerError("the listener is not running")
-        return serving.http_url(self.host, self.port) + CALLBACK_PATH
+        return self.origin + CALLBACK_PATH
 
-    def start(self) -> Listener:
-        """Bind and serve (idempotent). Stops a running listener of the same name first."""
-        if self.running:
-            return self
-        with _registry.lock:
-            _registry.make_room(self, self.requested_port)
-            try:
-                sockets, self.port = serving.bind(self.host, self.requested_port)
-            except OSError as exc:
-                raise ListenerError(
-                    f"cannot listen on {self.host}:{self.requested_port}: {exc.strerror}"
-                ) from exc
-            self._server = serving.serve(
-                lambda: make_app(self.receiver, self._hooks), sockets, max_body_size=64 * 2**20
-            )
-            _registry.add(self)
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and free the port (idempotent). The store stays readable."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        try:
-            serving.shut_down(server)
-        finally:
-            self.port = None
-            _registry.remove(self)
+    def _make_app(self) -> tornado.web.Application:
+        return make_app(self.receiver, self._hooks)
 
     def on_delivery(self, hook: DeliveryHook) -> Callable[[], None]:
         """Call ``hook(answer)`` on the loop thread for each request, after it was recorded.
@@ -257,9 +215,12 @@ class Listener:
         return f"no {wanted}{scope} within {timeout:g} s; arrived meanwhile: {seen}"
 
 
+Listener.registry = serving.Registry()
+
+
 def running_listeners() -> list[Listener]:
     """The listeners serving in this process."""
-    return _registry.running()
+    return Listener.registry.running()
 
 
 def _by_time(event: Event) -> tuple[int, str]:

@@ -14,7 +14,7 @@ import signal
 import socket
 import threading
 from collections.abc import Awaitable, Callable
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import tornado.httpserver
 import tornado.netutil
@@ -121,6 +121,90 @@ def shut_down(
         await asyncio.wait_for(server.close_all_connections(), 5)
 
     background_loop().run(shutdown())
+
+
+class ManagedServer:
+    """Base of hsnb's servers: serve on the background loop, replaced by name, context manager.
+
+    A subclass sets ``registry`` (its own :class:`Registry`) and ``error_class``, calls
+    :meth:`_init_server` from ``__init__``, and builds its app in :meth:`_make_app`. Optional
+    hooks: :meth:`_after_bind` (the port is known), :meth:`_on_loop_start` (on the loop thread,
+    before serving) and :meth:`_cleanup` (a coroutine run on the loop while stopping).
+    """
+
+    registry: Registry[Any]
+    error_class: type[Exception] = OSError
+    max_body_size: int = 64 * 2**20
+
+    def _init_server(self, name: str, host: str, port: int) -> None:
+        self.name = name
+        self.host = host
+        self.requested_port = port
+        self.port: int | None = None
+        self._server: tornado.httpserver.HTTPServer | None = None
+
+    def _make_app(self) -> tornado.web.Application:
+        raise NotImplementedError
+
+    def _after_bind(self) -> None:
+        """Called once the port is known, before serving."""
+
+    def _on_loop_start(self) -> None:
+        """Called on the loop thread just before serving."""
+
+    async def _cleanup(self) -> None:
+        """Awaited on the loop thread while stopping, before connections are closed."""
+
+    def __enter__(self) -> Any:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        """Whether the server accepts connections."""
+        return self._server is not None
+
+    @property
+    def origin(self) -> str:
+        """``http://host:port`` while running; raises ``error_class`` when stopped."""
+        if self.port is None:
+            raise self.error_class(f"the {type(self).__name__.lower()} is not running")
+        return http_url(self.host, self.port)
+
+    def start(self) -> Any:
+        """Bind and serve (idempotent); stops a running server of the same name (or fixed port)."""
+        if self.running:
+            return self
+        with self.registry.lock:
+            self.registry.make_room(self, self.requested_port)
+            try:
+                sockets, self.port = bind(self.host, self.requested_port)
+            except OSError as exc:
+                raise self.error_class(
+                    f"cannot listen on {self.host}:{self.requested_port}: {exc.strerror}"
+                ) from exc
+            self._after_bind()
+            self._server = serve(
+                self._make_app,
+                sockets,
+                max_body_size=self.max_body_size,
+                before=self._on_loop_start,
+            )
+            self.registry.add(self)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and free the port (idempotent)."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        try:
+            shut_down(server, self._cleanup)
+        finally:
+            self.port = None
+            self.registry.remove(self)
 
 
 def print_until_signal(lines: queue.Queue[str]) -> Callable[[], None]:

@@ -35,7 +35,6 @@ from hsnb.runtime import background_loop
 if TYPE_CHECKING:
     import pandas as pd
 
-_registry: serving.Registry[Emulator] = serving.Registry()
 MAX_BODY_BYTES = 64 * 2**20
 
 
@@ -55,7 +54,7 @@ def make_app(
     )
 
 
-class Emulator:
+class Emulator(serving.ManagedServer):
     """A local Dropbox Sign API v3 on 127.0.0.1, in hsnb's background loop thread.
 
     Starts at once (``start=False`` to wait). Same ``seed``, same ids; with a fixed
@@ -78,6 +77,9 @@ class Emulator:
     does, to rehearse going live; URLs passed to this constructor are not checked.
     Starting an emulator with the ``name`` of a running one stops that one first.
     """
+
+    error_class = EmulatorError
+    max_body_size = MAX_BODY_BYTES
 
     def __init__(
         self,
@@ -121,10 +123,7 @@ class Emulator:
             account_email=account_email,
             strict_callback_urls=strict_callback_urls,
         )
-        self.name = name
-        self.host = host
-        self.requested_port = port
-        self.port: int | None = None
+        self._init_server(name, host, port)
         self.clock = Clock(start_time, time_scale=time_scale)
         self.backend = Backend(
             self.config,
@@ -146,7 +145,6 @@ class Emulator:
             min_real_timeout=min_callback_timeout,
         )
         self.backend.outbox = self.dispatcher.enqueue
-        self._server: tornado.httpserver.HTTPServer | None = None
         if start:
             self.start()
 
@@ -154,25 +152,12 @@ class Emulator:
         state = "running" if self.running else "stopped"
         return f"<Emulator {self.name!r} {state} seed={self.seed}>"
 
-    def __enter__(self) -> Emulator:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
     # -- identity and URLs -----------------------------------------------------------------
-
-    @property
-    def running(self) -> bool:
-        """Whether the server accepts connections."""
-        return self._server is not None
 
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT`` (sign pages and the control plane live under it)."""
-        if self.port is None:
-            raise EmulatorError("the emulator is not running")
-        return serving.http_url(self.host, self.port)
+        return self.origin
 
     @property
     def api_url(self) -> str:
@@ -240,44 +225,20 @@ class Emulator:
 
     # -- start and stop ----------------------------------------------------------------------
 
-    def start(self) -> Emulator:
-        """Bind and serve (idempotent); stops a running emulator of the same name first."""
-        if self.running:
-            return self
-        with _registry.lock:
-            _registry.make_room(self, self.requested_port)
-            try:
-                sockets, self.port = serving.bind(self.host, self.requested_port)
-            except OSError as exc:
-                raise EmulatorError(
-                    f"cannot listen on {self.host}:{self.requested_port}: {exc.strerror}"
-                ) from exc
-            self.backend.urls = Urls(self.public_base_url or self.base_url)
-            self._server = serving.serve(
-                lambda: make_app(self.backend, self.limiter, self.dispatcher),
-                sockets,
-                max_body_size=MAX_BODY_BYTES,
-                before=lambda: self.clock.attach(asyncio.get_running_loop()),
-            )
-            _registry.add(self)
-        return self
+    def _after_bind(self) -> None:
+        self.backend.urls = Urls(self.public_base_url or self.base_url)
 
-    def stop(self) -> None:
-        """Stop serving, cancel pending timers and deliveries, free the port (idempotent)."""
-        server, self._server = self._server, None
-        if server is None:
-            return
+    def _make_app(self) -> tornado.web.Application:
+        return make_app(self.backend, self.limiter, self.dispatcher)
 
-        async def cleanup() -> None:
-            self.clock.attach(None)
-            self.clock.cancel_all()
-            await self.dispatcher.close()
+    def _on_loop_start(self) -> None:
+        self.clock.attach(asyncio.get_running_loop())
 
-        try:
-            serving.shut_down(server, cleanup)
-        finally:
-            self.port = None
-            _registry.remove(self)
+    async def _cleanup(self) -> None:
+        """Cancel pending timers and deliveries (stopping frees the port too)."""
+        self.clock.attach(None)
+        self.clock.cancel_all()
+        await self.dispatcher.close()
 
     # -- what a person does, and the control plane -----------------------------------------
 
@@ -393,6 +354,9 @@ def _check_public_base_url(url: str | None) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+Emulator.registry = serving.Registry()
+
+
 def running_emulators() -> list[Emulator]:
     """The emulators serving in this process."""
-    return _registry.running()
+    return Emulator.registry.running()
