@@ -252,11 +252,6 @@ def test_sign_page_offers_no_decline_unless_allowed(page: Page, client: Client, 
     expect(page.get_by_label("Reason")).to_have_count(0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hsnb/emulator/sign_page.py: the Reason field shares the form whose first submit "
-    "button is Sign, so Enter there signs instead of declining",
-)
 def test_enter_in_the_reason_field_does_not_sign(page: Page, client: Client, listener: Listener):
     sr = sent_request(client, listener)
     jill = sr.signatures[1].signature_id
@@ -267,3 +262,5 @@ def test_enter_in_the_reason_field_does_not_sign(page: Page, client: Client, lis
     expect(heading).to_have_text(re.compile("^(Signed|Declined)$"))
     assert heading.inner_text() == "Declined"
     assert status_of(client, sr, jill).status_code == "declined"
+    declined = listener.wait_for("signature_request_declined", timeout=15)
+    assert declined.event_message == "I do not agree"

@@ -39,12 +39,16 @@ _SIGN = Template("""<p>Signing as <strong>$name</strong> &lt;$email&gt;.</p>
 <form method="post" action="/editor/embeddedSign">
 <input type="hidden" name="session" value="$session">
 <button class="sign" name="action" value="sign" type="submit">Sign</button>
-$decline
 </form>
+$decline
 """)
 
-_DECLINE = """<label>Reason <input name="reason" size="30"></label>
-<button name="action" value="decline" type="submit">Decline</button>"""
+# Decline has its own form: Enter in the reason field must decline, never sign.
+_DECLINE = Template("""<form method="post" action="/editor/embeddedSign">
+<input type="hidden" name="session" value="$session">
+<label>Reason <input name="reason" size="30"></label>
+<button name="action" value="decline" type="submit">Decline</button>
+</form>""")
 
 
 def page(title: str, body_html: str) -> str:
@@ -62,7 +66,7 @@ def sign_page(
         document_url=escape(document_url),
         text=escape(text),
         session=escape(session),
-        decline=_DECLINE if sr.allow_decline else "",
+        decline=_DECLINE.substitute(session=escape(session)) if sr.allow_decline else "",
     )
     return page(sr.title or "Signature request", body)
 
