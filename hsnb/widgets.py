@@ -19,7 +19,7 @@ from __future__ import annotations
 import html
 import threading
 from collections import Counter, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,10 +65,12 @@ class LiveEvents(ipywidgets.HTML):
     to date as callbacks arrive (newest first, at most ``max_rows``), under a line of counts.
 
     It starts from what the listener's store already holds. :meth:`close` stops the updates
-    (the listener keeps its hook, which then does nothing).
+    and removes its hook from the listener. Updates come from the listener's loop thread;
+    ipykernel sends widget messages from any thread through its IOPub thread.
     """
 
     def __init__(self, listener: Any, *, max_rows: int = 10, **kwargs: Any) -> None:
+        self._remove_hook: Callable[[], None] = lambda: None
         if max_rows < 1:
             raise ValueError("max_rows must be at least 1")
         self._lock = threading.Lock()
@@ -78,7 +80,7 @@ class LiveEvents(ipywidgets.HTML):
         super().__init__(**kwargs)
         self._load(listener.store)
         self._render()
-        listener.on_delivery(self._on_delivery)
+        self._remove_hook = listener.on_delivery(self._on_delivery)
 
     def __repr__(self) -> str:
         with self._lock:
@@ -101,6 +103,7 @@ class LiveEvents(ipywidgets.HTML):
     def close(self) -> None:
         """Stop updating and close the widget."""
         self._active = False
+        self._remove_hook()
         super().close()
 
     def _load(self, store: EventStore) -> None:
@@ -124,7 +127,8 @@ class LiveEvents(ipywidgets.HTML):
         verdict = str(answer.record.verdict)
         payload = answer.event.payload if answer.event is not None else None
         reason = None if answer.acknowledged else answer.text
-        row = _row(datetime.now(UTC), verdict, answer.status, payload, reason)
+        received_at = answer.received_at or datetime.now(UTC)
+        row = _row(received_at, verdict, answer.status, payload, reason)
         with self._lock:
             self._counts[verdict] += 1
             self._rows.appendleft(row)
