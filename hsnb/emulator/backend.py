@@ -4,9 +4,10 @@
 of which raises an :class:`~hsnb.emulator.exceptions.ApiError` the way the real API answers.
 Events are built here and handed to ``outbox`` as :class:`~hsnb.emulator.callbacks.Delivery`
 objects; delayed work (document processing, a signer's time, file preparation, cancellation)
-is scheduled on the :class:`~hsnb.emulator.clock.Clock`. The signing side (what a person does
-in a browser) lives in :class:`~hsnb.emulator.signing.SigningMixin`, the account and its API
-apps in :class:`~hsnb.emulator.accounts.AccountsMixin`, the copies of the documents in
+is scheduled on the :class:`~hsnb.emulator.clock.Clock`. Document processing lives in
+:class:`~hsnb.emulator.processing.ProcessingMixin`, the signing side (what a person does in a
+browser) in :class:`~hsnb.emulator.signing.SigningMixin`, the account and its API apps in
+:class:`~hsnb.emulator.accounts.AccountsMixin`, the copies of the documents in
 :class:`~hsnb.emulator.copies.CopiesMixin`.
 
 One account per emulator (its API key also works as a Bearer token, as does
@@ -45,6 +46,7 @@ from hsnb.emulator.models import (
     SignatureRequest,
     Signer,
 )
+from hsnb.emulator.processing import ProcessingMixin
 from hsnb.emulator.serializers import Urls, signature_request_json
 from hsnb.emulator.signing import SigningMixin
 from hsnb.emulator.validation import check_signature_request
@@ -53,7 +55,7 @@ Outbox = Callable[[Delivery], None]
 REQUESTER = "requester"
 
 
-class Backend(AccountsMixin, SigningMixin, CopiesMixin):
+class Backend(AccountsMixin, ProcessingMixin, SigningMixin, CopiesMixin):
     """All state and rules of one emulated service (see the module docstring).
 
     ``api_key``: the account's key (default: drawn from the seed). ``callback_url`` and

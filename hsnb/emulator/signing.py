@@ -1,10 +1,9 @@
-"""The signing side of the emulated service: processing, signers and sign URLs.
+"""The signing side of the emulated service: signers, sign URLs and expiry.
 
-Part of :class:`~hsnb.emulator.backend.Backend` (a mixin, to keep each file to one job):
+Part of :class:`~hsnb.emulator.backend.Backend` (a mixin, to keep each file to one job);
+document processing before a request is sent is
+:class:`~hsnb.emulator.processing.ProcessingMixin`'s.
 
-* document processing after create/send (:func:`hsnb.emulator.documents.load_document`,
-  ``check_tags``): ``signature_request_sent``, or the error event with ``has_error`` and each
-  signer's ``status_code`` set to the error;
 * what a person does: view, sign, decline (the sign page, the control plane and the
   ``Emulator`` helpers call these), with ``signature_request_viewed`` (first view only;
   UNCONFIRMED whether the real service repeats it), ``signed`` (one per signer),
@@ -30,7 +29,6 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from hsnb.emulator import documents as docs
 from hsnb.emulator.exceptions import BadRequest, Conflict, Deleted, NotFound
 from hsnb.emulator.lifecycle import RequestState, SignerStatus, request_step, signer_step
 from hsnb.emulator.models import FileLink, SignatureRequest, Signer, SignUrl
@@ -45,15 +43,10 @@ _TAG_FIELDS: dict[str, tuple[str, dict[str, Any]]] = {
     "text": ("text", {"value": ""}),
     "check": ("checkbox", {"value": False}),
 }
-_ERROR_STATUS = {
-    "file_error": SignerStatus.ERROR_FILE,
-    "signature_request_invalid": SignerStatus.ERROR_TEXT_TAG,
-    "unknown_error": SignerStatus.ERROR_UNKNOWN,
-}
 
 
 class SigningMixin:
-    """Processing, signers and sign URLs (see the module docstring)."""
+    """Signers, sign URLs and expiry (see the module docstring)."""
 
     def _init_signing_state(self: Backend) -> None:
         self.sign_urls: dict[str, SignUrl] = {}
@@ -61,50 +54,7 @@ class SigningMixin:
         self.file_links: dict[str, FileLink] = {}
         self._copies: dict[tuple[str, str], tuple[int, bytes]] = {}
 
-    # -- processing ----------------------------------------------------------------------
-
-    def _process(self: Backend, request_id: str) -> None:
-        sr = self.requests.get(request_id)
-        if sr is None or sr.state is not RequestState.PROCESSING:
-            return
-        fault = self.faults.take("processing", request_id)
-        if fault is not None:
-            self._fail(sr, fault.action, _ERROR_STATUS[fault.action], "Injected fault.")
-            return
-        try:
-            documents = tuple(
-                docs.load_document(u.filename, u.data, use_text_tags=sr.use_text_tags)
-                for u in sr.uploads
-            )
-        except docs.DocumentError as exc:
-            self._fail(sr, "file_error", SignerStatus.ERROR_FILE, str(exc))
-            return
-        except Exception as exc:  # a conversion bug must still end the request, as unknown_error
-            message = f"Unexpected error while processing: {exc}"
-            self._fail(sr, "unknown_error", SignerStatus.ERROR_UNKNOWN, message)
-            return
-        problems = docs.check_tags(documents, len(sr.signers)) if sr.use_text_tags else []
-        sr.documents = documents
-        if problems and not sr.ignore_tag_errors:
-            event_type = self.config.text_tag_error_event
-            self._fail(sr, event_type, SignerStatus.ERROR_TEXT_TAG, problems[0].message)
-            return
-        request_step(sr.state, RequestState.AWAITING_SIGNATURE)
-        sr.state = RequestState.AWAITING_SIGNATURE
-        self._audit(sr, "sent", "requester")
-        self._emit("signature_request_sent", sr)
-
-    def _fail(
-        self: Backend, sr: SignatureRequest, event_type: str, status: SignerStatus, message: str
-    ) -> None:
-        request_step(sr.state, RequestState.ERROR)
-        sr.state = RequestState.ERROR
-        for signer in sr.signers:
-            signer_step(signer.status, status)
-            signer.status = status
-            signer.error = message
-        self._audit(sr, f"failed: {message}", "Dropbox Sign")
-        self._emit(event_type, sr, message=message)
+    # -- expiry --------------------------------------------------------------------------
 
     def _expire(self: Backend, request_id: str) -> None:
         sr = self.requests.get(request_id)
