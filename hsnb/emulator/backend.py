@@ -4,7 +4,9 @@
 of which raises an :class:`~hsnb.emulator.exceptions.ApiError` the way the real API answers.
 Events are built here and handed to ``outbox`` as :class:`~hsnb.emulator.callbacks.Delivery`
 objects; delayed work (document processing, a signer's time, file preparation, cancellation)
-is scheduled on the :class:`~hsnb.emulator.clock.Clock`. Document processing lives in
+is scheduled on the :class:`~hsnb.emulator.clock.Clock`; ``file_urls`` are downloaded by the
+injected ``fetcher`` (a :class:`~hsnb.emulator.sources.Fetcher`; without one, only ``data:``
+URLs work). Document processing lives in
 :class:`~hsnb.emulator.processing.ProcessingMixin`, the signing side (what a person does in a
 browser) in :class:`~hsnb.emulator.signing.SigningMixin`, the account and its API apps in
 :class:`~hsnb.emulator.accounts.AccountsMixin`, the copies of the documents in
@@ -49,6 +51,7 @@ from hsnb.emulator.models import (
 from hsnb.emulator.processing import ProcessingMixin
 from hsnb.emulator.serializers import Urls, signature_request_json
 from hsnb.emulator.signing import SigningMixin
+from hsnb.emulator.sources import Fetcher, OfflineFetcher
 from hsnb.emulator.validation import check_signature_request
 
 Outbox = Callable[[Delivery], None]
@@ -59,7 +62,8 @@ class Backend(AccountsMixin, ProcessingMixin, SigningMixin, CopiesMixin):
     """All state and rules of one emulated service (see the module docstring).
 
     ``api_key``: the account's key (default: drawn from the seed). ``callback_url`` and
-    ``app_callback_url``: the account's and the default app's callback URLs.
+    ``app_callback_url``: the account's and the default app's callback URLs. ``fetcher``:
+    downloads ``file_urls`` (default: :class:`~hsnb.emulator.sources.OfflineFetcher`).
     """
 
     def __init__(
@@ -73,12 +77,14 @@ class Backend(AccountsMixin, ProcessingMixin, SigningMixin, CopiesMixin):
         app_callback_url: str | None = None,
         urls: Urls | None = None,
         outbox: Outbox | None = None,
+        fetcher: Fetcher | None = None,
     ) -> None:
         self.config = config or EmulatorConfig()
         self.clock = clock or Clock()
         self.random = randomness or Randomness(0)
         self.urls = urls or Urls()
         self.outbox: Outbox = outbox or (lambda delivery: None)
+        self.fetcher: Fetcher = fetcher or OfflineFetcher()
         self.faults = Faults()
         self._initial_urls = (callback_url, app_callback_url)
         identity = self._draw_identity()
@@ -110,6 +116,7 @@ class Backend(AccountsMixin, ProcessingMixin, SigningMixin, CopiesMixin):
         keep working. After ``reset(seed)`` ids follow a fresh emulator with that seed.
         """
         self.clock.cancel_all()
+        self.fetcher.cancel_all()
         self.clock.reset()
         self.random.reseed(self.random.seed if seed is None else seed)
         self._draw_identity()

@@ -206,16 +206,19 @@ class Dispatcher:
             return False
         return True
 
-    async def wait_idle(self, timeout: float, poll: float = 0.001) -> bool:
-        """Wait until nothing is :attr:`in_flight` and no timer is due at the current emulated
-        time (checked every ``poll`` real seconds); ``False`` on timeout.
+    async def wait_idle(
+        self, timeout: float, poll: float = 0.001, *, busy: Callable[[], bool] | None = None
+    ) -> bool:
+        """Wait until nothing is :attr:`in_flight`, no timer is due at the current emulated
+        time and ``busy()`` (other work that will raise events, e.g. downloads) is false, checked
+        every ``poll`` real seconds; ``False`` on timeout.
 
         With a manual clock (``time_scale=None``) this is the moment to move the clock on:
         everything that could happen at this emulated time has happened.
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while self.in_flight or self.clock.is_due():
+        while self.in_flight or self.clock.is_due() or (busy is not None and busy()):
             if loop.time() >= deadline:
                 return False
             await asyncio.sleep(poll)

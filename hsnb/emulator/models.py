@@ -118,7 +118,8 @@ class Signer:
 class SignatureRequest:
     """A signature request: what was asked, its documents, signers, state and audit trail.
 
-    ``version`` counts changes (copies are cached per version); ``preparing`` counts file
+    ``uploads``: the documents as files; with ``file_urls`` empty until processing downloaded
+    them. ``version`` counts changes (copies are cached per version); ``preparing`` counts file
     versions being prepared (files answer 409 while it is above zero or while processing).
     ``ordered``: some signer was given an ``order``, so signers sign in that order (a signer
     without one has its position in ``signers`` as its order).
@@ -131,6 +132,7 @@ class SignatureRequest:
     is_embedded: bool
     signers: list[Signer]
     uploads: list[UploadedFile] = field(repr=False)
+    file_urls: list[str] = field(default_factory=list, repr=False)
     client_id: str | None = None
     title: str | None = None
     subject: str | None = None

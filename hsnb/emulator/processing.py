@@ -5,14 +5,24 @@ create call schedules :meth:`ProcessingMixin._process` after the drawn ``process
 (emulated seconds); then:
 
 1. an injected ``processing`` fault fails the request with its event;
-2. every document is read (:func:`hsnb.emulator.documents.load_document`): one that is not a
+2. with ``file_urls``, the documents are downloaded first, by the injected
+   :class:`~hsnb.emulator.sources.Fetcher` (:class:`hsnb.emulator.fetch.HttpFetcher` in a
+   running emulator; ``data:`` URLs are decoded at once). Processing goes on when the fetcher
+   calls back, in real time: a download does not move the emulated clock. A URL that cannot be
+   used ends processing with ``file_error`` whose ``event_message`` says which URL and why
+   (``could not download file_urls[0] (https://...): HTTP 404 Not Found``);
+3. every document is read (:func:`hsnb.emulator.documents.load_document`): one that is not a
    readable PDF or text gives ``file_error``; a conversion bug gives ``unknown_error``;
-3. with ``use_text_tags``, tags are checked (``check_tags``): a malformed or mismatched tag gives
+4. with ``use_text_tags``, tags are checked (``check_tags``): a malformed or mismatched tag gives
    ``text_tag_error_event`` unless ``ignore_text_tags_extraction_errors`` is set;
-4. otherwise the request is sent: ``signature_request_sent``.
+5. otherwise the request is sent: ``signature_request_sent``.
 
 A failure sets ``has_error``, every signer's ``status_code`` (``error_file`` for file problems,
 ``error_text_tag`` for tags) and ``error``, and the event's ``event_message``.
+
+UNCONFIRMED (see :mod:`hsnb.emulator.sources`): the real service's event and wording for a URL
+it cannot use. Not implemented: the ``non_pdf_text_tags`` warning for fetched files (the
+create answer comes before the download).
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from hsnb.emulator import documents as docs
 from hsnb.emulator.lifecycle import RequestState, SignerStatus, request_step, signer_step
+from hsnb.emulator.sources import Fetched, source_label
 
 if TYPE_CHECKING:
     from hsnb.emulator.backend import Backend
@@ -44,18 +55,36 @@ class ProcessingMixin:
         if fault is not None:
             self._fail(sr, fault.action, _ERROR_STATUS[fault.action], "Injected fault.")
             return
+        if sr.file_urls:
+            self.fetcher.start(sr.file_urls, lambda fetched: self._fetched(sr, fetched))
+            return
+        self._convert(sr)
+
+    def _fetched(self: Backend, sr: SignatureRequest, fetched: Fetched) -> None:
+        """Go on with processing once the ``file_urls`` are downloaded (or could not be)."""
+        current = self.requests.get(sr.signature_request_id)
+        if current is not sr or sr.state is not RequestState.PROCESSING:
+            return  # reset (or otherwise gone) while downloading
+        if fetched.error is not None:
+            self._fail(sr, "file_error", SignerStatus.ERROR_FILE, fetched.error)
+            return
+        sr.uploads = list(fetched.files)
         self._convert(sr)
 
     def _convert(self: Backend, sr: SignatureRequest) -> None:
         """Read the documents, check the tags, and send the request or fail it."""
         documents = []
-        for upload in sr.uploads:
+        for index, upload in enumerate(sr.uploads):
             try:
                 documents.append(
                     docs.load_document(upload.filename, upload.data, use_text_tags=sr.use_text_tags)
                 )
             except docs.DocumentError as exc:
-                self._fail(sr, "file_error", SignerStatus.ERROR_FILE, str(exc))
+                message = str(exc)
+                if sr.file_urls:
+                    message = f"could not convert {source_label(index, sr.file_urls[index])}: "
+                    message += exc.reason
+                self._fail(sr, "file_error", SignerStatus.ERROR_FILE, message)
                 return
             except Exception as exc:  # a conversion bug must still end the request
                 message = f"Unexpected error while processing: {exc}"

@@ -23,11 +23,13 @@ from hsnb.emulator.clock import Clock, Delay, Randomness
 from hsnb.emulator.control import reset_all
 from hsnb.emulator.dispatcher import Attempt, Dispatcher, RetryPolicy
 from hsnb.emulator.faults import Fault
+from hsnb.emulator.fetch import DEFAULT_TIMEOUT, HttpFetcher
 from hsnb.emulator.handlers import NotFoundHandler
 from hsnb.emulator.models import EmittedEvent, EmulatorConfig
 from hsnb.emulator.ratelimit import RateLimiter
 from hsnb.emulator.routes import routes
 from hsnb.emulator.serializers import Urls, signature_request_json
+from hsnb.emulator.sources import DEFAULT_MAX_BYTES
 from hsnb.emulator.transport import TornadoTransport
 from hsnb.errors import HsnbError
 from hsnb.runtime import background_loop
@@ -75,6 +77,10 @@ class Emulator(serving.ManagedServer):
     ``strict_callback_urls``: setting a localhost, loopback or private account or app callback
     URL answers 400 ``bad_request`` (``Invalid url for callback_url : ...``) as the real service
     does, to rehearse going live; URLs passed to this constructor are not checked.
+    ``file_urls`` are downloaded during processing (after ``processing_delay``), each within
+    ``file_fetch_timeout`` real seconds and ``file_fetch_max_bytes``; a URL that cannot be used
+    ends processing with ``file_error`` saying why (:mod:`hsnb.emulator.fetch`). ``data:`` URLs
+    work offline.
     Starting an emulator with the ``name`` of a running one stops that one first.
     """
 
@@ -106,6 +112,8 @@ class Emulator(serving.ManagedServer):
         account_email: str = "me@example.com",
         public_base_url: str | None = None,
         strict_callback_urls: bool = False,
+        file_fetch_timeout: float = DEFAULT_TIMEOUT,
+        file_fetch_max_bytes: int = DEFAULT_MAX_BYTES,
         start: bool = True,
     ) -> None:
         defaults = EmulatorConfig()
@@ -125,6 +133,7 @@ class Emulator(serving.ManagedServer):
         )
         self._init_server(name, host, port)
         self.clock = Clock(start_time, time_scale=time_scale)
+        self.fetcher = HttpFetcher(file_fetch_timeout, file_fetch_max_bytes)
         self.backend = Backend(
             self.config,
             clock=self.clock,
@@ -132,6 +141,7 @@ class Emulator(serving.ManagedServer):
             api_key=api_key,
             callback_url=callback_url,
             app_callback_url=app_callback_url,
+            fetcher=self.fetcher,
         )
         self.public_base_url = _check_public_base_url(public_base_url)
         if self.public_base_url:
@@ -238,6 +248,7 @@ class Emulator(serving.ManagedServer):
         """Cancel pending timers and deliveries (stopping frees the port too)."""
         self.clock.attach(None)
         self.clock.cancel_all()
+        await self.fetcher.close()
         await self.dispatcher.close()
 
     # -- what a person does, and the control plane -----------------------------------------
@@ -292,8 +303,9 @@ class Emulator(serving.ManagedServer):
         return background_loop().run(self.dispatcher.wait_settled(timeout), timeout + 5)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Wait (real seconds) until no callback is queued or on the wire and no timer is due
-        at the current emulated time; ``False`` on timeout.
+        """Wait (real seconds) until no callback is queued or on the wire, no ``file_urls``
+        download is running and no timer is due at the current emulated time; ``False`` on
+        timeout.
 
         Unlike :meth:`wait_settled` this does not wait for retries or delayed deliveries (they
         are timers in the future). With a manual clock (``time_scale=None``) the pattern is::
@@ -304,7 +316,8 @@ class Emulator(serving.ManagedServer):
         """
         if not self.running:
             return self.dispatcher.in_flight == 0
-        return background_loop().run(self.dispatcher.wait_idle(timeout), timeout + 5)
+        idle = self.dispatcher.wait_idle(timeout, busy=lambda: self.fetcher.in_flight > 0)
+        return background_loop().run(idle, timeout + 5)
 
     def next_deadline(self) -> float | None:
         """Emulated time of the next pending timer (``None``: nothing is scheduled)."""

@@ -4,9 +4,14 @@ Each check raises :class:`~hsnb.emulator.exceptions.BadRequest` with ``error_pat
 parameter. Document problems are *not* checked here: the real service finds them after the 200,
 during processing, and reports them by callback.
 
-Not implemented (answered with a clear 400): ``file_urls`` (the emulator works offline),
-``grouped_signers``, templates. Accepted but ignored: ``custom_fields``, ``attachments``,
-``form_fields_*``, ``field_options``, ``signing_options``, ``allow_reassign``.
+``files`` and ``file_urls`` are exclusive (exactly one, as the spec says); each ``file_urls``
+entry must be an http(s) URL with a host or a ``data:`` URL (UNCONFIRMED: the real service's
+wording, and whether it refuses a malformed URL at once or reports it by callback later).
+Whether a URL can be downloaded is found out during processing (:mod:`hsnb.emulator.sources`).
+
+Not implemented (answered with a clear 400): ``grouped_signers``, templates. Accepted but
+ignored: ``custom_fields``, ``attachments``, ``form_fields_*``, ``field_options``,
+``signing_options``, ``allow_reassign``.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from urllib.parse import urlsplit
 
 from hsnb.emulator.exceptions import BadRequest
 from hsnb.emulator.parsing import UploadedFile
+from hsnb.emulator.sources import URL_SCHEMES
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_TITLE = 255
@@ -57,6 +63,22 @@ def check_callback_url(
     return value
 
 
+def check_file_url(value: str, path: str) -> str:
+    """A ``file_urls`` entry: an http(s) URL with a host, or a ``data:`` URL; else a 400."""
+    try:
+        parts = urlsplit(value)
+        scheme, host = parts.scheme.lower(), parts.hostname
+    except ValueError:
+        scheme, host = "", None
+    if scheme not in URL_SCHEMES or (scheme != "data" and not host):
+        shown = value if len(value) <= 80 else value[:77] + "..."
+        raise BadRequest(
+            f"Invalid url for {path} : {shown} (give an http(s) URL, or a data: URL)",
+            error_path=path,
+        )
+    return value
+
+
 def is_local_host(host: str) -> bool:
     """Whether ``host`` is this machine or a private network: ``localhost``, ``*.localhost``,
     ``*.local``, or a loopback, private, link-local or unspecified IP address.
@@ -78,18 +100,16 @@ def is_local_host(host: str) -> bool:
 def check_signature_request(params: Mapping[str, Any], *, now: int) -> dict[str, Any]:
     """The cleaned fields of a create_embedded / send request (``client_id`` not checked here)."""
     files: list[UploadedFile] = list(params.get("files") or [])
-    if params.get("file_urls"):
-        if files:
-            raise BadRequest("Specify files or file_urls, not both.", error_path="file_urls")
-        raise BadRequest(
-            "file_urls is not supported by the hsnb emulator (it works offline); upload files.",
-            error_path="file_urls",
-        )
-    if not files:
+    urls: list[str] = list(params.get("file_urls") or [])
+    if files and urls:
+        raise BadRequest("Specify files or file_urls, not both.", error_path="file_urls")
+    if not files and not urls:
         raise BadRequest("Must specify files or file_urls.", error_path="files")
     for i, upload in enumerate(files):
         if not upload.data:
             raise BadRequest(f"File {upload.filename} is empty.", error_path=f"files[{i}]")
+    for i, url in enumerate(urls):
+        check_file_url(url, f"file_urls[{i}]")
     if params.get("grouped_signers"):
         raise BadRequest(
             "grouped_signers is not supported by the hsnb emulator.", error_path="grouped_signers"
@@ -108,6 +128,7 @@ def check_signature_request(params: Mapping[str, Any], *, now: int) -> dict[str,
     ]
     return {
         "uploads": files,
+        "file_urls": urls,
         "signers": cleaned_signers,
         "ordered": any(isinstance(s, Mapping) and s.get("order") is not None for s in signers),
         "title": params.get("title") or None,

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import base64
+import functools
+import http.server
 import io
+import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -107,11 +111,47 @@ def test_create_embedded_passes_other_parameters(client):
     assert sr.raw["cc_email_addresses"] == ["boss@example.com"]
 
 
-def test_create_embedded_with_urls_sends_file_urls(client, exchanges):
-    with pytest.raises(BadRequest) as caught:
-        client.create_embedded(["https://example.com/nda.pdf"], SIGNERS)
-    assert exchanges[-1].json_body["file_urls"] == ["https://example.com/nda.pdf"]
-    assert caught.value.error_path == "file_urls"  # the emulator works offline
+class _QuietFiles(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        """Print nothing."""
+
+
+@pytest.fixture
+def documents_url() -> Iterator[str]:
+    """``data/documents`` over HTTP on 127.0.0.1 (the standard library's server, in a thread)."""
+    handler = functools.partial(_QuietFiles, directory=str(NDA.parent))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.server_port}"
+        server.shutdown()
+        thread.join(WAIT)
+
+
+def test_create_embedded_with_urls_sends_file_urls(client, exchanges, listener, documents_url):
+    url = f"{documents_url}/{NDA.name}"
+    sr = client.create_embedded([url], SIGNERS, use_text_tags=True)
+    assert exchanges[-1].json_body["file_urls"] == [url]
+    assert not sr.has_error  # the 200 comes before the download
+    sr_id = sr.signature_request_id
+    event = listener.wait_for(
+        ["signature_request_sent", "file_error"], signature_request_id=sr_id, timeout=WAIT
+    )
+    assert event.event_type == "signature_request_sent"
+    assert {s.status_code for s in client.get(sr_id).signatures} == {"awaiting_signature"}
+
+
+def test_a_file_url_that_cannot_be_downloaded_ends_in_file_error(client, listener, documents_url):
+    url = f"{documents_url}/no-such-file.pdf"
+    sr_id = client.create_embedded([url], SIGNERS).signature_request_id
+    event = listener.wait_for(
+        ["signature_request_sent", "file_error"], signature_request_id=sr_id, timeout=WAIT
+    )
+    assert event.event_type == "file_error"
+    message = f"could not download file_urls[0] ({url}): HTTP 404 File not found"
+    assert event.event_message == message
+    failed = client.get(sr_id)
+    assert failed.has_error and {s.status_code for s in failed.signatures} == {"error_file"}
 
 
 def test_create_embedded_refuses_uploads_and_urls_together(client):

@@ -361,7 +361,8 @@ def test_list_page_size_bounds(harness):
         ({"client_id": "nope"}, "client_id", "Invalid client_id"),
         ({"signers": []}, "signers", "at least one signer"),
         ({"files": []}, "files", "Must specify files"),
-        ({"file_urls": ["https://example.com/a.pdf"], "files": []}, "file_urls", "offline"),
+        ({"file_urls": ["https://example.com/a.pdf"]}, "file_urls", "not both"),
+        ({"file_urls": ["ftp://example.com/a.pdf"], "files": []}, "file_urls[0]", "Invalid url"),
         (
             {"signers": [{"name": "A", "email_address": "nope"}]},
             "signers[0].email_address",

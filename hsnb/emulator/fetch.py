@@ -1,0 +1,211 @@
+"""Downloading ``file_urls`` over HTTP(S) (tornado's client, on the emulator's loop).
+
+Kept apart from processing (:mod:`hsnb.emulator.processing`) as the callback transport is kept
+apart from the dispatcher: the rules stay free of tornado and I/O, and tests can inject a fake.
+:class:`HttpFetcher` implements :class:`~hsnb.emulator.sources.Fetcher`: each URL is a ``GET``
+with a total timeout (real seconds), at most five redirects and a size cap; the URLs of one
+request are fetched together, and the first one (by position) that fails names the error, in
+plain words::
+
+    could not download file_urls[0] (https://example.com/nda.pdf): HTTP 404 Not Found
+    could not download file_urls[1] (http://127.0.0.1:9/x.pdf): connection refused
+    could not download file_urls[0] (https://slow.example/a.pdf): no answer within 10 seconds
+
+A request whose URLs are all ``data:`` URLs is decoded at once, with no task, exactly like an
+upload. UNCONFIRMED (see :mod:`hsnb.emulator.sources`): the real service's wording, timeout,
+size limit and redirect rule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import ssl
+from collections.abc import Sequence
+
+from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+from tornado.simple_httpclient import HTTPStreamClosedError, HTTPTimeoutError
+
+from hsnb.emulator.parsing import UploadedFile
+from hsnb.emulator.sources import (
+    DEFAULT_MAX_BYTES,
+    FetchDone,
+    Fetched,
+    FetchError,
+    OfflineFetcher,
+    file_name,
+    is_data_url,
+    read_data_url,
+    source_label,
+    url_file_name,
+)
+from hsnb.emulator.transport import USER_AGENT
+
+#: Default total time for one download, in real seconds.
+DEFAULT_TIMEOUT = 10.0
+MAX_REDIRECTS = 5
+
+
+class HttpFetcher:
+    """Fetches ``file_urls`` with a private :class:`AsyncHTTPClient` on the running loop.
+
+    ``timeout``: real seconds for each download (connecting included). ``max_bytes``: the
+    largest file accepted (declared or received). Raises ``ValueError`` for a timeout or cap
+    that is not positive.
+    """
+
+    def __init__(
+        self,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_clients: int = 16,
+    ) -> None:
+        if not timeout > 0:
+            raise ValueError(f"file_fetch_timeout must be positive, not {timeout!r}")
+        if not max_bytes > 0:
+            raise ValueError(f"file_fetch_max_bytes must be positive, not {max_bytes!r}")
+        self.timeout = float(timeout)
+        self.max_bytes = int(max_bytes)
+        self.max_clients = max_clients
+        self._client: AsyncHTTPClient | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def __repr__(self) -> str:
+        return f"<HttpFetcher timeout={self.timeout:g}s max_bytes={self.max_bytes}>"
+
+    @property
+    def in_flight(self) -> int:
+        """Requests whose files are being downloaded now."""
+        return sum(1 for task in self._tasks if not task.done())
+
+    @property
+    def client(self) -> AsyncHTTPClient:
+        """The HTTP client (created on the calling loop the first time)."""
+        if self._client is None:
+            self._client = AsyncHTTPClient(
+                force_instance=True, max_clients=self.max_clients, max_body_size=self.max_bytes
+            )
+        return self._client
+
+    def start(self, urls: Sequence[str], done: FetchDone) -> None:
+        """Fetch ``urls``; ``done`` gets the files or the first error (see the module doc)."""
+        urls = list(urls)
+        if all(is_data_url(url) for url in urls):
+            OfflineFetcher(self.max_bytes).start(urls, done)
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            index, url = next((i, u) for i, u in enumerate(urls) if not is_data_url(u))
+            reason = "the emulator is not running, so nothing can be downloaded"
+            done(Fetched(error=f"could not download {source_label(index, url)}: {reason}"))
+            return
+        task = loop.create_task(self._fetch_all(urls, done))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def cancel_all(self) -> None:
+        """Abandon every download in flight; their ``done`` is never called."""
+        for task in list(self._tasks):
+            task.cancel()
+
+    async def close(self) -> None:
+        """Cancel the downloads, wait for them to stop, and release the client's connections."""
+        tasks = list(self._tasks)
+        self.cancel_all()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    async def fetch(self, url: str, index: int = 0) -> UploadedFile:
+        """One ``file_urls`` entry as an upload; raises :class:`FetchError` saying why not."""
+        if is_data_url(url):
+            return read_data_url(url, index, self.max_bytes)
+        progress = _Progress()
+        request = HTTPRequest(
+            url,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/pdf, text/plain, */*"},
+            connect_timeout=self.timeout,
+            request_timeout=self.timeout,
+            follow_redirects=True,
+            max_redirects=MAX_REDIRECTS,
+            decompress_response=True,
+            header_callback=progress.header_line,
+            streaming_callback=progress.chunks.append,
+        )
+        label = source_label(index, url)
+        try:
+            answer = await self.client.fetch(request, raise_error=False)
+        except Exception as exc:  # every network failure becomes a plain reason
+            raise FetchError(f"could not download {label}: {self._reason(exc, progress)}") from None
+        if not 200 <= answer.code < 300:
+            reason = f"HTTP {answer.code} {answer.reason or ''}".rstrip()
+            raise FetchError(f"could not download {label}: {reason}")
+        data = b"".join(progress.chunks)
+        content_type = answer.headers.get("Content-Type", "").split(";")[0].strip()
+        name = file_name(url_file_name(answer.effective_url or url), index, data, content_type)
+        return UploadedFile(name, data, content_type or "application/octet-stream")
+
+    async def _fetch_all(self, urls: list[str], done: FetchDone) -> None:
+        results = await asyncio.gather(
+            *(self.fetch(url, index) for index, url in enumerate(urls)), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, asyncio.CancelledError):
+                raise result
+            if isinstance(result, FetchError):
+                done(Fetched(error=str(result)))
+                return
+            if isinstance(result, BaseException):
+                done(Fetched(error=f"could not download the files: {result}"))
+                return
+        done(Fetched(files=tuple(r for r in results if isinstance(r, UploadedFile))))
+
+    def _reason(self, exc: Exception, progress: _Progress) -> str:
+        """Why a download failed, in plain words."""
+        if isinstance(exc, HTTPTimeoutError):
+            return f"no answer within {self.timeout:g} seconds"
+        if isinstance(exc, HTTPStreamClosedError):
+            # Tornado closes the connection when a body passes max_body_size (and says so only
+            # in a log line): a declared length tells for sure, a chunked body cannot.
+            limit = f"the {self.max_bytes}-byte limit"
+            if progress.declared is not None and progress.declared > self.max_bytes:
+                return f"the file is {progress.declared} bytes, more than {limit}"
+            if progress.answered:
+                return (
+                    f"the download broke off: the file is larger than {limit}, "
+                    "or the server closed the connection"
+                )
+            return "the server closed the connection without an answer"
+        if isinstance(exc, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(exc, socket.gaierror):
+            return "host not found"
+        if isinstance(exc, ssl.SSLError):
+            return f"TLS error: {exc.reason or exc}"
+        if isinstance(exc, OSError):
+            return exc.strerror or str(exc) or type(exc).__name__
+        return f"{type(exc).__name__}: {exc}"
+
+
+class _Progress:
+    """What one download received so far: the final answer's headers and the body's chunks."""
+
+    def __init__(self) -> None:
+        self.answered = False
+        self.declared: int | None = None
+        self.chunks: list[bytes] = []
+
+    def header_line(self, line: str) -> None:
+        """Tornado's ``header_callback`` (status line, each header, a blank line)."""
+        if line.startswith("HTTP/"):
+            self.answered, self.declared = True, None
+            self.chunks.clear()
+            return
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "content-length" and value.strip().isdigit():
+            self.declared = int(value.strip())
