@@ -57,6 +57,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--callback-delay", default="0", help="queueing lag before each first callback attempt"
     )
     parser.add_argument(
+        "--file-fetch-timeout",
+        type=float,
+        default=10.0,
+        help="real seconds to download each file_urls entry (default 10)",
+    )
+    parser.add_argument(
         "--rate-limit", type=int, default=100, help="calls per minute (0: no limit)"
     )
     parser.add_argument(
@@ -94,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         signing_delay=args.signing_delay,
         file_prep_delay=args.file_prep_delay,
         callback_delay=args.callback_delay,
+        file_fetch_timeout=args.file_fetch_timeout,
         rate_limit=args.rate_limit or None,
         test_mode_rate_limit=args.test_mode_rate_limit or None,
     )

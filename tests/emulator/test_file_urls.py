@@ -6,6 +6,7 @@ answer, a redirect, and 404 for anything else. Every wait is bounded; nothing le
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import base64
 import json
@@ -25,6 +26,7 @@ import tornado.web
 from dropbox_sign import ApiClient, Configuration, apis, models
 
 from hsnb.emulator import Emulator
+from hsnb.emulator.command import add_arguments
 from hsnb.emulator.documents import pdf_text
 from hsnb.emulator.models import EmittedEvent
 from hsnb.runtime import background_loop
@@ -552,7 +554,11 @@ def test_stopping_during_a_download_is_prompt(files):
         assert emulator.fetcher.in_flight == 0 and emulator.clock.errors == []
 
 
-def test_the_timeout_and_the_size_cap_are_emulator_options():
+def test_the_timeout_is_an_emulator_option_and_a_command_line_option():
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert parser.parse_args(["--file-fetch-timeout", "2.5"]).file_fetch_timeout == 2.5
+    assert parser.parse_args([]).file_fetch_timeout == 10.0
     emulator = Emulator(**FAST, file_fetch_timeout=3, file_fetch_max_bytes=5000, start=False)
     assert (emulator.fetcher.timeout, emulator.fetcher.max_bytes) == (3.0, 5000)
     with pytest.raises(ValueError, match="file_fetch_timeout must be positive"):
