@@ -37,8 +37,8 @@ class Upload:
 
 
 def is_url(value: object) -> bool:
-    """Whether ``value`` is an ``http(s)://`` URL given as text."""
-    return isinstance(value, str) and value.lower().startswith(("http://", "https://"))
+    """Whether ``value`` is an ``http(s)://`` or ``data:`` URL as text (a ``file_urls`` entry)."""
+    return isinstance(value, str) and value.lower().startswith(("http://", "https://", "data:"))
 
 
 def split_files(files: FileSpec | Iterable[FileSpec]) -> tuple[list[Upload], list[str]]:

@@ -56,11 +56,12 @@ class Client(HttpSession):
     ) -> SignatureRequest:
         """``POST /signature_request/create_embedded``: a request to sign in an iFrame.
 
-        ``files``: paths, bytes, file objects, ``(name, bytes)`` pairs, or ``https://`` URLs
-        (sent as ``file_urls``). ``signers``: dicts (``name``, ``email_address``, ``order``,
-        ...) or ``(name, email)`` pairs. ``test_mode`` defaults to true here (not legally
-        binding, free). Other API parameters pass through ``params``. The 200 means the request
-        was accepted; wait for ``signature_request_sent`` before asking for a sign URL.
+        ``files``: paths, bytes, file objects, ``(name, bytes)`` pairs, or ``https://`` (or
+        ``data:``) URLs, sent as ``file_urls``. ``signers``: dicts (``name``,
+        ``email_address``, ``order``, ...) or ``(name, email)`` pairs. ``test_mode`` defaults to
+        true here (not legally binding, free). Other API parameters pass through ``params``.
+        The 200 means the request was accepted; wait for ``signature_request_sent`` before
+        asking for a sign URL.
         """
         return self._create(
             "/signature_request/create_embedded",

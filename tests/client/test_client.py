@@ -154,6 +154,18 @@ def test_a_file_url_that_cannot_be_downloaded_ends_in_file_error(client, listene
     assert failed.has_error and {s.status_code for s in failed.signatures} == {"error_file"}
 
 
+def test_a_data_url_is_sent_as_file_urls_and_processed(client, exchanges, listener):
+    import base64
+
+    url = "data:application/pdf;base64," + base64.b64encode(NDA.read_bytes()).decode()
+    sr_id = client.create_embedded(url, SIGNERS, use_text_tags=True).signature_request_id
+    assert exchanges[-1].json_body["file_urls"] == [url]
+    event = listener.wait_for(
+        ["signature_request_sent", "file_error"], signature_request_id=sr_id, timeout=WAIT
+    )
+    assert event.event_type == "signature_request_sent"
+
+
 def test_create_embedded_refuses_uploads_and_urls_together(client):
     with pytest.raises(ValueError, match="not both"):
         client.create_embedded([NDA, "https://example.com/x.pdf"], SIGNERS)

@@ -20,9 +20,11 @@ MODEL_MODULES = [
     "hsnb.emulator.lifecycle",
     "hsnb.emulator.models",
     "hsnb.emulator.parsing",
+    "hsnb.emulator.processing",
     "hsnb.emulator.ratelimit",
     "hsnb.emulator.serializers",
     "hsnb.emulator.signing",
+    "hsnb.emulator.sources",
     "hsnb.emulator.validation",
 ]
 
