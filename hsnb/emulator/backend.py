@@ -10,10 +10,11 @@ URLs work). Document processing lives in
 :class:`~hsnb.emulator.processing.ProcessingMixin`, the signing side (what a person does in a
 browser) in :class:`~hsnb.emulator.signing.SigningMixin`, the account and its API apps in
 :class:`~hsnb.emulator.accounts.AccountsMixin`, the copies of the documents in
-:class:`~hsnb.emulator.copies.CopiesMixin`.
+:class:`~hsnb.emulator.copies.CopiesMixin`, templates and requests from them in
+:class:`~hsnb.emulator.templates.TemplatesMixin`.
 
 One account per emulator (its API key also works as a Bearer token, as does
-:attr:`Backend.access_token`). Not implemented: templates, unclaimed drafts, bulk send,
+:attr:`Backend.access_token`). Not implemented: embedded templates, unclaimed drafts, bulk send,
 ``signature_request/update``, ``release_hold``, ``remove``, teams, reports, faxes,
 reassignment.
 """
@@ -52,13 +53,14 @@ from hsnb.emulator.processing import ProcessingMixin
 from hsnb.emulator.serializers import Urls, signature_request_json
 from hsnb.emulator.signing import SigningMixin
 from hsnb.emulator.sources import Fetcher, OfflineFetcher
+from hsnb.emulator.templates import TemplatesMixin
 from hsnb.emulator.validation import check_signature_request
 
 Outbox = Callable[[Delivery], None]
 REQUESTER = "requester"
 
 
-class Backend(AccountsMixin, ProcessingMixin, SigningMixin, CopiesMixin):
+class Backend(AccountsMixin, ProcessingMixin, SigningMixin, CopiesMixin, TemplatesMixin):
     """All state and rules of one emulated service (see the module docstring).
 
     ``api_key``: the account's key (default: drawn from the seed). ``callback_url`` and
@@ -146,6 +148,7 @@ class Backend(AccountsMixin, ProcessingMixin, SigningMixin, CopiesMixin):
             is_approved=True,
         )
         self.requests: dict[str, SignatureRequest] = {}
+        self.templates = {}
         self.events: list[EmittedEvent] = []
         self._init_signing_state()
         self._delivery_ids = itertools.count(1)

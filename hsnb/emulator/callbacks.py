@@ -45,14 +45,21 @@ def deliveries_for(
     app: ApiApp | None,
     signature_request: Mapping[str, Any] | None,
     ids: Iterator[int],
+    template: Mapping[str, Any] | None = None,
 ) -> list[Delivery]:
-    """The deliveries of ``event``: account URL first, then the app URL (each only if set)."""
+    """The deliveries of ``event``: account URL first, then the app URL (each only if set).
+
+    ``signature_request`` or ``template``: the object attached to the payload.
+    """
     targets: list[tuple[str, str]] = []
     if account.callback_url:
         targets.append((account.callback_url, ACCOUNT_CALLBACK))
     if app is not None and app.callback_url:
         targets.append((app.callback_url, APP_CALLBACK))
-    client_id = signature_request.get("client_id") if signature_request else None
+    if signature_request is not None:
+        client_id = signature_request.get("client_id")
+    else:
+        client_id = app.client_id if app is not None and template is not None else None
     deliveries = []
     for url, callback_type in targets:
         is_app = callback_type == APP_CALLBACK
@@ -61,6 +68,7 @@ def deliveries_for(
             event.event_time,
             account.api_key,
             signature_request=signature_request,
+            template=template,
             related_signature_id=event.related_signature_id,
             reported_for_account_id=None if is_app else account.account_id,
             reported_for_app_id=app.client_id if is_app and app else None,

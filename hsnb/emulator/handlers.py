@@ -164,6 +164,55 @@ class CreateHandler(ApiHandler):
         self.send_request(sr)
 
 
+class CreateFromTemplateHandler(CreateHandler):
+    """``POST /signature_request/send_with_template`` and ``/create_embedded_with_template``."""
+
+    def post(self) -> None:
+        params = self.body_params(parsing.FROM_TEMPLATE)
+        if params.get("test_mode"):
+            self.set_rate_headers(self.limiter.hit_test_mode(self.account.account_id))
+        sr = self.backend.create_from_template(self.account, params, embedded=self.embedded)
+        self.send_request(sr)
+
+
+class TemplateCreateHandler(ApiHandler):
+    """``POST /template/create``: ``{"template": {"template_id"}}`` now, the event later."""
+
+    def post(self) -> None:
+        params = self.body_params(parsing.TEMPLATE_CREATE)
+        template = self.backend.create_template(self.account, params)
+        self.send_json({"template": {"template_id": template.template_id}})
+
+
+class TemplateHandler(ApiHandler):
+    """``GET /template/{id}``."""
+
+    def get(self, template_id: str) -> None:
+        template = self.backend.get_template(self.account, template_id)
+        self.send_json({"template": views.template_json(template, self.backend.account)})
+
+
+class TemplateListHandler(ApiHandler):
+    """``GET /template/list``."""
+
+    def get(self) -> None:
+        query = self.query_params(parsing.LIST_QUERY)
+        page, page_size = query.get("page", 1), query.get("page_size", 20)
+        found, total = self.backend.list_templates(
+            self.account, page=page, page_size=page_size, query=query.get("query")
+        )
+        body = views.template_list_response(found, self.backend.account, page, page_size, total)
+        self.send_json(body)
+
+
+class TemplateDeleteHandler(ApiHandler):
+    """``POST /template/delete/{id}``: an empty 200."""
+
+    def post(self, template_id: str) -> None:
+        self.backend.delete_template(self.account, template_id)
+        self.send_json({})
+
+
 class SignatureRequestHandler(ApiHandler):
     """``GET /signature_request/{id}``."""
 

@@ -112,6 +112,7 @@ class Signer:
     decline_reason: str | None = None
     error: str | None = None
     pending_action: str | None = None
+    role: str | None = None
 
 
 @dataclass
@@ -156,6 +157,7 @@ class SignatureRequest:
     preparing: int = 0
     version: int = 0
     sequence: int = 0
+    template_ids: list[str] | None = None
 
     @property
     def is_complete(self) -> bool:
@@ -180,6 +182,37 @@ class SignatureRequest:
     def signer(self, signature_id: str) -> Signer | None:
         """The signer with ``signature_id``, if any."""
         return next((s for s in self.signers if s.signature_id == signature_id), None)
+
+
+@dataclass
+class Template:
+    """A template: documents with text tags naming roles by position (``signerN`` is the Nth
+    of ``signer_roles``), checked once while ``state`` is ``"processing"``; then ``"ready"``
+    (``template_created``) or ``"error"`` (``template_error``, ``error`` says why).
+
+    ``signer_roles``: ``{"name", "order"}`` dicts; ``form_fields``: the
+    ``form_fields_per_document`` entries as given (shown, not drawn on copies).
+    """
+
+    template_id: str
+    account_id: str
+    created_at: int
+    signer_roles: list[dict[str, Any]]
+    uploads: list[UploadedFile] = field(repr=False)
+    file_urls: list[str] = field(default_factory=list, repr=False)
+    cc_roles: list[str] = field(default_factory=list)
+    client_id: str | None = None
+    title: str | None = None
+    subject: str | None = None
+    message: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    test_mode: bool = False
+    form_fields: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    state: str = "processing"
+    error: str | None = None
+    updated_at: int = 0
+    documents: tuple[SourceDocument, ...] = field(default=(), repr=False)
+    sequence: int = 0
 
 
 @dataclass

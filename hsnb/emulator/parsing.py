@@ -90,6 +90,27 @@ SIGNATURE_REQUEST: dict[str, Any] = {
     "form_field_rules": [dict],
     "form_fields_per_document": [dict],
 }
+TEMPLATE_CREATE: dict[str, Any] = {
+    "client_id": str,
+    "files": [UploadedFile],
+    "file_urls": [str],
+    "signer_roles": [{"name": str, "order": int}],
+    "cc_roles": [str],
+    "title": str,
+    "subject": str,
+    "message": str,
+    "metadata": dict,
+    "test_mode": bool,
+    "form_fields_per_document": [dict],
+    "merge_fields": [dict],
+}
+TEMPLATE_SIGNER: dict[str, Any] = {**SIGNER, "role": str}
+FROM_TEMPLATE: dict[str, Any] = {
+    **{k: v for k, v in SIGNATURE_REQUEST.items() if k != "signers"},
+    "template_ids": [str],
+    "template_id": str,
+    "ccs": [{"role": str, "email_address": str}],
+}
 ACCOUNT_UPDATE: dict[str, Any] = {"callback_url": str, "locale": str, "account_id": str}
 API_APP: dict[str, Any] = {
     "name": str,
@@ -218,6 +239,21 @@ def _coerce(value: Any, spec: Any, path: str) -> Any:
             value = [value]
         return [_coerce(item, spec[0], f"{path}[{i}]") for i, item in enumerate(value)]
     raise TypeError(f"unknown schema type {spec!r}")
+
+
+def role_keyed(value: Any, path: str) -> list[dict[str, Any]]:
+    """Template ``signers`` as a list of ``{"role", "name", "email_address", ...}``.
+
+    Accepts a list (JSON, SDK multipart JSON text, ``signers[0][role]``) or an object keyed by
+    role, as the curl examples send it (``signers[Client][name]=...``).
+    """
+    value = _decode_text(value, path, list)
+    if isinstance(value, dict) and value and not all(k.isdigit() for k in value):
+        value = [
+            {**item, "role": role} if isinstance(item, dict) else item
+            for role, item in value.items()
+        ]
+    return _coerce(value, [TEMPLATE_SIGNER], path)
 
 
 def _decode_text(value: Any, path: str, kind: type) -> Any:

@@ -11,6 +11,7 @@ from hsnb.emulator.dispatcher import Dispatcher
 from hsnb.emulator.ratelimit import RateLimiter
 
 _ID = r"([0-9A-Za-z_-]+)"
+_HEX = r"([0-9A-Fa-f]+)"  # template ids; other words under /template fall through to 404
 
 
 def routes(backend: Backend, limiter: RateLimiter, dispatcher: Dispatcher) -> list[tuple]:
@@ -21,6 +22,12 @@ def routes(backend: Backend, limiter: RateLimiter, dispatcher: Dispatcher) -> li
     return [
         (f"{sr}/create_embedded", api.CreateHandler, {**deps, "embedded": True}),
         (f"{sr}/send", api.CreateHandler, {**deps, "embedded": False}),
+        (f"{sr}/send_with_template", api.CreateFromTemplateHandler, {**deps, "embedded": False}),
+        (
+            f"{sr}/create_embedded_with_template",
+            api.CreateFromTemplateHandler,
+            {**deps, "embedded": True},
+        ),
         (f"{sr}/list", api.ListHandler, deps),
         (f"{sr}/files/{_ID}", api.FilesHandler, deps),
         (f"{sr}/files_as_data_uri/{_ID}", api.FilesDataUriHandler, deps),
@@ -29,6 +36,10 @@ def routes(backend: Backend, limiter: RateLimiter, dispatcher: Dispatcher) -> li
         (f"{sr}/remind/{_ID}", api.RemindHandler, deps),
         (f"{sr}/{_ID}", api.SignatureRequestHandler, deps),
         (f"/v3/embedded/sign_url/{_ID}", api.SignUrlHandler, deps),
+        ("/v3/template/create", api.TemplateCreateHandler, deps),
+        ("/v3/template/list", api.TemplateListHandler, deps),
+        (f"/v3/template/delete/{_HEX}", api.TemplateDeleteHandler, deps),
+        (f"/v3/template/{_HEX}", api.TemplateHandler, deps),
         ("/v3/account", api.AccountHandler, deps),
         ("/v3/api_app", api.ApiAppsHandler, deps),
         ("/v3/api_app/list", api.ApiAppListHandler, deps),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hsnb.emulator.models import Account, ApiApp, SignatureRequest, Signer
+from hsnb.emulator.models import Account, ApiApp, SignatureRequest, Signer, Template
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def signature_request_json(sr: SignatureRequest, urls: Urls) -> dict[str, Any]:
         "cc_email_addresses": list(sr.cc_email_addresses),
         "signing_redirect_url": sr.signing_redirect_url,
         "final_copy_uri": None,
-        "template_ids": None,
+        "template_ids": list(sr.template_ids) if sr.template_ids else None,
         "custom_fields": [],
         "attachments": [],
         "response_data": [dict(item) for item in sr.response_data],
@@ -81,7 +81,7 @@ def signature_json(signer: Signer) -> dict[str, Any]:
         "signer_group_guid": None,
         "signer_email_address": signer.email_address,
         "signer_name": signer.name,
-        "signer_role": None,
+        "signer_role": signer.role,
         "order": signer.order,
         "status_code": signer.status.value,
         "decline_reason": signer.decline_reason,
@@ -113,6 +113,92 @@ def list_response(
     """``SignatureRequestListResponse``."""
     return {
         "signature_requests": [signature_request_json(sr, urls) for sr in requests],
+        "list_info": {
+            "page": page,
+            "num_pages": max(1, -(-total // page_size)),
+            "num_results": total,
+            "page_size": page_size,
+        },
+    }
+
+
+#: Text tag kind -> the form field ``type`` the API shows.
+_FIELD_TYPES = {
+    "sig": "signature",
+    "initial": "initials",
+    "check": "checkbox",
+    "date": "date_signed",
+    "text-merge": "text",
+    "checkbox-merge": "checkbox",
+}
+
+
+def template_json(template: Template, account: Account) -> dict[str, Any]:
+    """A ``TemplateResponse`` object (as in ``GET /template/{id}`` and template events).
+
+    ``documents[].form_fields``: the text tags found (``signer`` is the role's 1-based
+    position, as text, as in the spec's example) and any ``form_fields_per_document`` given.
+    """
+    documents = []
+    for index, doc in enumerate(template.documents):
+        fields = [
+            {
+                "api_id": tag.api_id or f"tag_{index}_{n}",
+                "name": tag.label or "",
+                "type": _FIELD_TYPES.get(tag.kind, tag.kind),
+                "signer": str(tag.signer),
+                "x": round(tag.rect[0]),
+                "y": round(tag.rect[1]),
+                "width": round(tag.rect[2]),
+                "height": round(tag.rect[3]),
+                "required": tag.required,
+                "group": None,
+            }
+            for n, tag in enumerate(doc.tags)
+        ]
+        fields += [
+            {**f, "signer": str(f.get("signer"))}
+            for f in template.form_fields
+            if f.get("document_index", 0) == index
+        ]
+        documents.append(
+            {
+                "index": index,
+                "name": doc.name,
+                "field_groups": [],
+                "form_fields": fields,
+                "custom_fields": [],
+                "static_fields": [],
+            }
+        )
+    account_view = account_json(account)
+    return {
+        "template_id": template.template_id,
+        "title": template.title,
+        "message": template.message,
+        "updated_at": template.updated_at,
+        "is_embedded": False,
+        "is_creator": True,
+        "can_edit": True,
+        "is_locked": False,
+        "metadata": dict(template.metadata),
+        "signer_roles": [dict(role) for role in template.signer_roles],
+        "cc_roles": [{"name": name} for name in template.cc_roles],
+        "documents": documents,
+        "accounts": [
+            {k: account_view[k] for k in ("account_id", "email_address", "is_locked", "quotas")}
+            | {"is_paid_hs": True, "is_paid_hf": False}
+        ],
+        "attachments": [],
+    }
+
+
+def template_list_response(
+    templates: list[Template], account: Account, page: int, page_size: int, total: int
+) -> dict[str, Any]:
+    """``TemplateListResponse``."""
+    return {
+        "templates": [template_json(t, account) for t in templates],
         "list_info": {
             "page": page,
             "num_pages": max(1, -(-total // page_size)),

@@ -25,6 +25,7 @@ MODEL_MODULES = [
     "hsnb.emulator.serializers",
     "hsnb.emulator.signing",
     "hsnb.emulator.sources",
+    "hsnb.emulator.templates",
     "hsnb.emulator.validation",
 ]
 

@@ -1,0 +1,266 @@
+"""Templates, and signature requests made from them (part of the Backend, as a mixin).
+
+``template/create`` takes documents (``files`` or ``file_urls``, checked as for a signature
+request), ``signer_roles`` (``{name, order}``), ``cc_roles``, ``title``, ``subject``,
+``message``, ``metadata``, ``test_mode`` and ``client_id``, and answers at once with the
+template id. Processing follows after the drawn ``processing_delay``, like a request's:
+``file_urls`` are downloaded, every document is read and scanned for text tags, then
+``template_created`` (with the ``template`` object attached) or ``template_error`` (its
+``event_message`` says why: an unreadable file, a URL that cannot be used, a malformed tag or a
+tag naming a role the template does not have).
+
+Text tags name roles by position: ``signerN`` is the Nth of ``signer_roles`` (1-based). The
+documents are always scanned for tags (the spec has no ``use_text_tags`` for templates:
+UNCONFIRMED how the real service treats tags in template documents).
+``form_fields_per_document`` is kept and shown in the template's ``form_fields`` but not
+required and not drawn on copies.
+
+``send_with_template`` / ``create_embedded_with_template`` take ``template_ids`` (one),
+``signers`` keyed by ``role`` (a list, or ``signers[Role][name]`` in bracket form), ``ccs``,
+and the usual ``title``, ``subject``, ``message``, ``metadata``, ``test_mode``,
+``signing_redirect_url``, ``allow_decline``, ``expires_at`` (``title``, ``subject`` and
+``message`` default to the template's). The request gets the template's documents and its
+signers in role order (a role's ``order`` makes the request ordered), then lives like any
+other. Errors: an unknown template 404 ``not_found``; a role without a signer, or a signer for a
+role the template lacks, 400 ``bad_request`` naming the role; a template still processing 409
+``conflict`` and one that failed 400 ``bad_request`` (both UNCONFIRMED).
+
+Not implemented: several ``template_ids`` in one request (400), embedded templates
+(``create_embedded_draft``), ``update_files``, template files, ``add_user``/``remove_user``,
+merge fields and ``custom_fields`` values (accepted, ignored), bulk send with a template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from hsnb.emulator import documents as docs
+from hsnb.emulator.callbacks import deliveries_for
+from hsnb.emulator.exceptions import BadRequest, Conflict, NotFound
+from hsnb.emulator.models import EmittedEvent, SignatureRequest, Template
+from hsnb.emulator.parsing import role_keyed
+from hsnb.emulator.serializers import template_json
+from hsnb.emulator.sources import Fetched, source_label
+from hsnb.emulator.validation import check_signature_request
+
+if TYPE_CHECKING:
+    from hsnb.emulator.backend import Backend
+    from hsnb.emulator.models import Account
+
+PROCESSING, READY, ERROR = "processing", "ready", "error"
+
+
+class TemplatesMixin:
+    """Templates and requests from templates (see the module docstring)."""
+
+    templates: dict[str, Template]
+
+    def create_template(self: Backend, account: Account, params: Mapping[str, Any]) -> Template:
+        """Accept ``template/create`` and schedule processing; parameter problems raise 400."""
+        client_id = params.get("client_id")
+        if client_id:
+            app = self.apps.get(client_id)
+            if app is None or app.owner_account_id != account.account_id:
+                raise BadRequest(f"Invalid client_id: {client_id}", error_path="client_id")
+        roles = _check_roles(params.get("signer_roles") or [])
+        probe = {**params, "signers": [{"name": "x", "email_address": "x@example.com"}]}
+        fields = check_signature_request(probe, now=self.clock.timestamp())
+        now = self.clock.timestamp()
+        template = Template(
+            template_id=self.random.request_id(),
+            account_id=account.account_id,
+            created_at=now,
+            updated_at=now,
+            signer_roles=roles,
+            uploads=fields["uploads"],
+            file_urls=fields["file_urls"],
+            cc_roles=[str(name) for name in params.get("cc_roles") or []],
+            client_id=client_id,
+            title=fields["title"],
+            subject=fields["subject"],
+            message=fields["message"],
+            metadata=fields["metadata"],
+            test_mode=fields["test_mode"],
+            form_fields=[dict(f) for f in params.get("form_fields_per_document") or []],
+            sequence=next(self._sequence),
+        )
+        self.templates[template.template_id] = template
+        delay = self.random.draw(self.config.processing_delay)
+        self.clock.call_later(delay, lambda: self._process_template(template.template_id))
+        return template
+
+    def get_template(self: Backend, account: Account, template_id: str) -> Template:
+        """The template (also while processing or after an error); 404 if unknown or deleted."""
+        template = self.templates.get(template_id)
+        if template is None or template.account_id != account.account_id:
+            raise NotFound(f"Template not found: {template_id}")
+        return template
+
+    def list_templates(
+        self: Backend,
+        account: Account,
+        *,
+        page: int = 1,
+        page_size: int = 20,
+        query: str | None = None,
+    ) -> tuple[list[Template], int]:
+        """One page of the account's templates, newest first, and the total (``query``: a
+        case-insensitive substring of the title, message or id)."""
+        if not 1 <= page_size <= 100:
+            raise BadRequest("page_size must be between 1 and 100.", error_path="page_size")
+        if page < 1:
+            raise BadRequest("page must be 1 or more.", error_path="page")
+        needle = (query or "").lower()
+        found = [
+            t
+            for t in self.templates.values()
+            if t.account_id == account.account_id
+            and any(needle in (text or "").lower() for text in (t.template_id, t.title, t.message))
+        ]
+        found.sort(key=lambda t: t.sequence, reverse=True)
+        start = (page - 1) * page_size
+        return found[start : start + page_size], len(found)
+
+    def delete_template(self: Backend, account: Account, template_id: str) -> None:
+        """Forget the template (404 from then on); requests made from it are unaffected."""
+        template = self.get_template(account, template_id)
+        del self.templates[template.template_id]
+
+    def create_from_template(
+        self: Backend, account: Account, params: Mapping[str, Any], *, embedded: bool
+    ) -> SignatureRequest:
+        """``send_with_template`` / ``create_embedded_with_template`` (see the module docstring)."""
+        ids = list(params.get("template_ids") or [])
+        if not ids and params.get("template_id"):
+            ids = [params["template_id"]]
+        if not ids:
+            raise BadRequest("template_ids is required.", error_path="template_ids")
+        if len(ids) > 1:
+            raise BadRequest(
+                "Only one template per request is supported by the hsnb emulator.",
+                error_path="template_ids",
+            )
+        template = self.get_template(account, ids[0])
+        if template.state == PROCESSING:
+            raise Conflict(f"Template {template.template_id} is still being processed.")
+        if template.state == ERROR:
+            raise BadRequest(
+                f"Template {template.template_id} could not be created: {template.error}",
+                error_path="template_ids",
+            )
+        signers = _signers_by_role(template, role_keyed(params.get("signers") or [], "signers"))
+        ccs = [c.get("email_address") for c in params.get("ccs") or [] if c.get("email_address")]
+        request = {
+            **{k: v for k, v in params.items() if k not in ("files", "file_urls")},
+            "files": list(template.uploads),
+            "signers": signers,
+            "cc_email_addresses": ccs,
+            "use_text_tags": True,
+            "title": params.get("title") or template.title,
+            "subject": params.get("subject") or template.subject,
+            "message": params.get("message") or template.message,
+        }
+        sr = self.create_signature_request(account, request, embedded=embedded)
+        sr.template_ids = [template.template_id]
+        for signer, role in zip(sr.signers, template.signer_roles, strict=True):
+            signer.role = role["name"]
+        return sr
+
+    # -- processing ----------------------------------------------------------------------
+
+    def _process_template(self: Backend, template_id: str) -> None:
+        template = self.templates.get(template_id)
+        if template is None or template.state != PROCESSING:
+            return
+        if template.file_urls:
+            self.fetcher.start(
+                template.file_urls, lambda fetched: self._template_fetched(template, fetched)
+            )
+            return
+        self._convert_template(template)
+
+    def _template_fetched(self: Backend, template: Template, fetched: Fetched) -> None:
+        if self.templates.get(template.template_id) is not template:
+            return  # deleted or reset while downloading
+        if fetched.error is not None:
+            self._template_done(template, "template_error", fetched.error)
+            return
+        template.uploads = list(fetched.files)
+        self._convert_template(template)
+
+    def _convert_template(self: Backend, template: Template) -> None:
+        documents = []
+        for index, upload in enumerate(template.uploads):
+            try:
+                document = docs.load_document(upload.filename, upload.data, use_text_tags=True)
+            except docs.DocumentError as exc:
+                message = str(exc)
+                if template.file_urls:
+                    label = source_label(index, template.file_urls[index])
+                    message = f"could not convert {label}: {exc.reason}"
+                self._template_done(template, "template_error", message)
+                return
+            documents.append(document)
+        template.documents = tuple(documents)
+        problems = docs.check_tags(template.documents, len(template.signer_roles))
+        if problems:
+            self._template_done(template, "template_error", problems[0].message)
+            return
+        self._template_done(template, "template_created", None)
+
+    def _template_done(
+        self: Backend, template: Template, event_type: str, message: str | None
+    ) -> None:
+        template.state = READY if event_type == "template_created" else ERROR
+        template.error = message
+        template.updated_at = self.clock.timestamp()
+        event = EmittedEvent(event_type, template.updated_at, None, None, message)
+        self.events.append(event)
+        app = self.apps.get(template.client_id) if template.client_id else None
+        snapshot = template_json(template, self.account)
+        for delivery in deliveries_for(
+            event, self.account, app, None, self._delivery_ids, template=snapshot
+        ):
+            self._send(delivery)
+
+
+def _check_roles(roles: list[Any]) -> list[dict[str, Any]]:
+    """``signer_roles``: at least one, each with a distinct name; ``order`` kept as given."""
+    if not roles:
+        raise BadRequest("signer_roles is required.", error_path="signer_roles")
+    cleaned: list[dict[str, Any]] = []
+    for i, role in enumerate(roles):
+        name = str(role.get("name") or "").strip()
+        if not name:
+            raise BadRequest(
+                f"signer_roles[{i}].name is required.", error_path=f"signer_roles[{i}].name"
+            )
+        if any(r["name"].lower() == name.lower() for r in cleaned):
+            raise BadRequest(f"Duplicate signer role: {name}", error_path=f"signer_roles[{i}].name")
+        cleaned.append({"name": name, "order": role.get("order")})
+    return cleaned
+
+
+def _signers_by_role(template: Template, given: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The signers in the template's role order, each as a plain signer; 400 naming a role
+    with no signer or a signer whose role the template lacks."""
+    by_role: dict[str, dict[str, Any]] = {}
+    names = {role["name"].lower() for role in template.signer_roles}
+    for i, signer in enumerate(given):
+        role = str(signer.get("role") or "").strip()
+        if role.lower() not in names:
+            raise BadRequest(
+                f"Signer role {role!r} is not a role of template {template.template_id}.",
+                error_path=f"signers[{i}].role",
+            )
+        by_role[role.lower()] = signer
+    ordered = []
+    for role in template.signer_roles:
+        signer = by_role.get(role["name"].lower())
+        if signer is None:
+            raise BadRequest(f"Missing signer for role: {role['name']}", error_path="signers")
+        plain = {k: v for k, v in signer.items() if k != "role"}
+        plain["order"] = role["order"]
+        ordered.append(plain)
+    return ordered
