@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hsnb import __version__, serving
+from hsnb.errors import HsnbError
 from hsnb.events import KNOWN_EVENT_TYPES
 from hsnb.frames import deliveries_frame, events_frame
 from hsnb.listener import Listener
@@ -125,7 +126,6 @@ def cmd_live(args: argparse.Namespace) -> int:
 
     key = _api_key(args)
     lines: queue.Queue[str] = queue.Queue()
-    pump = serving.print_until_signal(lines)
     listener = Listener(
         args.store, api_keys=[key] if key else [], host=args.host, port=args.port, name="cli"
     )
@@ -146,11 +146,11 @@ def cmd_live(args: argparse.Namespace) -> int:
     listener.on_delivery(lambda answer: lines.put(describe_answer(answer)))
     print(f"listening on {listener.url}", flush=True)
     print(f"callback URL ({session.target}): {session.callback_url}", flush=True)
-    check = session.check(timeout=args.timeout)
-    print(check.explain(), flush=True)
     try:
+        check = session.check(timeout=args.timeout)  # Ctrl-C here interrupts at once
+        print(check.explain(), flush=True)
         if check.ok:
-            pump()
+            serving.print_until_signal(lines)()
     finally:
         session.close(restore=True)
         listener.stop()
@@ -240,7 +240,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "event_type", None) and args.event_type not in KNOWN_EVENT_TYPES:
         print(f"note: {args.event_type!r} is not a known event type; sending it anyway")
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except HsnbError as error:  # e.g. a port already taken: one plain line, no traceback
+        print(f"hsnb: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

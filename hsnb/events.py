@@ -83,6 +83,9 @@ SIGNATURE_REQUEST_EVENT_TYPES: tuple[str, ...] = tuple(
 #: Types that carry a ``template`` object.
 TEMPLATE_EVENT_TYPES: tuple[str, ...] = ("template_created", "template_error")
 
+#: ``event_time`` has at most this many digits (Unix seconds up to the year 2286).
+MAX_TIME_DIGITS = 10
+
 #: ``EventCallbackHelper.get_callback_type`` values of the official SDK.
 ACCOUNT_CALLBACK = "account_callback"
 APP_CALLBACK = "app_callback"
@@ -222,14 +225,16 @@ def parse_event(data: str | bytes | Mapping[str, Any]) -> Event:
     """
     if isinstance(data, (bytes, bytearray)):
         try:
-            data = data.decode("utf-8")
+            data = bytes(data).decode("utf-8-sig")  # a leading BOM is allowed (RFC 8259)
         except UnicodeDecodeError as exc:
             raise PayloadError(f"payload is not UTF-8: {exc.reason}") from exc
     if isinstance(data, str):
         try:
-            data = json.loads(data)
+            data = json.loads(data.removeprefix("\ufeff"))
         except json.JSONDecodeError as exc:
             raise PayloadError(f"payload is not valid JSON: {exc.msg} at char {exc.pos}") from exc
+        except ValueError as exc:  # e.g. a number past Python's digit limit
+            raise PayloadError("payload is not valid JSON: a number is too long") from exc
     if not isinstance(data, Mapping):
         raise PayloadError(f"payload must be a JSON object, not {type(data).__name__}")
     event = data.get("event")
@@ -242,8 +247,8 @@ def parse_event(data: str | bytes | Mapping[str, Any]) -> Event:
     if isinstance(event_time, bool) or not isinstance(event_time, (str, int)):
         raise PayloadError("event.event_time is missing or not a string of Unix seconds")
     event_time = str(event_time)
-    if not event_time.isdigit():
-        raise PayloadError(f"event.event_time {event_time!r} is not Unix seconds")
+    if not (event_time.isascii() and event_time.isdigit()) or len(event_time) > MAX_TIME_DIGITS:
+        raise PayloadError("event.event_time is not Unix seconds")
     event_hash = event.get("event_hash")
     if not isinstance(event_hash, str):
         raise PayloadError("event.event_hash is missing or not a string")

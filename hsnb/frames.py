@@ -91,29 +91,33 @@ def to_frame(records: Iterable[Mapping[str, Any]], columns: Mapping[str, Any]) -
 
 
 def event_record(event: Event) -> dict[str, Any]:
-    """The flat columns of one event (everything but the store's bookkeeping)."""
+    """The flat columns of one event (everything but the store's bookkeeping).
+
+    Values from the attached objects are taken only when they have the documented kind (a
+    boolean, a whole number, Unix seconds in range, text); anything else becomes missing, so
+    one odd payload can never make a whole frame fail.
+    """
     request = event.signature_request or {}
     signer = event.signer or {}
-    created = request.get("created_at")
     signatures = request.get("signatures")
     return {
-        "event_time": pd.Timestamp(event.event_timestamp, unit="s", tz="UTC"),
+        "event_time": _epoch(event.event_timestamp),
         "event_type": event.event_type if event.is_known_type else None,
         "event_type_raw": event.event_type,
         "known_type": event.is_known_type,
         "signature_request_id": event.signature_request_id,
-        "title": request.get("title"),
-        "created_at": pd.Timestamp(created, unit="s", tz="UTC") if created is not None else None,
+        "title": _text(request.get("title")),
+        "created_at": _epoch(request.get("created_at")),
         "signer_count": len(signatures) if isinstance(signatures, list) else None,
         "related_signature_id": event.related_signature_id,
-        "signer_name": signer.get("signer_name"),
-        "signer_email_address": signer.get("signer_email_address"),
-        "signer_status_code": signer.get("status_code"),
-        "signer_order": signer.get("order"),
-        "is_complete": request.get("is_complete"),
-        "is_declined": request.get("is_declined"),
-        "has_error": request.get("has_error"),
-        "test_mode": request.get("test_mode"),
+        "signer_name": _text(signer.get("signer_name")),
+        "signer_email_address": _text(signer.get("signer_email_address")),
+        "signer_status_code": _text(signer.get("status_code")),
+        "signer_order": _whole(signer.get("order")),
+        "is_complete": _flag(request.get("is_complete")),
+        "is_declined": _flag(request.get("is_declined")),
+        "has_error": _flag(request.get("has_error")),
+        "test_mode": _flag(request.get("test_mode")),
         "callback_type": event.callback_type,
         "reported_for_account_id": event.reported_for_account_id,
         "reported_for_app_id": event.reported_for_app_id,
@@ -142,3 +146,29 @@ def events_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
 def deliveries_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """The deliveries frame from :meth:`hsnb.store.EventStore.delivery_rows` rows."""
     return to_frame(rows, DELIVERY_COLUMNS)
+
+
+_LATEST_SECONDS = 10**10  # Unix seconds before the year 2287: what a timestamp column holds
+
+
+def _epoch(value: Any) -> pd.Timestamp | None:
+    """Unix seconds as a UTC timestamp; anything else (or out of range) is missing."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if not 0 <= value < _LATEST_SECONDS:
+        return None
+    return pd.Timestamp(value, unit="s", tz="UTC")
+
+
+def _flag(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _whole(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 2**53:
+        return None
+    return value
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

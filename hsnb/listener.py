@@ -68,12 +68,14 @@ class CallbackHandler(tornado.web.RequestHandler):
             return
         body = b"".join(self.chunks) if self.size <= self.receiver.max_body_bytes else b""
         answer = self.receiver.receive(request_info(self.request, body, self.size))
-        for hook in self.hooks:
+        for hook in tuple(self.hooks):  # a hook may remove itself (or another) meanwhile
             try:
                 hook(answer)
             except Exception:  # a subscriber's bug must not break the listener
                 logger.exception("delivery hook failed")
         self.set_status(answer.status)
+        if answer.status == 405:
+            self.set_header("Allow", "POST")
         self.set_header("Content-Type", "text/plain; charset=utf-8")
         self.finish(answer.text)
 

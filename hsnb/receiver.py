@@ -8,6 +8,7 @@ to the store; every refusal is recorded with its reason and never carries the AC
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,7 @@ logger = logging.getLogger(__name__)
 #: Bodies larger than this are refused with 413 (a real callback is a few kilobytes).
 DEFAULT_MAX_BODY_BYTES = 1_000_000
 _JSON_TYPES = ("application/json", "text/plain", "text/json", "")
+_ACK_PATTERN = re.compile(re.escape(ACK_TEXT), re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -74,14 +76,20 @@ class CallbackReceiver:
             verified = self._verify(event)
         except Refusal as refusal:
             return self._refuse(request, refusal.status, refusal.reason)
+        except Exception as exc:  # a last resort: never crash, never acknowledge
+            logger.warning("unreadable callback", exc_info=True)
+            return self._refuse(request, 400, f"unreadable callback ({type(exc).__name__})")
         try:
             record = self.store.record_event(request, event, verified=verified)
-        except StoreError as exc:
+        except (StoreError, OverflowError, ValueError) as exc:
             logger.warning("not acknowledging %s: %s", event.event_type, exc)
-            return Answer(503, f"event not stored, retry later: {exc}", None, event, when)
+            return Answer(
+                503, "event not stored (store unavailable), retry later", None, event, when
+            )
         return Answer(200, ACK_TEXT, record, event, when)
 
     def _refuse(self, request: RequestInfo, status: int, reason: str) -> Answer:
+        reason = _ACK_PATTERN.sub("<ack text>", reason)  # a refusal never carries the ACK text
         try:
             record = self.store.record_rejection(request, status, reason)
         except StoreError as exc:
@@ -103,8 +111,9 @@ class CallbackReceiver:
 
     @staticmethod
     def _payload_text(request: RequestInfo) -> bytes:
-        content_type = (request.content_type or "").strip()
-        media_type = content_type.split(";", 1)[0].strip().lower()
+        raw_type, _, parameters = (request.content_type or "").strip().partition(";")
+        media_type = raw_type.strip().lower()  # media types are case-insensitive; boundaries not
+        content_type = f"{media_type};{parameters}" if parameters else media_type
         if media_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
             arguments: dict[str, list[bytes]] = {}
             files: dict = {}
@@ -114,10 +123,11 @@ class CallbackReceiver:
                 raise Refusal(
                     400, str(exc).replace("Invalid multipart/form-data: ", "", 1)
                 ) from exc
-            if "json" in arguments:
-                return arguments["json"][0]
-            if "json" in files:
-                return files["json"][0]["body"]
+            fields = arguments.get("json", []) + [f["body"] for f in files.get("json", [])]
+            if len(fields) > 1:
+                raise Refusal(400, "form body has more than one field named 'json'")
+            if fields:
+                return fields[0]
             if media_type == "multipart/form-data" and b"boundary=" not in content_type.encode():
                 raise Refusal(400, "multipart body without a boundary")
             raise Refusal(400, "form body has no field named 'json'")
@@ -138,11 +148,17 @@ class CallbackReceiver:
 
 
 def request_info(request: HTTPServerRequest, body: bytes, body_size: int) -> RequestInfo:
-    """A :class:`RequestInfo` from a Tornado request and the (possibly capped) body read."""
+    """A :class:`RequestInfo` from a Tornado request and the (possibly capped) body read.
+
+    A header sent more than once is kept once, its values joined with ", " (as HTTP allows).
+    """
+    headers: dict[str, str] = {}
+    for name, value in request.headers.get_all():
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
     return RequestInfo(
         method=request.method or "",
         path=request.path,
-        headers=dict(request.headers.get_all()),
+        headers=headers,
         body=body,
         remote_ip=request.remote_ip,
         body_size=body_size,

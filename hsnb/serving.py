@@ -116,11 +116,17 @@ def shut_down(
 
     async def shutdown() -> None:
         server.stop()
-        if cleanup is not None:
-            await cleanup()
-        await asyncio.wait_for(server.close_all_connections(), 5)
+        await _finish_shutdown(server, cleanup)
 
     background_loop().run(shutdown())
+
+
+async def _finish_shutdown(
+    server: tornado.httpserver.HTTPServer, cleanup: Callable[[], Awaitable[None]] | None
+) -> None:
+    if cleanup is not None:
+        await cleanup()
+    await asyncio.wait_for(server.close_all_connections(), 5)
 
 
 class ManagedServer:
@@ -196,12 +202,18 @@ class ManagedServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving and free the port (idempotent)."""
+        """Stop serving and free the port (idempotent; also safe from the loop thread itself,
+        e.g. from a delivery hook, where the rest of the shutdown then runs as a task)."""
         server, self._server = self._server, None
         if server is None:
             return
+        loop = background_loop()
         try:
-            shut_down(server, self._cleanup)
+            if loop.in_loop_thread():
+                server.stop()  # the listening sockets close now
+                loop.loop.create_task(_finish_shutdown(server, self._cleanup))
+            else:
+                shut_down(server, self._cleanup)
         finally:
             self.port = None
             self.registry.remove(self)
@@ -210,19 +222,26 @@ class ManagedServer:
 def print_until_signal(lines: queue.Queue[str]) -> Callable[[], None]:
     """For command-line servers: install SIGINT/SIGTERM handlers; return a pump function.
 
-    The pump prints each line put on ``lines`` (flushed) until a signal arrives. Call it from
-    the main thread; then stop the server and call :func:`drain` to print what is left.
+    The pump prints each line put on ``lines`` (flushed) until a signal arrives, then puts the
+    previous handlers back. Call it from the main thread; then stop the server and call
+    :func:`drain` to print what is left.
     """
     stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    previous = {
+        signum: signal.signal(signum, lambda *_: stop.set())
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
 
     def pump() -> None:
-        while not stop.is_set():
-            try:
-                print(lines.get(timeout=0.2), flush=True)
-            except queue.Empty:
-                continue
+        try:
+            while not stop.is_set():
+                try:
+                    print(lines.get(timeout=0.2), flush=True)
+                except queue.Empty:
+                    continue
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
     return pump
 
