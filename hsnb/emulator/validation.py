@@ -9,7 +9,8 @@ entry must be an http(s) URL with a host or a ``data:`` URL (UNCONFIRMED: the re
 wording, and whether it refuses a malformed URL at once or reports it by callback later).
 Whether a URL can be downloaded is found out during processing (:mod:`hsnb.emulator.sources`).
 
-Not implemented (answered with a clear 400): ``grouped_signers``, templates. Accepted but
+Not implemented (answered with a clear 400): ``grouped_signers``. Templates:
+:mod:`hsnb.emulator.templates`. Accepted but
 ignored: ``custom_fields``, ``attachments``, ``form_fields_*``, ``field_options``,
 ``signing_options``, ``allow_reassign``.
 """

@@ -186,6 +186,17 @@ def test_embedded_from_template_needs_client_id(harness):
     assert info.value.error_path == "client_id"
 
 
+def test_embedded_from_template_gives_an_embedded_request(harness):
+    template = make_template(harness)
+    client_id = harness.backend.default_app.client_id
+    sr = from_template(harness, template.template_id, embedded=True, client_id=client_id)
+    assert (sr.is_embedded, sr.client_id, sr.template_ids) == (
+        True,
+        client_id,
+        [template.template_id],
+    )
+
+
 def test_reset_forgets_templates(harness):
     template = make_template(harness)
     harness.backend.reset()
