@@ -293,13 +293,16 @@ class HttpSession:
                     timeout=self.timeout,
                 )
             except requests.Timeout as exc:
+                _forget_credentials(exc)
                 message = f"{method} {path}: no answer within {self.timeout:g} s"
                 raise ApiTimeout(self._scrub(message)) from exc
             except requests.RequestException as exc:
+                _forget_credentials(exc)
                 message = f"{method} {path}: {type(exc).__name__}: {exc}"
                 raise TransportError(self._scrub(message)) from exc
             elapsed = time.monotonic() - started
-            response.request.headers.pop("Authorization", None)
+            for sent in (*response.history, response):  # redirects keep their requests too
+                sent.request.headers.pop("Authorization", None)
             self.last_rate_limit = RateLimit.from_headers(response.headers) or self.last_rate_limit
             logger.debug(
                 "%s %s -> %s in %.0f ms", method, path, response.status_code, elapsed * 1000
@@ -385,3 +388,10 @@ class HttpSession:
 def api_key_of(client: HttpSession) -> str | None:
     """The key ``client`` sends (for hsnb internals that sign or verify callbacks)."""
     return client._auth.reveal() if client._auth else None
+
+
+def _forget_credentials(exc: requests.RequestException) -> None:
+    """Drop the Authorization header from the request a requests exception keeps."""
+    request = getattr(exc, "request", None)
+    if request is not None and getattr(request, "headers", None) is not None:
+        request.headers.pop("Authorization", None)

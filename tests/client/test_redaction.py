@@ -83,6 +83,8 @@ def test_transport_errors_name_the_url_but_not_the_key():
     text = "".join(traceback.format_exception(caught.value))
     assert f"port={port}" in text
     assert_no_key(text)
+    kept = caught.value.__cause__.request  # the request object requests keeps on its error
+    assert "Authorization" not in kept.headers
 
 
 def test_the_key_is_sent_as_basic_auth_with_an_empty_password(client, exchanges):
