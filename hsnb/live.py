@@ -151,7 +151,7 @@ class LiveSession:
         self.registered = False
         self._owns_listener = owns_listener
         self._arrived: dict[str, threading.Event] = {}
-        listener.on_delivery(self._on_delivery)
+        self._remove_hook = listener.on_delivery(self._on_delivery)
 
     def __repr__(self) -> str:
         state = "registered" if self.registered else "not registered"
@@ -202,6 +202,7 @@ class LiveSession:
         else:
             steps.append(CheckStep("public URL answers", False, result.explain()))
         reached = arrived.wait(timeout if result.acknowledged else 0.5)
+        self._arrived.pop(nonce, None)
         detail = (
             "the signed callback_test arrived and verified"
             if reached
@@ -245,6 +246,7 @@ class LiveSession:
                 self.tunnel = None
             if self.recorder is not None:
                 self.recorder.close()
+            self._remove_hook()
             if self._owns_listener:
                 self.listener.stop()
             self.client.close()
