@@ -17,22 +17,22 @@ def get_account(emulator, timeout=5.0):
 
 
 def test_delayed_answer_comes_late_then_the_next_call_is_fast(emulator):
-    emulator.inject_fault("api", "delay", match="/account", seconds=0.3)
+    emulator.inject_fault("api", "delay", match="/account", seconds=1.0)
     started = time.monotonic()
     assert get_account(emulator).status_code == 200
-    assert time.monotonic() - started >= 0.3
+    assert time.monotonic() - started >= 1.0
     started = time.monotonic()
     assert get_account(emulator).status_code == 200
-    assert time.monotonic() - started < 0.3
+    assert time.monotonic() - started < 0.8  # generous: CI machines are busy
 
 
 def test_client_timeout_and_other_calls_are_answered_meanwhile(emulator):
-    emulator.inject_fault("api", "delay", match="/account", seconds=0.5)
+    emulator.inject_fault("api", "delay", match="/account", seconds=2.0)
     with pytest.raises(requests.ReadTimeout):
         get_account(emulator, timeout=0.1)
     started = time.monotonic()
     other = requests.get(f"{emulator.api_url}/api_app/list", auth=(emulator.api_key, ""), timeout=5)
-    assert other.status_code == 200 and time.monotonic() - started < 0.3
+    assert other.status_code == 200 and time.monotonic() - started < 1.5  # the slow one: 2 s
 
 
 def test_a_call_the_client_gave_up_on_still_takes_effect(emulator, caplog):

@@ -161,7 +161,7 @@ def test_slow_receiver_times_out_and_is_retried():
 
 
 def test_slow_receiver_does_not_block_the_api(receiver):
-    receiver.script = [(200, ACK_TEXT, 1.5)]
+    receiver.script = [(200, ACK_TEXT, 3.0)]
     with Emulator(**{**FAST, "min_callback_timeout": 5}) as emulator:
         emulator.callback_url = receiver.url
         sr = create(emulator)
@@ -173,7 +173,7 @@ def test_slow_receiver_does_not_block_the_api(receiver):
             timeout=10,
         )
         assert response.status_code == 200
-        assert time.monotonic() - started < 0.5
+        assert time.monotonic() - started < 2.0  # the receiver holds its answer for 3 s
 
 
 def test_one_receiver_gets_events_in_order(emulator, receiver):
