@@ -44,6 +44,7 @@ from hsnb.client.models import (
     RateLimit,
     Signature,
     SignatureRequest,
+    Template,
 )
 from hsnb.client.session import Client
 from hsnb.client.transport import DEFAULT_BASE_URL, Exchange
@@ -73,6 +74,7 @@ __all__ = [
     "ServerError",
     "Signature",
     "SignatureRequest",
+    "Template",
     "TransportError",
     "Unauthorized",
     "UnprocessableEntity",

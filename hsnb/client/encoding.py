@@ -132,3 +132,21 @@ def request_body(params: Mapping[str, Any], uploads: Sequence[Upload]) -> dict[s
     data = {key: form_value(value) for key, value in cleaned.items()}
     files = [(f"files[{i}]", (u.filename, u.data, u.content_type)) for i, u in enumerate(uploads)]
     return {"data": data, "files": files}
+
+
+def role_dicts(roles: Sequence[str | Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Template ``signer_roles``: a name becomes ``{"name": name}``, a dict is kept as given."""
+    result = []
+    for role in roles:
+        if isinstance(role, str):
+            result.append({"name": role})
+        elif isinstance(role, Mapping):
+            result.append({k: v for k, v in role.items() if v is not None})
+        else:
+            raise TypeError(f"a signer role is a name or a {{'name', 'order'}} dict, not {role!r}")
+    return result
+
+
+def role_signer_dicts(signers: Mapping[str, SignerSpec]) -> list[dict[str, Any]]:
+    """Template ``signers`` from ``{role: (name, email) | dict}``: each gets its ``role``."""
+    return [{"role": role, **signer_dicts([signer])[0]} for role, signer in signers.items()]

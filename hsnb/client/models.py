@@ -233,6 +233,44 @@ class ApiApp:
 
 
 @dataclass(frozen=True)
+class Template:
+    """A template (``TemplateResponse``): its roles by name, in the template's order.
+
+    ``signer_roles`` and ``cc_roles`` are the role names (the roles' ``order`` is in
+    ``raw["signer_roles"]``), ``documents`` the document names. ``template/create`` answers
+    with the id only: the other fields are empty until ``template_created``, then
+    :meth:`~hsnb.client.Client.get_template` has them.
+    """
+
+    template_id: str
+    title: str | None = None
+    message: str | None = None
+    signer_roles: tuple[str, ...] = ()
+    cc_roles: tuple[str, ...] = ()
+    documents: tuple[str, ...] = ()
+    metadata: Raw = field(default_factory=dict, compare=False)
+    is_creator: bool | None = None
+    updated_at: int | None = None
+    raw: Raw = _raw()
+
+    @classmethod
+    def from_json(cls, data: Raw) -> Template:
+        """Build from a ``template`` object (of get, list, create or a template event)."""
+        return cls(
+            template_id=data["template_id"],
+            title=data.get("title"),
+            message=data.get("message"),
+            signer_roles=tuple(r.get("name") for r in data.get("signer_roles") or ()),
+            cc_roles=tuple(r.get("name") for r in data.get("cc_roles") or ()),
+            documents=tuple(d.get("name") for d in data.get("documents") or ()),
+            metadata=dict(data.get("metadata") or {}),
+            is_creator=data.get("is_creator"),
+            updated_at=data.get("updated_at"),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
 class RateLimit:
     """The rate-limit headers of the last answer: ``limit``, ``remaining``, ``reset_at``."""
 
@@ -268,4 +306,5 @@ __all__ = [
     "RateLimit",
     "Signature",
     "SignatureRequest",
+    "Template",
 ]

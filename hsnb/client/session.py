@@ -20,10 +20,10 @@ from hsnb.client.models import (
     ListPage,
     SignatureRequest,
 )
-from hsnb.client.transport import HttpSession
+from hsnb.client.templates import TemplateEndpoints
 
 
-class Client(HttpSession):
+class Client(TemplateEndpoints):
     """The Dropbox Sign API v3, the same code for the emulator and the real service.
 
     >>> from hsnb.client import Client
@@ -35,7 +35,8 @@ class Client(HttpSession):
     running emulator's app). ``rate_limit_retries``: how many times a 429 is retried after the
     reset time, if that is at most ``max_rate_limit_wait`` seconds away (default: never).
     Errors are :class:`~hsnb.client.errors.ApiError` subclasses; network failures
-    :class:`~hsnb.client.errors.TransportError`.
+    :class:`~hsnb.client.errors.TransportError`. The template methods (``create_template``,
+    ``send_with_template``, ...) are in :mod:`hsnb.client.templates`.
     """
 
     # -- signature requests --------------------------------------------------------------

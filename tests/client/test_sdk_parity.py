@@ -12,7 +12,7 @@ dropbox_sign = pytest.importorskip("dropbox_sign")
 from dropbox_sign import models  # noqa: E402
 
 from hsnb.client import ApiError, Client  # noqa: E402
-from tests.client.conftest import NDA, completed, create, sent  # noqa: E402
+from tests.client.conftest import NDA, WAIT, completed, create, sent  # noqa: E402
 
 
 def without_none(value: Any) -> Any:
@@ -187,3 +187,14 @@ def test_the_same_409_while_processing(make_emulator):
         theirs = sdk_error(lambda: files_api.signature_request_files(sr.signature_request_id))
         assert theirs == client_error(lambda: client.files(sr.signature_request_id))
         assert theirs[:2] == (409, "conflict")
+
+
+def test_template_get(sdk, client, listener):
+    created = client.create_template([NDA], ["Client", "Witness"], title="NDA", cc_roles=["CC"])
+    listener.wait_for("template_created", timeout=WAIT)
+    theirs = dropbox_sign.TemplateApi(sdk).template_get(created.template_id).template
+    mine = client.get_template(created.template_id)
+    assert (theirs.template_id, theirs.title) == (mine.template_id, mine.title)
+    assert tuple(role.name for role in theirs.signer_roles) == mine.signer_roles
+    assert tuple(role.name for role in theirs.cc_roles) == mine.cc_roles
+    same(theirs, mine.raw)
