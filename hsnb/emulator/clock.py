@@ -141,6 +141,8 @@ class Clock:
 
     def advance(self, seconds: float) -> int:
         """Move emulated time forward, firing every timer that falls due; return how many fired."""
+        if not math.isfinite(seconds):
+            raise ValueError("advance takes a finite number of seconds")
         if seconds < 0:
             raise ValueError("the clock cannot go backwards")
         return self._fire_due(self.now() + seconds, move_to=True)

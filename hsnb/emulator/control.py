@@ -24,6 +24,7 @@ HTML pages::
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 from typing import Any
 
@@ -141,6 +142,8 @@ class AdvanceHandler(ControlHandler):
 
     def post(self) -> None:
         seconds = self.control_params().get("seconds", 0.0)
+        if not math.isfinite(seconds):
+            raise BadRequest("seconds must be a finite number.", error_path="seconds")
         if seconds < 0:
             raise BadRequest("seconds must not be negative.", error_path="seconds")
         fired = self.backend.clock.advance(seconds)

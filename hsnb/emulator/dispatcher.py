@@ -257,8 +257,9 @@ class Dispatcher:
     def _put(self, job: _Job) -> None:
         lane = self._lanes.get(job.delivery.url)
         if lane is None:
+            loop = asyncio.get_running_loop()  # first: no lane without a worker
             lane = self._lanes[job.delivery.url] = _Lane(asyncio.Queue())
-            lane.task = asyncio.get_running_loop().create_task(self._work(lane))
+            lane.task = loop.create_task(self._work(lane))
         lane.queue.put_nowait(job)
 
     async def _work(self, lane: _Lane) -> None:

@@ -20,6 +20,7 @@ Targets and actions:
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -80,6 +81,8 @@ class Faults:
             )
         if count is not None and count < 1:
             raise BadRequest("count must be at least 1 (or absent for no limit).")
+        if not math.isfinite(seconds):
+            raise BadRequest("seconds must be a finite number.", error_path="seconds")
         if seconds < 0:
             raise BadRequest("seconds must not be negative.", error_path="seconds")
         fault = Fault(next(self._ids), target, action, match or None, count, float(seconds))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import binascii
 import json
 import logging
 from typing import Any
@@ -50,7 +49,7 @@ def credentials(authorization: str | None) -> tuple[str | None, str | None]:
     if scheme.lower() == "basic":
         try:
             decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # binascii.Error, non-ASCII text, UnicodeDecodeError
             raise Unauthorized("Malformed Basic authorization header.") from None
         user = decoded.partition(":")[0]
         return (user or None), None

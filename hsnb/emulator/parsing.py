@@ -233,7 +233,7 @@ def _coerce(value: Any, spec: Any, path: str) -> Any:
         return value if spec is dict else normalise(value, spec, prefix=f"{path}.")
     if isinstance(spec, list):
         value = _decode_text(value, path, list)
-        if isinstance(value, dict) and all(k.isdigit() for k in value):
+        if isinstance(value, dict) and all(_is_index(k) for k in value):
             value = [value[k] for k in sorted(value, key=int)]
         if not isinstance(value, list):
             value = [value]
@@ -248,7 +248,7 @@ def role_keyed(value: Any, path: str) -> list[dict[str, Any]]:
     role, as the curl examples send it (``signers[Client][name]=...``).
     """
     value = _decode_text(value, path, list)
-    if isinstance(value, dict) and value and not all(k.isdigit() for k in value):
+    if isinstance(value, dict) and value and not all(_is_index(k) for k in value):
         value = [
             {**item, "role": role} if isinstance(item, dict) else item
             for role, item in value.items()
@@ -282,7 +282,7 @@ def _insert(tree: dict[str, Any], path: list[str], value: Any) -> None:
     for i, part in enumerate(path):
         last = i == len(path) - 1
         if part == "":
-            part = str(sum(1 for k in node if k.isdigit()))
+            part = str(sum(1 for k in node if _is_index(k)))
         if last:
             if part in node and len(path) == 1:
                 existing = node[part]
@@ -300,6 +300,11 @@ def _listify(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     items = {k: _listify(v) for k, v in node.items()}
-    if items and all(k.isdigit() for k in items):
+    if items and all(_is_index(k) for k in items):
         return [items[k] for k in sorted(items, key=int)]
     return items
+
+
+def _is_index(key: str) -> bool:
+    """Whether a bracket or object key is a list index (ASCII digits only)."""
+    return key.isascii() and key.isdigit()

@@ -255,26 +255,26 @@ class Emulator(serving.ManagedServer):
 
     def view(self, signature_id: str) -> dict[str, Any]:
         """The signer opens the request; returns the request as the API shows it."""
-        return self._request_json(self._call(self.backend.view, signature_id))
+        return self._request_json(self._act(self.backend.view, signature_id))
 
     def sign(self, signature_id: str) -> dict[str, Any]:
         """The signer opens (if needed) and signs; returns the request as the API shows it.
 
         With a ``signing_delay`` the signature lands after that (emulated) time.
         """
-        return self._request_json(self._call(self.backend.sign, signature_id))
+        return self._request_json(self._act(self.backend.sign, signature_id))
 
     def decline(self, signature_id: str, reason: str | None = None) -> dict[str, Any]:
         """The signer declines with ``reason`` (the request needs ``allow_decline``)."""
-        return self._request_json(self._call(self.backend.decline, signature_id, reason))
+        return self._request_json(self._act(self.backend.decline, signature_id, reason))
 
     def advance(self, seconds: float) -> int:
         """Fast-forward emulated time, firing due timers; returns how many fired."""
-        return self._call(self.clock.advance, seconds)
+        return self._act(self.clock.advance, seconds)
 
     def callback_test(self, client_id: str | None = None, url: str | None = None) -> int:
         """Send ``callback_test`` (the dashboard's Test button); returns its delivery id."""
-        delivery = self._call(self.backend.callback_test, self.backend.account, client_id, url)
+        delivery = self._act(self.backend.callback_test, self.backend.account, client_id, url)
         return delivery.delivery_id
 
     def inject_fault(
@@ -353,6 +353,12 @@ class Emulator(serving.ManagedServer):
     def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
         if not self.running:
             return fn(*args)
+        return background_loop().call(fn, *args)
+
+    def _act(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run what a person does (it may send callbacks): only while the emulator runs."""
+        if not self.running:
+            raise EmulatorError("the emulator is not running: start() it first")
         return background_loop().call(fn, *args)
 
 

@@ -272,7 +272,10 @@ class SigningMixin:
         signature_id = self.sessions.get(session)
         if signature_id is None:
             raise Deleted("This signing session has ended.")
-        return self.find_signature(signature_id)
+        sr, signer = self.find_signature(signature_id)
+        if sr.state is RequestState.CANCELED:
+            raise Deleted("This signature request has been canceled.")
+        return sr, signer
 
     def session_copy(self: Backend, session: str) -> bytes:
         """The current copy as the signer sees it on the page (even while files are prepared)."""

@@ -54,12 +54,12 @@ def check_callback_url(
     """
     if value == "":
         return None
-    parts = urlsplit(value)
-    if (
-        parts.scheme not in ("http", "https")
-        or not parts.hostname
-        or (strict and is_local_host(parts.hostname))
-    ):
+    try:
+        parts = urlsplit(value)
+        scheme, host = parts.scheme, parts.hostname
+    except ValueError:  # e.g. "Invalid IPv6 URL"
+        scheme, host = "", None
+    if scheme not in ("http", "https") or not host or (strict and is_local_host(host)):
         raise BadRequest(f"Invalid url for {path} : {value}", error_path=path)
     return value
 
