@@ -201,6 +201,10 @@ class TemplatesMixin:
                     message = f"could not convert {label}: {exc.reason}"
                 self._template_done(template, "template_error", message)
                 return
+            except Exception as exc:  # a conversion bug must still end the template
+                message = f"Unexpected error while processing: {exc}"
+                self._template_done(template, "template_error", message)
+                return
             documents.append(document)
         template.documents = tuple(documents)
         problems = docs.check_tags(template.documents, len(template.signer_roles))

@@ -88,6 +88,16 @@ def test_unreadable_document_gives_template_error(harness):
     assert "not-a-pdf.bin" in template.error
 
 
+def test_a_reader_crash_still_ends_the_template_with_template_error(harness, monkeypatch):
+    def crash(*args, **kwargs):
+        raise RuntimeError("reader bug")
+
+    monkeypatch.setattr("hsnb.emulator.templates.docs.load_document", crash)  # a bug, on demand
+    template = make_template(harness)
+    assert (template.state, harness.types()) == ("error", ["template_error"])
+    assert template.error == "Unexpected error while processing: reader bug"
+
+
 def test_template_create_needs_signer_roles(harness):
     with pytest.raises(BadRequest) as info:
         make_template(harness, signer_roles=[])
