@@ -20,7 +20,7 @@ demo: $(STAMP)
 	$(BIN)/hsnb tour
 
 test: $(STAMP)
-	$(BIN)/python -m pytest --nbval -p no:cacheprovider
+	$(BIN)/python -m pytest --nbval
 
 lint: $(STAMP)
 	$(BIN)/ruff check --exclude '*.md' hsnb tests benchmarks data notebooks/_build
