@@ -18,7 +18,7 @@ the event they carried (the store keeps no event key for a refused delivery).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from hsnb.events import EVENT_ORDER, parse_event
+from hsnb.events import EVENT_ORDER
 from hsnb.frames import (
     CALLBACK_TYPE_DTYPE,
     EVENT_TYPE_DTYPE,
@@ -44,13 +44,6 @@ DURATION = "timedelta64[us]"
 STATE_DTYPE = pd.CategoricalDtype(
     ["awaiting_signature", "complete", "declined", "canceled", "expired", "error"]
 )
-
-#: Columns :func:`read_log` adds to the events frame, from each payload's ``signature_request``.
-REQUEST_COLUMNS: dict[str, Any] = {
-    "event_id": "Int64",
-    "created_at": UTC_TIME,
-    "signer_count": "Int64",
-}
 
 #: Columns of :func:`lifecycle`: one row per signature request, first-seen ``event_time`` of
 #: each step, and the durations between them.
@@ -135,8 +128,8 @@ _FIRST_SEEN = {
 
 
 class EventLog(NamedTuple):
-    """The two frames of one event log: ``events`` (one row per logical event, with
-    :data:`REQUEST_COLUMNS`) and ``deliveries`` (one row per HTTP request received)."""
+    """The two frames of one event log: ``events`` (one row per logical event) and
+    ``deliveries`` (one row per HTTP request received)."""
 
     events: pd.DataFrame
     deliveries: pd.DataFrame
@@ -168,23 +161,7 @@ def read_log(source: str | Path | EventStore | Any | None = None) -> EventLog:
 
 
 def _log_of(store: EventStore) -> EventLog:
-    rows = store.event_rows()
-    events = events_frame(rows)
-    extra = to_frame((_request_record(row) for row in rows), REQUEST_COLUMNS)
-    wanted = [c for c in REQUEST_COLUMNS if c not in events.columns or c == "event_id"]
-    events = events.merge(extra[wanted], on="event_id", how="left", validate="one_to_one")
-    return EventLog(events, deliveries_frame(store.delivery_rows()))
-
-
-def _request_record(row: Mapping[str, Any]) -> dict[str, Any]:
-    request = parse_event(row["payload"]).signature_request or {}
-    created = request.get("created_at")
-    signatures = request.get("signatures")
-    return {
-        "event_id": row["event_id"],
-        "created_at": None if created is None else pd.Timestamp(int(created), unit="s", tz="UTC"),
-        "signer_count": len(signatures) if isinstance(signatures, list) else None,
-    }
+    return EventLog(events_frame(store.event_rows()), deliveries_frame(store.delivery_rows()))
 
 
 def lifecycle(events: pd.DataFrame) -> pd.DataFrame:
@@ -192,8 +169,8 @@ def lifecycle(events: pd.DataFrame) -> pd.DataFrame:
 
     Times are first-seen ``event_time`` values (the service's clock, whole seconds); retries
     and the account/app copies of one event do not move them. ``created_at`` and ``signers``
-    come from the payloads (columns ``created_at`` and ``signer_count``, which
-    :func:`read_log` adds) and are missing when the frame lacks them. ``signed`` counts
+    come from the payloads (the events frame's ``created_at`` and ``signer_count``
+    columns) and are missing when the frame lacks them. ``signed`` counts
     distinct signers with a ``signature_request_signed`` event. Durations:
 
     * ``processing``: ``created_at`` to the end of document processing (``sent_at``, or

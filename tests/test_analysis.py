@@ -9,6 +9,7 @@ lateness is checked on the committed sample log, whose receive times are emulate
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -36,7 +37,10 @@ from hsnb.analysis import (
     retry_stats,
 )
 from hsnb.emulator import DEFAULT_EPOCH, Emulator
+from hsnb.events import parse_event
 from hsnb.listener import Listener
+from hsnb.store import EventStore, RequestInfo
+from tests.conftest import sent_payload
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -169,6 +173,20 @@ def test_read_log_adds_created_at_and_signer_count_from_payloads(day: Day) -> No
     assert (happy["created_at"] == seconds(0)).all()
     assert (happy["signer_count"] == 2).all()
     assert str(events["created_at"].dtype) == "datetime64[us, UTC]"
+
+
+def test_read_log_survives_an_odd_created_at() -> None:
+    store = EventStore()
+    for created in ("yesterday", 1.5e30, True):
+        payload = sent_payload(event_time=1_700_000_000)
+        payload["signature_request"]["created_at"] = created
+        payload["signature_request"]["signature_request_id"] = f"{created!s:x<40}"[:40]
+        body = json.dumps(payload).encode()
+        request = RequestInfo("POST", "/callback", {"Content-Type": "application/json"}, body)
+        store.record_event(request, parse_event(body))
+    events = read_log(store).events
+    assert len(events) == 3
+    assert events["created_at"].isna().all()
 
 
 def test_read_log_of_a_file_leaves_the_file_unchanged(tmp_path: Path) -> None:
