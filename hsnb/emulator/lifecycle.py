@@ -67,9 +67,6 @@ SIGNER_TRANSITIONS: dict[tuple[SignerStatus, SignerStatus], str] = {
     (SignerStatus.AWAITING_SIGNATURE, SignerStatus.ERROR_UNKNOWN): "unknown error",
 }
 
-#: Request states in which the request can still change (signers sign, cancel works).
-OPEN_STATES = frozenset({RequestState.PROCESSING, RequestState.AWAITING_SIGNATURE})
-
 #: The audit trail status shown on a copy, by request state.
 AUDIT_STATUS: dict[RequestState, str] = {
     RequestState.PROCESSING: "awaiting_signature",

@@ -123,7 +123,6 @@ API_APP: dict[str, Any] = {
 }
 REMIND: dict[str, Any] = {"email_address": str, "name": str}
 LIST_QUERY: dict[str, Any] = {"account_id": str, "page": int, "page_size": int, "query": str}
-CALLBACK_TEST: dict[str, Any] = {"client_id": str, "url": str}
 
 
 def parse_bool(value: Any, path: str = "value") -> bool:
