@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from hsnb.events import EVENT_ORDER, Event, parse_event
+from hsnb.wire import ATTEMPT_OUTCOMES
 
 #: Categorical dtype of ``event_type`` columns: the 30 known types, ordered as a request's life
 #: (:data:`hsnb.events.EVENT_ORDER`), so sorting by it reads sent, viewed, signed, all_signed...
@@ -21,6 +22,8 @@ EVENT_TYPE_DTYPE = pd.CategoricalDtype(list(EVENT_ORDER))
 VERDICT_DTYPE = pd.CategoricalDtype(["accepted", "duplicate", "rejected"])
 #: Categorical dtype of the callback kind, as the SDK's ``get_callback_type`` names it.
 CALLBACK_TYPE_DTYPE = pd.CategoricalDtype(["account_callback", "app_callback"])
+#: Categorical dtype of a callback attempt's outcome (:data:`hsnb.wire.ATTEMPT_OUTCOMES`).
+OUTCOME_DTYPE = pd.CategoricalDtype(list(ATTEMPT_OUTCOMES))
 UTC_TIME = pd.DatetimeTZDtype(unit="us", tz="UTC")
 
 #: Columns of :func:`events_frame`: one row per logical event.
@@ -71,17 +74,44 @@ DELIVERY_COLUMNS: dict[str, Any] = {
 }
 
 
+#: Columns of :func:`attempts_frame` (``Emulator.deliveries()``): one row per callback POST the
+#: emulator made. Times are on the emulator's clock; ``duration`` is real seconds on the wire.
+ATTEMPT_COLUMNS: dict[str, Any] = {
+    "delivery_id": "Int64",
+    "attempt": "Int64",
+    "url": "string",
+    "event_type": EVENT_TYPE_DTYPE,
+    "event_time": UTC_TIME,
+    "callback_type": CALLBACK_TYPE_DTYPE,
+    "signature_request_id": "string",
+    "related_signature_id": "string",
+    "sent_at": UTC_TIME,
+    "outcome": OUTCOME_DTYPE,
+    "status": "Int64",
+    "body_excerpt": "string",
+    "error": "string",
+    "duration": "Float64",
+    "next_attempt_at": UTC_TIME,
+}
+
+
 def to_frame(records: Iterable[Mapping[str, Any]], columns: Mapping[str, Any]) -> pd.DataFrame:
     """Build a frame with exactly ``columns`` (name -> dtype) from dict-like records.
 
-    Missing keys become missing values; extra keys are dropped. Conversion errors are not
-    swallowed: a value that does not fit its declared dtype raises.
+    Missing keys become missing values; extra keys are dropped. Times may be ISO 8601 text,
+    datetimes or Unix seconds. Conversion errors are not swallowed: a value that does not fit
+    its declared dtype raises.
     """
     rows = [{name: record.get(name) for name in columns} for record in records]
     frame = pd.DataFrame(rows, columns=list(columns))
     for name, dtype in columns.items():
         if isinstance(dtype, pd.DatetimeTZDtype):
-            frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601").astype(dtype)
+            column = frame[name]
+            if pd.api.types.is_numeric_dtype(column) and not column.empty:
+                times = pd.to_datetime(column, unit="s", utc=True)
+            else:
+                times = pd.to_datetime(column, utc=True, format="ISO8601")
+            frame[name] = times.astype(dtype)
         elif dtype == "Int64" or dtype == "boolean":
             frame[name] = frame[name].astype("object").where(frame[name].notna(), None)
             frame[name] = frame[name].astype(dtype)
@@ -146,6 +176,12 @@ def events_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
 def deliveries_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """The deliveries frame from :meth:`hsnb.store.EventStore.delivery_rows` rows."""
     return to_frame(rows, DELIVERY_COLUMNS)
+
+
+def attempts_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """The attempts frame from the emulator's attempt log (dicts of
+    :class:`hsnb.emulator.dispatcher.Attempt`; times in Unix seconds)."""
+    return to_frame(records, ATTEMPT_COLUMNS)
 
 
 _LATEST_SECONDS = 10**10  # Unix seconds before the year 2287: what a timestamp column holds

@@ -84,9 +84,33 @@ def encode_callback_multipart(
     return body, f"multipart/form-data; boundary={boundary}"
 
 
+#: What one delivery attempt came to: acknowledged, or why not (``dropped``: by fault injection).
+ATTEMPT_OUTCOMES = (
+    "acknowledged",
+    "wrong_answer",
+    "http_error",
+    "timeout",
+    "connection_error",
+    "dropped",
+)
+
+
 def is_acknowledged(status: int | None, body: bytes | str | None) -> bool:
     """Whether an answer counts as received: HTTP 200 with the ACK text in its body."""
     if status != 200 or body is None:
         return False
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     return ACK_TEXT in text
+
+
+def classify(status: int | None, body: bytes | None, *, timed_out: bool = False) -> str:
+    """The outcome of one attempt (one of :data:`ATTEMPT_OUTCOMES`): acknowledged or why not.
+
+    >>> classify(200, b"Hello API Event Received"), classify(200, b"OK"), classify(None, None)
+    ('acknowledged', 'wrong_answer', 'connection_error')
+    """
+    if status is None:
+        return "timeout" if timed_out else "connection_error"
+    if status == 200:
+        return "acknowledged" if is_acknowledged(status, body) else "wrong_answer"
+    return "http_error"

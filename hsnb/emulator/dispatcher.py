@@ -10,9 +10,9 @@ emulated; the legacy FAQ's schedule); after the 6th retry fails the delivery goe
 dead-letter list. UNCONFIRMED: whether the real service then also disables the callback URL
 (the emulator does not). Every attempt is logged as an :class:`Attempt`.
 
-The retry policy is a few pure functions (:func:`retry_delay`, :func:`should_retry`,
-:func:`classify`); the transport is injected (:class:`Transport`), so nothing here imports
-tornado.
+The retry policy is a few pure functions (:func:`retry_delay`, :func:`should_retry`, and
+:func:`hsnb.wire.classify` for an answer); the transport is injected (:class:`Transport`), so
+nothing here imports tornado.
 """
 
 from __future__ import annotations
@@ -27,12 +27,11 @@ from typing import Protocol
 from hsnb.emulator.callbacks import Delivery
 from hsnb.emulator.clock import Clock
 from hsnb.emulator.faults import Faults
-from hsnb.wire import compact_json, encode_callback_multipart, is_acknowledged
+from hsnb.wire import classify, compact_json, encode_callback_multipart
 
 logger = logging.getLogger(__name__)
 
 ACKNOWLEDGED = "acknowledged"
-OUTCOMES = (ACKNOWLEDGED, "wrong_answer", "http_error", "timeout", "connection_error", "dropped")
 
 
 @dataclass(frozen=True)
@@ -62,15 +61,6 @@ def retry_delay(retry_number: int, policy: RetryPolicy = RetryPolicy()) -> float
 def should_retry(attempts_made: int, policy: RetryPolicy = RetryPolicy()) -> bool:
     """Whether a delivery that failed ``attempts_made`` times (first attempt included) retries."""
     return attempts_made - 1 < policy.max_retries
-
-
-def classify(status: int | None, body: bytes | None, *, timed_out: bool = False) -> str:
-    """The outcome of one attempt: ``acknowledged`` or why not."""
-    if status is None:
-        return "timeout" if timed_out else "connection_error"
-    if status == 200:
-        return ACKNOWLEDGED if is_acknowledged(status, body) else "wrong_answer"
-    return "http_error"
 
 
 @dataclass(frozen=True)

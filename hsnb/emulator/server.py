@@ -336,16 +336,11 @@ class Emulator(serving.ManagedServer):
         return self._call(lambda: list(self.backend.events))
 
     def deliveries(self) -> pd.DataFrame:
-        """The attempt log as a DataFrame: one row per POST, times as UTC timestamps."""
-        import pandas as pd
+        """The attempt log as a DataFrame: one row per POST, with the declared schema
+        :data:`hsnb.frames.ATTEMPT_COLUMNS` (times on the emulator's clock, UTC)."""
+        from hsnb.frames import attempts_frame
 
-        rows = [asdict(a) for a in self.attempts()]
-        frame = pd.DataFrame(rows, columns=list(Attempt.__dataclass_fields__))
-        for column in ("sent_at", "next_attempt_at"):
-            frame[column] = pd.to_datetime(frame[column], unit="s", utc=True)
-        frame["event_time"] = pd.to_datetime(frame["event_time"], unit="s", utc=True)
-        frame["status"] = frame["status"].astype("Int64")
-        return frame
+        return attempts_frame(asdict(a) for a in self.attempts())
 
     def _request_json(self, sr: Any) -> dict[str, Any]:
         return signature_request_json(sr, self.backend.urls)

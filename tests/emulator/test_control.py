@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import socket
 
+import pandas as pd
+import pandas.testing as pdt
 import requests
 
 from hsnb.emulator import DEFAULT_EPOCH, Emulator
+from hsnb.frames import ATTEMPT_COLUMNS
 from tests.emulator.helpers import FAST, create_form
 
 TIMEOUT = 10
@@ -266,7 +269,16 @@ def test_api_key_and_callback_url_from_the_constructor(receiver):
         receiver.wait_for(1)
 
 
-def test_deliveries_frame_is_empty_but_typed_before_any_callback(emulator):
+def test_deliveries_frame_has_the_declared_schema_before_and_after_callbacks(emulator, receiver):
+    declared = pd.Series({n: pd.api.types.pandas_dtype(t) for n, t in ATTEMPT_COLUMNS.items()})
+    empty = emulator.deliveries()
+    assert empty.empty
+    pdt.assert_series_equal(empty.dtypes, declared)
+    emulator.callback_url = receiver.url
+    create(emulator)
+    assert emulator.wait_settled(5)
     frame = emulator.deliveries()
-    assert frame.empty
-    assert "outcome" in frame.columns and str(frame["sent_at"].dt.tz) == "UTC"
+    pdt.assert_series_equal(frame.dtypes, declared)
+    row = frame.iloc[0]
+    assert (row["outcome"], row["status"], row["attempt"]) == ("acknowledged", 200, 1)
+    assert row["event_type"] == "signature_request_sent"
