@@ -1,19 +1,18 @@
 """The ``hsnb`` command line: listen, trigger, replay, export, live, tour and emulator.
 
-API keys come from ``--api-key`` or the ``DROPBOX_SIGN_API_KEY`` environment variable and are
-never printed.
+API keys come from ``--api-key`` or the environment (``DROPBOX_SIGN_API_KEY``, then
+``HSNB_API_KEY``: :mod:`hsnb.environment`) and are never printed.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import queue
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from hsnb import __version__, serving
+from hsnb import __version__, environment, serving
 from hsnb.errors import HsnbError
 from hsnb.events import KNOWN_EVENT_TYPES
 from hsnb.frames import deliveries_frame, events_frame
@@ -22,11 +21,11 @@ from hsnb.receiver import Answer
 from hsnb.store import EventStore
 from hsnb.trigger import sample_payload, send_callback
 
-API_KEY_ENV = "DROPBOX_SIGN_API_KEY"
+API_KEY_ENV = environment.API_KEY_VARIABLES[0]
 
 
 def _api_key(args: argparse.Namespace) -> str | None:
-    return args.api_key or os.environ.get(API_KEY_ENV) or None
+    return args.api_key or environment.api_key()
 
 
 def describe_answer(answer: Answer) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -23,7 +22,7 @@ import pandas as pd
 import tornado.httpserver
 import tornado.web
 
-from hsnb import serving
+from hsnb import environment, serving
 from hsnb.errors import EventTimeoutError, ListenerError
 from hsnb.events import Event
 from hsnb.frames import deliveries_frame, events_frame
@@ -94,8 +93,9 @@ class Listener(serving.ManagedServer):
     """Receive Dropbox Sign callbacks in the background; read them back as DataFrames.
 
     ``store`` is an :class:`EventStore`, a path to one (reopening it keeps what it had), or
-    ``None`` for an in-memory store. ``api_keys`` (a key or several; default: the
-    ``DROPBOX_SIGN_API_KEY`` environment variable, if set) turn on ``event_hash`` verification.
+    ``None`` for an in-memory store. ``api_keys`` (a key or several; default: the key in
+    ``DROPBOX_SIGN_API_KEY`` or ``HSNB_API_KEY``, if set, see :mod:`hsnb.environment`) turn on
+    ``event_hash`` verification; ``[]`` turns it off.
     Starting a listener with the ``name`` of a running one stops that one first, so re-running a
     cell never fails with "address already in use".
     """
@@ -115,7 +115,7 @@ class Listener(serving.ManagedServer):
         start: bool = True,
     ) -> None:
         if api_keys is None:
-            env_key = os.environ.get("DROPBOX_SIGN_API_KEY")
+            env_key = environment.api_key()
             api_keys = [env_key] if env_key else []
         elif isinstance(api_keys, str):
             api_keys = [api_keys]

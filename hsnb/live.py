@@ -23,7 +23,6 @@ process it also asks the emulator to send its own ``callback_test`` (the Test bu
 from __future__ import annotations
 
 import ipaddress
-import os
 import secrets
 import threading
 import time
@@ -32,21 +31,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from hsnb import environment
 from hsnb.client import ApiError, Client
-from hsnb.client.transport import (
-    BASE_URL_VARIABLES,
-    DEFAULT_BASE_URL,
-    api_key_of,
-    running_emulator,
-)
+from hsnb.client.transport import DEFAULT_BASE_URL, api_key_of, running_emulator
 from hsnb.errors import HsnbError
 from hsnb.listener import CALLBACK_PATH, Listener
 from hsnb.receiver import Answer
 from hsnb.recorder import Recorder
 from hsnb.trigger import TriggerResult, sample_payload, send_callback
 
-PUBLIC_URL_VARIABLE = "HSNB_PUBLIC_URL"
-API_KEY_VARIABLES = ("DROPBOX_SIGN_API_KEY", "HSNB_API_KEY")
 NO_KEY = (
     "No API key: set DROPBOX_SIGN_API_KEY (Dropbox Sign: Settings > API > API key) "
     "or pass api_key=..."
@@ -291,11 +284,10 @@ def connect(
     ``os.environ`` when looking up defaults. Raises :class:`LiveSetupError` saying what is
     missing.
     """
-    env = os.environ if env is None else env
-    key = api_key if api_key is not None else _first(env, API_KEY_VARIABLES)
+    key = api_key if api_key is not None else environment.api_key(env)
     if not key:
         raise LiveSetupError(NO_KEY)
-    public_url = public_url if public_url is not None else env.get(PUBLIC_URL_VARIABLE)
+    public_url = public_url if public_url is not None else environment.public_url(env)
     if not public_url and not tunnel:
         raise LiveSetupError(NO_PUBLIC_URL)
     if public_url and not allow_localhost:
@@ -350,13 +342,9 @@ def connect(
     return session
 
 
-def _live_base_url(env: Mapping[str, str]) -> str:
+def _live_base_url(env: Mapping[str, str] | None) -> str:
     """``HSNB_BASE_URL`` / ``DROPBOX_SIGN_BASE_URL``, else the real API (never an emulator)."""
-    return _first(env, BASE_URL_VARIABLES) or DEFAULT_BASE_URL
-
-
-def _first(env: Mapping[str, str], names: tuple[str, ...]) -> str | None:
-    return next((env[name] for name in names if env.get(name)), None)
+    return environment.base_url(env) or DEFAULT_BASE_URL
 
 
 def _import_ngrok() -> Any:

@@ -14,7 +14,6 @@ retried after the reset time when the caller allows it.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Self
 import requests
 from requests.auth import AuthBase, HTTPBasicAuth
 
+from hsnb import environment
 from hsnb.client.encoding import Upload
 from hsnb.client.errors import (
     ApiError,
@@ -42,9 +42,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("hsnb.client")
 
 DEFAULT_BASE_URL = "https://api.hellosign.com/v3"
-BASE_URL_VARIABLES = ("HSNB_BASE_URL", "DROPBOX_SIGN_BASE_URL")
-API_KEY_VARIABLES = ("DROPBOX_SIGN_API_KEY", "HSNB_API_KEY")
-CLIENT_ID_VARIABLES = ("DROPBOX_SIGN_CLIENT_ID", "HSNB_CLIENT_ID")
 DEFAULT_TIMEOUT = 30.0
 REDACTED = "<redacted>"
 
@@ -107,12 +104,11 @@ def running_emulator(base_url: str | None = None) -> Emulator | None:
 
 def resolve_base_url(base_url: str | None = None, env: Mapping[str, str] | None = None) -> str:
     """The API base URL (see the module docstring for the order), without a trailing slash."""
-    env = os.environ if env is None else env
     if base_url:
         return base_url.rstrip("/")
-    for name in BASE_URL_VARIABLES:
-        if env.get(name):
-            return env[name].rstrip("/")
+    from_env = environment.base_url(env)
+    if from_env:
+        return from_env
     emulator = running_emulator()
     return emulator.api_url if emulator is not None else DEFAULT_BASE_URL
 
@@ -121,13 +117,12 @@ def resolve_api_key(
     api_key: str | None, base_url: str, env: Mapping[str, str] | None = None
 ) -> str | None:
     """The API key to send to ``base_url`` (see the module docstring), or ``None``."""
-    env = os.environ if env is None else env
     if api_key:
         return api_key
     emulator = running_emulator(base_url)
     if emulator is not None:
         return emulator.api_key
-    return next((env[name] for name in API_KEY_VARIABLES if env.get(name)), None)
+    return environment.api_key(env)
 
 
 def rate_limit_delay(headers: Mapping[str, str], now: float, margin: float = 1.0) -> float:
@@ -186,7 +181,7 @@ class HttpSession:
         emulator = running_emulator(self.base_url)
         self.client_id = (
             client_id
-            or next((os.environ[n] for n in CLIENT_ID_VARIABLES if os.environ.get(n)), None)
+            or environment.client_id()
             or (emulator.client_id if emulator is not None else None)
         )
         self.timeout = timeout

@@ -1,0 +1,55 @@
+"""The one reader of hsnb's environment variables, so each variable means the same everywhere.
+
+=====================  ==========================================  ==============================
+what                   variables, the first one set wins           read by
+=====================  ==========================================  ==============================
+the API key            ``DROPBOX_SIGN_API_KEY``, ``HSNB_API_KEY``  ``Client``, ``Listener``
+                                                                   (verification), ``connect``,
+                                                                   ``hsnb listen/trigger/live``
+the API base URL       ``HSNB_BASE_URL``, ``DROPBOX_SIGN_BASE_URL``  ``Client``, ``connect``
+an API app             ``DROPBOX_SIGN_CLIENT_ID``, ``HSNB_CLIENT_ID``  ``Client``, ``connect``
+the public URL         ``HSNB_PUBLIC_URL``                         ``connect``, ``hsnb live``
+=====================  ==========================================  ==============================
+
+An empty variable counts as unset. Each reader takes an optional mapping that stands for
+``os.environ`` (tests, or :func:`hsnb.live.connect`'s ``env``).
+
+>>> api_key({"HSNB_API_KEY": "k2", "DROPBOX_SIGN_API_KEY": ""})
+'k2'
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+API_KEY_VARIABLES = ("DROPBOX_SIGN_API_KEY", "HSNB_API_KEY")
+BASE_URL_VARIABLES = ("HSNB_BASE_URL", "DROPBOX_SIGN_BASE_URL")
+CLIENT_ID_VARIABLES = ("DROPBOX_SIGN_CLIENT_ID", "HSNB_CLIENT_ID")
+PUBLIC_URL_VARIABLES = ("HSNB_PUBLIC_URL",)
+
+
+def api_key(env: Mapping[str, str] | None = None) -> str | None:
+    """The API key from the environment, or ``None``."""
+    return _first(API_KEY_VARIABLES, env)
+
+
+def base_url(env: Mapping[str, str] | None = None) -> str | None:
+    """The API base URL from the environment (no trailing slash), or ``None``."""
+    found = _first(BASE_URL_VARIABLES, env)
+    return found.rstrip("/") if found else None
+
+
+def client_id(env: Mapping[str, str] | None = None) -> str | None:
+    """The API app's ``client_id`` from the environment, or ``None``."""
+    return _first(CLIENT_ID_VARIABLES, env)
+
+
+def public_url(env: Mapping[str, str] | None = None) -> str | None:
+    """The public callback URL from the environment, or ``None``."""
+    return _first(PUBLIC_URL_VARIABLES, env)
+
+
+def _first(names: tuple[str, ...], env: Mapping[str, str] | None) -> str | None:
+    source = os.environ if env is None else env
+    return next((source[name] for name in names if source.get(name)), None)
