@@ -22,7 +22,6 @@ process it also asks the emulator to send its own ``callback_test`` (the Test bu
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
 import threading
 import time
@@ -32,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hsnb import environment
+from hsnb.callback_urls import is_local_host, scheme_and_host
 from hsnb.client import ApiError, Client
 from hsnb.client.transport import DEFAULT_BASE_URL, api_key_of, running_emulator
 from hsnb.errors import HsnbError
@@ -90,19 +90,10 @@ class CheckResult:
 
 def public_url_problem(url: str) -> str | None:
     """Why Dropbox Sign could not POST to ``url`` (not http(s), local, private), or ``None``."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    scheme, host = scheme_and_host(url)
+    if scheme not in ("http", "https") or not host:
         return f"{url!r} is not an http(s) URL with a host name"
-    host = parts.hostname.lower()
-    if host == "localhost" or host.endswith((".localhost", ".local")):
-        return LOCAL_URL.format(host=host)
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return None
-    if address.is_loopback or address.is_private or address.is_link_local:
-        return LOCAL_URL.format(host=host)
-    if address.is_unspecified:
+    if is_local_host(host):
         return LOCAL_URL.format(host=host)
     return None
 

@@ -17,12 +17,11 @@ ignored: ``custom_fields``, ``attachments``, ``form_fields_*``, ``field_options`
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
+from hsnb.callback_urls import is_local_host, scheme_and_host
 from hsnb.emulator.exceptions import BadRequest
 from hsnb.emulator.parsing import UploadedFile
 from hsnb.emulator.sources import URL_SCHEMES
@@ -48,17 +47,14 @@ def check_callback_url(
 ) -> str | None:
     """An http(s) URL with a host (``""`` clears it: returns ``None``); else the legacy 400.
 
-    ``strict``: also refuse hosts the real service cannot reach (:func:`is_local_host`), with the
-    same message, as Dropbox Sign refuses localhost callback URLs (UNCONFIRMED: its exact
-    wording for that case; the emulator reuses the invalid-URL message).
+    ``strict``: also refuse hosts the real service cannot reach
+    (:func:`hsnb.callback_urls.is_local_host`, the rule live mode uses too), with the same
+    message, as Dropbox Sign refuses localhost callback URLs (UNCONFIRMED: its exact wording
+    for that case; the emulator reuses the invalid-URL message).
     """
     if value == "":
         return None
-    try:
-        parts = urlsplit(value)
-        scheme, host = parts.scheme, parts.hostname
-    except ValueError:  # e.g. "Invalid IPv6 URL"
-        scheme, host = "", None
+    scheme, host = scheme_and_host(value)
     if scheme not in ("http", "https") or not host or (strict and is_local_host(host)):
         raise BadRequest(f"Invalid url for {path} : {value}", error_path=path)
     return value
@@ -66,11 +62,7 @@ def check_callback_url(
 
 def check_file_url(value: str, path: str) -> str:
     """A ``file_urls`` entry: an http(s) URL with a host, or a ``data:`` URL; else a 400."""
-    try:
-        parts = urlsplit(value)
-        scheme, host = parts.scheme.lower(), parts.hostname
-    except ValueError:
-        scheme, host = "", None
+    scheme, host = scheme_and_host(value)
     if scheme not in URL_SCHEMES or (scheme != "data" and not host):
         shown = value if len(value) <= 80 else value[:77] + "..."
         raise BadRequest(
@@ -78,24 +70,6 @@ def check_file_url(value: str, path: str) -> str:
             error_path=path,
         )
     return value
-
-
-def is_local_host(host: str) -> bool:
-    """Whether ``host`` is this machine or a private network: ``localhost``, ``*.localhost``,
-    ``*.local``, or a loopback, private, link-local or unspecified IP address.
-
-    Names are not resolved (the emulator works offline): ``my-laptop.example`` counts as public.
-    """
-    host = host.lower().rstrip(".")
-    if host == "localhost" or host.endswith((".localhost", ".local")):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return (
-        address.is_loopback or address.is_private or address.is_link_local or address.is_unspecified
-    )
 
 
 def check_signature_request(params: Mapping[str, Any], *, now: int) -> dict[str, Any]:

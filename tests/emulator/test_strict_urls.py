@@ -7,7 +7,6 @@ import requests
 
 from hsnb.emulator import Emulator
 from hsnb.emulator.exceptions import BadRequest
-from hsnb.emulator.validation import is_local_host
 from tests.emulator.helpers import FAST
 
 LOCAL_URLS = [
@@ -86,11 +85,3 @@ def test_constructor_urls_are_not_checked(receiver):
 def test_local_urls_are_accepted_by_default(emulator):
     response = call(emulator, "PUT", "/account", data={"callback_url": "http://localhost:1/cb"})
     assert response.status_code == 200
-
-
-@pytest.mark.parametrize(
-    ("host", "local"),
-    [("hooks.example.com", False), ("8.8.8.8", False), ("LOCALHOST.", True), ("fe80::1", True)],
-)
-def test_is_local_host(host, local):
-    assert is_local_host(host) is local
