@@ -27,7 +27,8 @@ _LAZY = {
     "DEFAULT_EPOCH": "hsnb.emulator.clock",
     "Delay": "hsnb.emulator.clock",
     "Attempt": "hsnb.emulator.dispatcher",
-    "RetryPolicy": "hsnb.emulator.dispatcher",
+    "EmulatorConfig": "hsnb.emulator.config",
+    "RetryPolicy": "hsnb.emulator.config",
     "Emulator": "hsnb.emulator.server",
     "EmulatorError": "hsnb.emulator.server",
     "make_app": "hsnb.emulator.server",
@@ -39,6 +40,7 @@ __all__ = [
     "Attempt",
     "Delay",
     "Emulator",
+    "EmulatorConfig",
     "EmulatorError",
     "RetryPolicy",
     "make_app",
@@ -47,7 +49,8 @@ __all__ = [
 
 if TYPE_CHECKING:
     from hsnb.emulator.clock import DEFAULT_EPOCH, Delay
-    from hsnb.emulator.dispatcher import Attempt, RetryPolicy
+    from hsnb.emulator.config import EmulatorConfig, RetryPolicy
+    from hsnb.emulator.dispatcher import Attempt
     from hsnb.emulator.server import Emulator, EmulatorError, make_app, running_emulators
 
 

@@ -30,6 +30,7 @@ from hsnb.emulator import documents as docs
 from hsnb.emulator.accounts import AccountsMixin
 from hsnb.emulator.callbacks import Delivery, deliveries_for
 from hsnb.emulator.clock import Clock, Randomness
+from hsnb.emulator.config import EmulatorConfig
 from hsnb.emulator.copies import CopiesMixin
 from hsnb.emulator.exceptions import (
     BadRequest,
@@ -41,14 +42,7 @@ from hsnb.emulator.exceptions import (
 )
 from hsnb.emulator.faults import Faults
 from hsnb.emulator.lifecycle import RequestState, SignerStatus, request_step
-from hsnb.emulator.models import (
-    Account,
-    ApiApp,
-    EmittedEvent,
-    EmulatorConfig,
-    SignatureRequest,
-    Signer,
-)
+from hsnb.emulator.models import Account, ApiApp, EmittedEvent, SignatureRequest, Signer
 from hsnb.emulator.processing import ProcessingMixin
 from hsnb.emulator.serializers import Urls, signature_request_json
 from hsnb.emulator.signing import SigningMixin

@@ -15,59 +15,50 @@ from __future__ import annotations
 import argparse
 import queue
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from hsnb import serving
 from hsnb.emulator.clock import DEFAULT_EPOCH
+from hsnb.emulator.config import EmulatorConfig
 from hsnb.emulator.dispatcher import Attempt
 from hsnb.emulator.server import Emulator
 
+#: The settings ``hsnb emulator`` offers, with their help; each option is ``--`` plus the
+#: setting's name with dashes, and its default is :class:`EmulatorConfig`'s.
+SETTINGS: dict[str, str] = {
+    "start_time": f"emulated start: Unix seconds, 'now' or 'epoch' ({DEFAULT_EPOCH})",
+    "time_scale": "real seconds per emulated second",
+    "processing_delay": "document conversion, e.g. 0, 2.5, uniform:1,3",
+    "signing_delay": "a signer's time to sign",
+    "file_prep_delay": "files answer 409 this long after each signature",
+    "callback_delay": "queueing lag before each first callback attempt",
+    "public_base_url": "scheme and host written into payload URLs instead of http://127.0.0.1:PORT",
+    "strict_callback_urls": "refuse localhost and private callback URLs, as Dropbox Sign does",
+    "file_fetch_timeout": "real seconds to download each file_urls entry",
+    "rate_limit": "calls per minute (0: no limit)",
+    "test_mode_rate_limit": "test-mode creates per minute (0: no limit)",
+}
+DEFAULTS = EmulatorConfig()
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The emulator's options."""
+    """The emulator's options (defaults from :class:`EmulatorConfig`)."""
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
     parser.add_argument("--seed", type=int, default=0, help="seed for ids and delays (default 0)")
     parser.add_argument("--api-key", help="the account's API key (default: drawn from the seed)")
     parser.add_argument("--callback-url", help="the account callback URL")
     parser.add_argument("--app-callback-url", help="the default API app's callback URL")
-    parser.add_argument(
-        "--public-base-url",
-        help="scheme and host written into payload URLs instead of http://127.0.0.1:PORT",
-    )
-    parser.add_argument(
-        "--start-time",
-        default="now",
-        help=f"emulated start, Unix seconds, 'now' or 'epoch' ({DEFAULT_EPOCH}); default now",
-    )
-    parser.add_argument(
-        "--strict-callback-urls",
-        action="store_true",
-        help="refuse localhost and private callback URLs, as Dropbox Sign does",
-    )
-    parser.add_argument(
-        "--time-scale", type=float, default=1.0, help="real seconds per emulated second"
-    )
-    parser.add_argument(
-        "--processing-delay", default="uniform:1,3", help="e.g. 0, 2.5, uniform:1,3"
-    )
-    parser.add_argument("--signing-delay", default="0", help="a signer's time to sign")
-    parser.add_argument("--file-prep-delay", default="1", help="files answer 409 this long")
-    parser.add_argument(
-        "--callback-delay", default="0", help="queueing lag before each first callback attempt"
-    )
-    parser.add_argument(
-        "--file-fetch-timeout",
-        type=float,
-        default=10.0,
-        help="real seconds to download each file_urls entry (default 10)",
-    )
-    parser.add_argument(
-        "--rate-limit", type=int, default=100, help="calls per minute (0: no limit)"
-    )
-    parser.add_argument(
-        "--test-mode-rate-limit", type=int, default=10, help="test-mode creates per minute (0: off)"
-    )
+    for name, text in SETTINGS.items():
+        option = "--" + name.replace("_", "-")
+        default = getattr(DEFAULTS, name)
+        if isinstance(default, bool):
+            parser.add_argument(option, action="store_true", help=text)
+            continue
+        shown = "now" if name == "start_time" and default is None else default
+        parser.add_argument(option, type=_PARSE.get(name, str), help=f"{text} (default {shown})")
+    parser.set_defaults(**{name: getattr(DEFAULTS, name) for name in SETTINGS})
 
 
 def describe_attempt(attempt: Attempt) -> str:
@@ -89,20 +80,10 @@ def run(args: argparse.Namespace) -> int:
         api_key=args.api_key,
         callback_url=args.callback_url,
         app_callback_url=args.app_callback_url,
-        public_base_url=args.public_base_url,
-        strict_callback_urls=args.strict_callback_urls,
         name="cli",
         host=args.host,
         port=args.port,
-        start_time=_start_time(args.start_time),
-        time_scale=args.time_scale,
-        processing_delay=args.processing_delay,
-        signing_delay=args.signing_delay,
-        file_prep_delay=args.file_prep_delay,
-        callback_delay=args.callback_delay,
-        file_fetch_timeout=args.file_fetch_timeout,
-        rate_limit=args.rate_limit or None,
-        test_mode_rate_limit=args.test_mode_rate_limit or None,
+        **{name: getattr(args, name) for name in SETTINGS},
     )
     emulator.on_attempt(lambda attempt: lines.put(describe_attempt(attempt)))
     print(f"api: {emulator.api_url}", flush=True)
@@ -129,6 +110,19 @@ def _start_time(text: str) -> float | None:
     if text == "epoch":
         return float(DEFAULT_EPOCH)
     return float(text)
+
+
+def _limit(text: str) -> int | None:
+    return int(text) or None
+
+
+_PARSE: dict[str, Callable[[str], Any]] = {
+    "start_time": _start_time,
+    "time_scale": float,
+    "file_fetch_timeout": float,
+    "rate_limit": _limit,
+    "test_mode_rate_limit": _limit,
+}
 
 
 if __name__ == "__main__":

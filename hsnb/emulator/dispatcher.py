@@ -26,6 +26,7 @@ from typing import Protocol
 
 from hsnb.emulator.callbacks import Delivery
 from hsnb.emulator.clock import Clock
+from hsnb.emulator.config import RetryPolicy
 from hsnb.emulator.faults import Faults
 from hsnb.wire import classify, compact_json, encode_callback_multipart
 
@@ -34,20 +35,10 @@ logger = logging.getLogger(__name__)
 ACKNOWLEDGED = "acknowledged"
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Dropbox Sign's retry rule: ``max_retries`` retries, ``base_delay * factor**(n-1)`` apart.
-
-    ``timeout`` is per attempt, in emulated seconds.
-    """
-
-    base_delay: float = 300.0
-    factor: float = 3.0
-    max_retries: int = 6
-    timeout: float = 30.0
+DEFAULT_POLICY = RetryPolicy()
 
 
-def retry_delay(retry_number: int, policy: RetryPolicy = RetryPolicy()) -> float:
+def retry_delay(retry_number: int, policy: RetryPolicy = DEFAULT_POLICY) -> float:
     """Emulated seconds from a failed attempt to retry number ``retry_number`` (1-based).
 
     >>> [retry_delay(n) / 60 for n in range(1, 7)]
@@ -58,7 +49,7 @@ def retry_delay(retry_number: int, policy: RetryPolicy = RetryPolicy()) -> float
     return policy.base_delay * policy.factor ** (retry_number - 1)
 
 
-def should_retry(attempts_made: int, policy: RetryPolicy = RetryPolicy()) -> bool:
+def should_retry(attempts_made: int, policy: RetryPolicy = DEFAULT_POLICY) -> bool:
     """Whether a delivery that failed ``attempts_made`` times (first attempt included) retries."""
     return attempts_made - 1 < policy.max_retries
 

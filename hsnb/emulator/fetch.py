@@ -29,7 +29,6 @@ from tornado.simple_httpclient import HTTPStreamClosedError, HTTPTimeoutError
 
 from hsnb.emulator.parsing import UploadedFile
 from hsnb.emulator.sources import (
-    DEFAULT_MAX_BYTES,
     FetchDone,
     Fetched,
     FetchError,
@@ -42,8 +41,6 @@ from hsnb.emulator.sources import (
 )
 from hsnb.emulator.transport import USER_AGENT
 
-#: Default total time for one download, in real seconds.
-DEFAULT_TIMEOUT = 10.0
 MAX_REDIRECTS = 5
 
 
@@ -51,20 +48,12 @@ class HttpFetcher:
     """Fetches ``file_urls`` with a private :class:`AsyncHTTPClient` on the running loop.
 
     ``timeout``: real seconds for each download (connecting included). ``max_bytes``: the
-    largest file accepted (declared or received). Raises ``ValueError`` for a timeout or cap
-    that is not positive.
+    largest file accepted (declared or received). Their defaults and checks are
+    :class:`~hsnb.emulator.config.EmulatorConfig`'s ``file_fetch_timeout`` and
+    ``file_fetch_max_bytes``.
     """
 
-    def __init__(
-        self,
-        timeout: float = DEFAULT_TIMEOUT,
-        max_bytes: int = DEFAULT_MAX_BYTES,
-        max_clients: int = 16,
-    ) -> None:
-        if not timeout > 0:
-            raise ValueError(f"file_fetch_timeout must be positive, not {timeout!r}")
-        if not max_bytes > 0:
-            raise ValueError(f"file_fetch_max_bytes must be positive, not {max_bytes!r}")
+    def __init__(self, timeout: float, max_bytes: int, max_clients: int = 16) -> None:
         self.timeout = float(timeout)
         self.max_bytes = int(max_bytes)
         self.max_clients = max_clients

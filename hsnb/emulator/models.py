@@ -10,58 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from hsnb.emulator.clock import Delay
 from hsnb.emulator.lifecycle import RequestState, SignerStatus
 from hsnb.emulator.parsing import UploadedFile
 
 if TYPE_CHECKING:
     from hsnb.emulator.documents import AuditEntry, SourceDocument
-
-
-@dataclass
-class EmulatorConfig:
-    """How the emulated service behaves; every delay is in emulated seconds.
-
-    * ``processing_delay``: document conversion after create/send, before
-      ``signature_request_sent`` (or the error event); files answer 409 meanwhile.
-    * ``signing_delay``: how long a signer takes between opening the request and signing or
-      declining (moves emulated time; zero signs at once).
-    * ``file_prep_delay``: how long a new version of the files is prepared after each signature
-      (files answer 409 meanwhile; ``signature_request_downloadable`` comes after the last one).
-    * ``cancel_delay``: from the cancel call to ``signature_request_canceled``.
-    * ``callback_delay``: the service's queueing lag, from an event to the first delivery
-      attempt of each of its deliveries (drawn once per delivery; retries keep their schedule).
-    * ``text_tag_error_event``: the event a malformed or mismatched text tag causes.
-      UNCONFIRMED which one the real service sends; the default follows the HelloSign blog
-      (``file_error``); ``"signature_request_invalid"`` is the other candidate.
-    * ``sign_url_ttl``: sign URLs expire this long after they are made (and once opened).
-    * ``file_url_ttl``: lifetime of ``files_as_file_url`` links. UNCONFIRMED; chosen: 3 days.
-    * ``reminder_interval``: a signer cannot be reminded again within this time.
-    * ``emit_sign_url_invalid``: opening a used or expired sign URL sends ``sign_url_invalid``.
-    * ``account_email``: the emulated account's e-mail address.
-    * ``strict_callback_urls``: refuse localhost, loopback and private callback URLs when an
-      account or app callback URL is set (400 ``bad_request``), as the real service does.
-    """
-
-    processing_delay: Delay = field(default_factory=lambda: Delay.uniform(1.0, 3.0))
-    signing_delay: Delay = field(default_factory=Delay.zero)
-    file_prep_delay: Delay = field(default_factory=lambda: Delay.fixed(1.0))
-    cancel_delay: Delay = field(default_factory=Delay.zero)
-    callback_delay: Delay = field(default_factory=Delay.zero)
-    text_tag_error_event: str = "file_error"
-    sign_url_ttl: float = 3600.0
-    file_url_ttl: float = 3 * 86400.0
-    reminder_interval: float = 3600.0
-    emit_sign_url_invalid: bool = True
-    account_email: str = "me@example.com"
-    strict_callback_urls: bool = False
-
-    def __post_init__(self) -> None:
-        delays = ("processing_delay", "signing_delay", "file_prep_delay", "cancel_delay")
-        for name in (*delays, "callback_delay"):
-            setattr(self, name, Delay.parse(getattr(self, name)))
-        if self.text_tag_error_event not in ("file_error", "signature_request_invalid"):
-            raise ValueError("text_tag_error_event must be file_error or signature_request_invalid")
 
 
 @dataclass

@@ -2,8 +2,9 @@
 
 Dropbox Sign allows 100 requests a minute per account, and 10 a minute in test mode
 ([HELP-rate] in the fact sheet; the spec's text says "per hour", the help article "per minute").
-The emulator's defaults follow the help article: ``limit=100`` for every authenticated call and,
-on top, ``test_mode_limit=10`` for create/send calls with ``test_mode=true`` (UNCONFIRMED which
+The emulator's defaults (``rate_limit`` and ``test_mode_rate_limit`` in
+:class:`~hsnb.emulator.config.EmulatorConfig`) follow the help article: 100 for every
+authenticated call and, on top, 10 for create/send calls with ``test_mode=true`` (UNCONFIRMED which
 calls the real test-mode limit counts; counting only those keeps ordinary notebooks under it).
 ``None`` switches a limit off. The window runs on real (monotonic) time, not emulated time: a
 rate limit is about how fast a client calls. Over the limit -> 429 ``exceeded_rate``.
@@ -56,8 +57,8 @@ class RateLimiter:
 
     def __init__(
         self,
-        limit: int | None = 100,
-        test_mode_limit: int | None = 10,
+        limit: int | None,
+        test_mode_limit: int | None,
         window: float = 60.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:

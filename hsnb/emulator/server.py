@@ -19,17 +19,17 @@ import tornado.web
 
 from hsnb import serving
 from hsnb.emulator.backend import Backend
-from hsnb.emulator.clock import Clock, Delay, Randomness
+from hsnb.emulator.clock import Clock, Randomness
+from hsnb.emulator.config import EmulatorConfig
 from hsnb.emulator.control import reset_all
-from hsnb.emulator.dispatcher import Attempt, Dispatcher, RetryPolicy
+from hsnb.emulator.dispatcher import Attempt, Dispatcher
 from hsnb.emulator.faults import Fault
-from hsnb.emulator.fetch import DEFAULT_TIMEOUT, HttpFetcher
+from hsnb.emulator.fetch import HttpFetcher
 from hsnb.emulator.handlers import NotFoundHandler
-from hsnb.emulator.models import EmittedEvent, EmulatorConfig
+from hsnb.emulator.models import EmittedEvent
 from hsnb.emulator.ratelimit import RateLimiter
 from hsnb.emulator.routes import routes
 from hsnb.emulator.serializers import Urls, signature_request_json
-from hsnb.emulator.sources import DEFAULT_MAX_BYTES
 from hsnb.emulator.transport import TornadoTransport
 from hsnb.errors import HsnbError
 from hsnb.runtime import background_loop
@@ -61,27 +61,20 @@ class Emulator(serving.ManagedServer):
 
     Starts at once (``start=False`` to wait). Same ``seed``, same ids; with a fixed
     ``start_time`` (e.g. :data:`hsnb.emulator.clock.DEFAULT_EPOCH`) also the same
-    ``created_at`` and ``event_time`` values. ``time_scale`` is real seconds per emulated second
-    (``1e-6`` replays 30 hours of callback retries in a tenth of a second; ``None``: timers
-    fire only on :meth:`advance`). Delays are in emulated seconds: a number, a
-    :class:`~hsnb.emulator.clock.Delay`, or text such as ``"uniform:1,3"``; see
-    :class:`~hsnb.emulator.models.EmulatorConfig` for what each one delays.
-    ``callback_delay``: the service's queueing lag before each delivery's first attempt (default
-    0), so ``sent_at - event_time`` in :meth:`deliveries` has real lateness to measure.
-    ``rate_limit`` / ``test_mode_rate_limit``: calls per minute per account (``None``: off).
-    ``public_base_url`` (e.g. ``"https://api.hellosign.test"``): the scheme and host the
-    emulator writes into payloads and answers (``files_url``, ``details_url``, ``signing_url``,
-    sign URLs, file links) instead of ``http://127.0.0.1:PORT``, so stored logs carry no port.
-    Clients still call :attr:`api_url`; the emulator routes by path and query alone, so a URL it
-    gave out works once its scheme and host are swapped for the real ones (:meth:`local_url`).
-    ``strict_callback_urls``: setting a localhost, loopback or private account or app callback
-    URL answers 400 ``bad_request`` (``Invalid url for callback_url : ...``) as the real service
-    does, to rehearse going live; URLs passed to this constructor are not checked.
-    ``file_urls`` are downloaded during processing (after ``processing_delay``), each within
-    ``file_fetch_timeout`` real seconds and ``file_fetch_max_bytes``; a URL that cannot be used
-    ends processing with ``file_error`` saying why (:mod:`hsnb.emulator.fetch`). ``data:`` URLs
-    work offline.
-    Starting an emulator with the ``name`` of a running one stops that one first.
+    ``created_at`` and ``event_time`` values. Every other keyword is a setting of
+    :class:`~hsnb.emulator.config.EmulatorConfig`, where each is explained and has its
+    default, e.g. ``time_scale`` (real seconds per emulated second; ``None``: timers fire only
+    on :meth:`advance`), ``processing_delay="uniform:1,3"``, ``callback_delay`` (the service's
+    queueing lag, so ``sent_at - event_time`` in :meth:`deliveries` has real lateness to
+    measure), ``rate_limit``, ``strict_callback_urls``, ``public_base_url``, ``file_fetch_timeout``
+    (``file_urls`` are downloaded during processing; :mod:`hsnb.emulator.fetch`). ``config``
+    gives a whole :class:`~hsnb.emulator.config.EmulatorConfig` (the keywords then change it).
+
+    With ``public_base_url``, clients still call :attr:`api_url`; the emulator routes by path
+    and query alone, so a URL it gave out works once its scheme and host are swapped for the
+    real ones (:meth:`local_url`). URLs passed to this constructor are not checked against
+    ``strict_callback_urls``. Starting an emulator with the ``name`` of a running one stops
+    that one first. An unknown setting raises ``TypeError``, an impossible one ``ValueError``.
     """
 
     error_class = EmulatorError
@@ -97,45 +90,17 @@ class Emulator(serving.ManagedServer):
         name: str = "default",
         host: str = "127.0.0.1",
         port: int = 0,
-        start_time: float | None = None,
-        time_scale: float | None = 1.0,
-        processing_delay: Delay | float | str | None = None,
-        signing_delay: Delay | float | str | None = 0,
-        file_prep_delay: Delay | float | str | None = None,
-        cancel_delay: Delay | float | str | None = 0,
-        callback_delay: Delay | float | str | None = 0,
-        rate_limit: int | None = 100,
-        test_mode_rate_limit: int | None = 10,
-        retry: RetryPolicy | None = None,
-        min_callback_timeout: float = 1.0,
-        text_tag_error_event: str = "file_error",
-        account_email: str = "me@example.com",
-        public_base_url: str | None = None,
-        strict_callback_urls: bool = False,
-        file_fetch_timeout: float = DEFAULT_TIMEOUT,
-        file_fetch_max_bytes: int = DEFAULT_MAX_BYTES,
+        config: EmulatorConfig | None = None,
         start: bool = True,
+        **settings: Any,
     ) -> None:
-        defaults = EmulatorConfig()
-        self.config = EmulatorConfig(
-            processing_delay=defaults.processing_delay
-            if processing_delay is None
-            else processing_delay,
-            signing_delay=signing_delay,
-            file_prep_delay=defaults.file_prep_delay
-            if file_prep_delay is None
-            else file_prep_delay,
-            cancel_delay=cancel_delay,
-            callback_delay=callback_delay,
-            text_tag_error_event=text_tag_error_event,
-            account_email=account_email,
-            strict_callback_urls=strict_callback_urls,
-        )
+        self.config = EmulatorConfig.with_settings(config, **settings)
+        config = self.config
         self._init_server(name, host, port)
-        self.clock = Clock(start_time, time_scale=time_scale)
-        self.fetcher = HttpFetcher(file_fetch_timeout, file_fetch_max_bytes)
+        self.clock = Clock(config.start_time, time_scale=config.time_scale)
+        self.fetcher = HttpFetcher(config.file_fetch_timeout, config.file_fetch_max_bytes)
         self.backend = Backend(
-            self.config,
+            config,
             clock=self.clock,
             randomness=Randomness(seed),
             api_key=api_key,
@@ -143,16 +108,16 @@ class Emulator(serving.ManagedServer):
             app_callback_url=app_callback_url,
             fetcher=self.fetcher,
         )
-        self.public_base_url = _check_public_base_url(public_base_url)
+        self.public_base_url = config.public_base_url
         if self.public_base_url:
             self.backend.urls = Urls(self.public_base_url)
-        self.limiter = RateLimiter(rate_limit, test_mode_rate_limit)
+        self.limiter = RateLimiter(config.rate_limit, config.test_mode_rate_limit)
         self.dispatcher = Dispatcher(
             self.clock,
             TornadoTransport(),
-            policy=retry,
+            policy=config.retry,
             faults=self.backend.faults,
-            min_real_timeout=min_callback_timeout,
+            min_real_timeout=config.min_callback_timeout,
         )
         self.backend.outbox = self.dispatcher.enqueue
         if start:
@@ -355,17 +320,6 @@ class Emulator(serving.ManagedServer):
         if not self.running:
             raise EmulatorError("the emulator is not running: start() it first")
         return background_loop().call(fn, *args)
-
-
-def _check_public_base_url(url: str | None) -> str | None:
-    if url is None:
-        return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"public_base_url must be an http(s) URL with a host, not {url!r}")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError(f"public_base_url must have no path or query: {url!r}")
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 Emulator.registry = serving.Registry()

@@ -8,7 +8,7 @@ from typing import Any
 from hsnb.emulator.backend import Backend
 from hsnb.emulator.callbacks import Delivery
 from hsnb.emulator.clock import DEFAULT_EPOCH, Clock, Randomness
-from hsnb.emulator.models import EmulatorConfig
+from hsnb.emulator.config import EmulatorConfig
 from hsnb.emulator.parsing import UploadedFile
 
 #: Emulator settings for fast, reproducible tests.

@@ -13,7 +13,9 @@ import pytest
 import requests
 
 from hsnb.emulator import Emulator
-from hsnb.emulator.command import add_arguments
+from hsnb.emulator.clock import DEFAULT_EPOCH, Delay
+from hsnb.emulator.command import SETTINGS, add_arguments
+from hsnb.emulator.config import EmulatorConfig
 from tests.emulator.helpers import create_form
 
 WAIT = 15
@@ -73,7 +75,31 @@ def test_arguments_and_defaults():
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     args = parser.parse_args([])
-    assert (args.host, args.port, args.seed, args.start_time) == ("127.0.0.1", 0, 0, "now")
+    assert (args.host, args.port, args.seed) == ("127.0.0.1", 0, 0)
+    defaults = EmulatorConfig()
+    for name in SETTINGS:
+        assert getattr(args, name) == getattr(defaults, name), name
+
+
+def test_options_become_the_emulator_settings():
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(
+        ["--start-time=epoch", "--rate-limit=0", "--processing-delay=uniform:2,4"]
+        + ["--strict-callback-urls", "--time-scale=0.5"]
+    )
+    assert args.start_time == DEFAULT_EPOCH
+    assert args.rate_limit is None
+    assert args.processing_delay == "uniform:2,4"
+    assert args.strict_callback_urls is True and args.time_scale == 0.5
+    emulator = Emulator(start=False, **{name: getattr(args, name) for name in SETTINGS})
+    assert emulator.config.processing_delay == Delay.uniform(2, 4)
+    assert emulator.clock.time_scale == 0.5
+
+
+def test_an_unknown_setting_is_a_type_error_naming_it():
+    with pytest.raises(TypeError, match="unknown emulator setting procesing_delay"):
+        Emulator(start=False, procesing_delay=1)
 
 
 def test_cli_has_the_emulator_command():

@@ -1,0 +1,146 @@
+"""Every setting of an emulator and its default, declared once.
+
+``Emulator(**settings)`` and ``hsnb emulator --setting`` both read their defaults from
+:class:`EmulatorConfig`; the backend, the clock, the rate limiter, the dispatcher and the
+``file_urls`` fetcher are built from one instance of it. Nothing here imports tornado.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from hsnb.emulator.clock import Delay
+from hsnb.emulator.sources import DEFAULT_MAX_BYTES
+
+#: The events a malformed or mismatched text tag may cause (see ``text_tag_error_event``).
+TEXT_TAG_ERROR_EVENTS = ("file_error", "signature_request_invalid")
+_DELAYS = ("processing_delay", "signing_delay", "file_prep_delay", "cancel_delay", "callback_delay")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Dropbox Sign's retry rule: ``max_retries`` retries, ``base_delay * factor**(n-1)`` apart.
+
+    ``timeout`` is per attempt, in emulated seconds.
+    """
+
+    base_delay: float = 300.0
+    factor: float = 3.0
+    max_retries: int = 6
+    timeout: float = 30.0
+
+
+@dataclass
+class EmulatorConfig:
+    """How an emulator behaves. Delays are in emulated seconds: a number, a
+    :class:`~hsnb.emulator.clock.Delay`, or text such as ``"uniform:1,3"``.
+
+    The emulated clock:
+
+    * ``start_time``: emulated Unix time at start (``None``: now; a fixed value such as
+      :data:`~hsnb.emulator.clock.DEFAULT_EPOCH` makes ``created_at`` and ``event_time`` repeat).
+    * ``time_scale``: real seconds per emulated second (``1e-6`` replays 30 hours of callback
+      retries in a tenth of a second; ``None``: timers fire only on ``advance``).
+
+    The service's delays:
+
+    * ``processing_delay``: document conversion after create/send, before
+      ``signature_request_sent`` (or the error event); files answer 409 meanwhile.
+    * ``signing_delay``: how long a signer takes between opening the request and signing or
+      declining (moves emulated time; zero signs at once).
+    * ``file_prep_delay``: how long a new version of the files is prepared after each signature
+      (files answer 409 meanwhile; ``signature_request_downloadable`` comes after the last one).
+    * ``cancel_delay``: from the cancel call to ``signature_request_canceled``.
+    * ``callback_delay``: the service's queueing lag, from an event to the first delivery
+      attempt of each of its deliveries (drawn once per delivery; retries keep their schedule).
+
+    The service's rules:
+
+    * ``text_tag_error_event``: the event a malformed or mismatched text tag causes.
+      UNCONFIRMED which one the real service sends; the default follows the HelloSign blog
+      (``file_error``); ``"signature_request_invalid"`` is the other candidate.
+    * ``sign_url_ttl``: sign URLs expire this long after they are made (and once opened).
+    * ``file_url_ttl``: lifetime of ``files_as_file_url`` links. UNCONFIRMED; chosen: 3 days.
+    * ``reminder_interval``: a signer cannot be reminded again within this time.
+    * ``emit_sign_url_invalid``: opening a used or expired sign URL sends ``sign_url_invalid``.
+    * ``account_email``: the emulated account's e-mail address.
+    * ``strict_callback_urls``: refuse localhost, loopback and private callback URLs when an
+      account or app callback URL is set (400 ``bad_request``), as the real service does.
+    * ``public_base_url`` (e.g. ``"https://api.hellosign.test"``): the scheme and host written
+      into payloads and answers (``files_url``, sign URLs, file links) instead of
+      ``http://127.0.0.1:PORT``, so stored logs carry no port.
+    * ``rate_limit`` / ``test_mode_rate_limit``: calls per minute per account (``None``: off).
+
+    Callbacks and downloads:
+
+    * ``retry``: the :class:`RetryPolicy` of callback deliveries.
+    * ``min_callback_timeout``: real seconds a receiver gets at the least, however fast time
+      runs.
+    * ``file_fetch_timeout``: real seconds to download each ``file_urls`` entry;
+      ``file_fetch_max_bytes``: the largest file accepted.
+
+    Raises ``ValueError`` for a setting that cannot work.
+    """
+
+    start_time: float | None = None
+    time_scale: float | None = 1.0
+    processing_delay: Delay = field(default_factory=lambda: Delay.uniform(1.0, 3.0))
+    signing_delay: Delay = field(default_factory=Delay.zero)
+    file_prep_delay: Delay = field(default_factory=lambda: Delay.fixed(1.0))
+    cancel_delay: Delay = field(default_factory=Delay.zero)
+    callback_delay: Delay = field(default_factory=Delay.zero)
+    text_tag_error_event: str = "file_error"
+    sign_url_ttl: float = 3600.0
+    file_url_ttl: float = 3 * 86400.0
+    reminder_interval: float = 3600.0
+    emit_sign_url_invalid: bool = True
+    account_email: str = "me@example.com"
+    strict_callback_urls: bool = False
+    public_base_url: str | None = None
+    rate_limit: int | None = 100
+    test_mode_rate_limit: int | None = 10
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    min_callback_timeout: float = 1.0
+    file_fetch_timeout: float = 10.0
+    file_fetch_max_bytes: int = DEFAULT_MAX_BYTES
+
+    def __post_init__(self) -> None:
+        for name in _DELAYS:
+            setattr(self, name, Delay.parse(getattr(self, name)))
+        if self.text_tag_error_event not in TEXT_TAG_ERROR_EVENTS:
+            raise ValueError("text_tag_error_event must be file_error or signature_request_invalid")
+        if not self.file_fetch_timeout > 0:
+            raise ValueError(
+                f"file_fetch_timeout must be positive, not {self.file_fetch_timeout!r}"
+            )
+        if not self.file_fetch_max_bytes > 0:
+            raise ValueError(
+                f"file_fetch_max_bytes must be positive, not {self.file_fetch_max_bytes!r}"
+            )
+        self.public_base_url = _origin_only(self.public_base_url)
+
+    @classmethod
+    def with_settings(cls, base: EmulatorConfig | None = None, **settings: Any) -> EmulatorConfig:
+        """``base`` (default: every default) with ``settings`` changed; a ``TypeError`` names
+        a setting that does not exist."""
+        unknown = sorted(set(settings) - {f.name for f in dataclasses.fields(cls)})
+        if unknown:
+            raise TypeError(
+                f"unknown emulator setting {', '.join(unknown)}: see hsnb.emulator.EmulatorConfig"
+            )
+        return dataclasses.replace(base or cls(), **settings)
+
+
+def _origin_only(url: str | None) -> str | None:
+    """``scheme://host[:port]`` of an http(s) URL without path or query; ``ValueError`` else."""
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"public_base_url must be an http(s) URL with a host, not {url!r}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"public_base_url must have no path or query: {url!r}")
+    return f"{parts.scheme}://{parts.netloc}"
