@@ -2,7 +2,7 @@
 
 Part of :class:`~hsnb.emulator.backend.Backend` (a mixin, to keep each file to one job). The
 create call schedules :meth:`ProcessingMixin._process` after the drawn ``processing_delay``
-(emulated seconds); then:
+(emulated seconds); then (steps 2 and 3 are :func:`load_documents`, which templates share):
 
 1. an injected ``processing`` fault fails the request with its event;
 2. with ``file_urls``, the documents are downloaded first, by the injected
@@ -27,11 +27,14 @@ create answer comes before the download).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hsnb.emulator import documents as docs
 from hsnb.emulator.lifecycle import RequestState, SignerStatus, request_step, signer_step
-from hsnb.emulator.sources import Fetched, source_label
+from hsnb.emulator.parsing import UploadedFile
+from hsnb.emulator.sources import Fetched, Fetcher, source_label
 
 if TYPE_CHECKING:
     from hsnb.emulator.backend import Backend
@@ -42,6 +45,63 @@ _ERROR_STATUS = {
     "signature_request_invalid": SignerStatus.ERROR_TEXT_TAG,
     "unknown_error": SignerStatus.ERROR_UNKNOWN,
 }
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The documents of a request or template, read; or the event and message of why not.
+
+    ``failure`` is ``("file_error", message)`` for a file that could not be downloaded or read,
+    ``("unknown_error", message)`` for a conversion bug, ``None`` on success.
+    """
+
+    uploads: tuple[UploadedFile, ...] = ()
+    documents: tuple[docs.SourceDocument, ...] = ()
+    failure: tuple[str, str] | None = None
+
+
+def load_documents(
+    fetcher: Fetcher,
+    uploads: Sequence[UploadedFile],
+    file_urls: Sequence[str],
+    *,
+    use_text_tags: bool,
+    done: Callable[[Loaded], None],
+) -> None:
+    """Download ``file_urls`` (if given, by ``fetcher``), read every document, call ``done``.
+
+    The one loading path of signature requests and templates. ``done`` is called once, maybe
+    before this returns (uploads, ``data:`` URLs), else when the downloads end (never when
+    they are cancelled).
+    """
+    if not file_urls:
+        done(_read(list(uploads), (), use_text_tags))
+        return
+
+    def fetched(result: Fetched) -> None:
+        if result.error is not None:
+            done(Loaded(failure=("file_error", result.error)))
+        else:
+            done(_read(list(result.files), file_urls, use_text_tags))
+
+    fetcher.start(file_urls, fetched)
+
+
+def _read(uploads: list[UploadedFile], file_urls: Sequence[str], use_text_tags: bool) -> Loaded:
+    documents = []
+    for index, upload in enumerate(uploads):
+        try:
+            documents.append(
+                docs.load_document(upload.filename, upload.data, use_text_tags=use_text_tags)
+            )
+        except docs.DocumentError as exc:
+            message = str(exc)
+            if file_urls:
+                message = f"could not convert {source_label(index, file_urls[index])}: {exc.reason}"
+            return Loaded(failure=("file_error", message))
+        except Exception as exc:  # a conversion bug must still end the request
+            return Loaded(failure=("unknown_error", f"Unexpected error while processing: {exc}"))
+    return Loaded(tuple(uploads), tuple(documents))
 
 
 class ProcessingMixin:
@@ -55,42 +115,26 @@ class ProcessingMixin:
         if fault is not None:
             self._fail(sr, fault.action, _ERROR_STATUS[fault.action], "Injected fault.")
             return
-        if sr.file_urls:
-            self.fetcher.start(sr.file_urls, lambda fetched: self._fetched(sr, fetched))
-            return
-        self._convert(sr)
+        load_documents(
+            self.fetcher,
+            sr.uploads,
+            sr.file_urls,
+            use_text_tags=sr.use_text_tags,
+            done=lambda loaded: self._loaded(sr, loaded),
+        )
 
-    def _fetched(self: Backend, sr: SignatureRequest, fetched: Fetched) -> None:
-        """Go on with processing once the ``file_urls`` are downloaded (or could not be)."""
-        current = self.requests.get(sr.signature_request_id)
-        if current is not sr or sr.state is not RequestState.PROCESSING:
+    def _loaded(self: Backend, sr: SignatureRequest, loaded: Loaded) -> None:
+        """Check the tags, and send the request or fail it."""
+        if self.requests.get(sr.signature_request_id) is not sr:
             return  # reset (or otherwise gone) while downloading
-        if fetched.error is not None:
-            self._fail(sr, "file_error", SignerStatus.ERROR_FILE, fetched.error)
+        if sr.state is not RequestState.PROCESSING:
             return
-        sr.uploads = list(fetched.files)
-        self._convert(sr)
-
-    def _convert(self: Backend, sr: SignatureRequest) -> None:
-        """Read the documents, check the tags, and send the request or fail it."""
-        documents = []
-        for index, upload in enumerate(sr.uploads):
-            try:
-                documents.append(
-                    docs.load_document(upload.filename, upload.data, use_text_tags=sr.use_text_tags)
-                )
-            except docs.DocumentError as exc:
-                message = str(exc)
-                if sr.file_urls:
-                    message = f"could not convert {source_label(index, sr.file_urls[index])}: "
-                    message += exc.reason
-                self._fail(sr, "file_error", SignerStatus.ERROR_FILE, message)
-                return
-            except Exception as exc:  # a conversion bug must still end the request
-                message = f"Unexpected error while processing: {exc}"
-                self._fail(sr, "unknown_error", SignerStatus.ERROR_UNKNOWN, message)
-                return
-        sr.documents = tuple(documents)
+        if loaded.failure is not None:
+            event_type, message = loaded.failure
+            self._fail(sr, event_type, _ERROR_STATUS[event_type], message)
+            return
+        sr.uploads = list(loaded.uploads)
+        sr.documents = loaded.documents
         problems = docs.check_tags(sr.documents, len(sr.signers)) if sr.use_text_tags else []
         if problems and not sr.ignore_tag_errors:
             event_type = self.config.text_tag_error_event

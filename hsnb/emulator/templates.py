@@ -40,8 +40,8 @@ from hsnb.emulator.callbacks import deliveries_for
 from hsnb.emulator.exceptions import BadRequest, Conflict, NotFound
 from hsnb.emulator.models import EmittedEvent, SignatureRequest, Template
 from hsnb.emulator.parsing import role_keyed
+from hsnb.emulator.processing import Loaded, load_documents
 from hsnb.emulator.serializers import template_json
-from hsnb.emulator.sources import Fetched, source_label
 from hsnb.emulator.validation import check_signature_request
 
 if TYPE_CHECKING:
@@ -173,40 +173,22 @@ class TemplatesMixin:
         template = self.templates.get(template_id)
         if template is None or template.state != PROCESSING:
             return
-        if template.file_urls:
-            self.fetcher.start(
-                template.file_urls, lambda fetched: self._template_fetched(template, fetched)
-            )
-            return
-        self._convert_template(template)
+        load_documents(
+            self.fetcher,
+            template.uploads,
+            template.file_urls,
+            use_text_tags=True,
+            done=lambda loaded: self._template_loaded(template, loaded),
+        )
 
-    def _template_fetched(self: Backend, template: Template, fetched: Fetched) -> None:
+    def _template_loaded(self: Backend, template: Template, loaded: Loaded) -> None:
         if self.templates.get(template.template_id) is not template:
             return  # deleted or reset while downloading
-        if fetched.error is not None:
-            self._template_done(template, "template_error", fetched.error)
+        if loaded.failure is not None:
+            self._template_done(template, "template_error", loaded.failure[1])
             return
-        template.uploads = list(fetched.files)
-        self._convert_template(template)
-
-    def _convert_template(self: Backend, template: Template) -> None:
-        documents = []
-        for index, upload in enumerate(template.uploads):
-            try:
-                document = docs.load_document(upload.filename, upload.data, use_text_tags=True)
-            except docs.DocumentError as exc:
-                message = str(exc)
-                if template.file_urls:
-                    label = source_label(index, template.file_urls[index])
-                    message = f"could not convert {label}: {exc.reason}"
-                self._template_done(template, "template_error", message)
-                return
-            except Exception as exc:  # a conversion bug must still end the template
-                message = f"Unexpected error while processing: {exc}"
-                self._template_done(template, "template_error", message)
-                return
-            documents.append(document)
-        template.documents = tuple(documents)
+        template.uploads = list(loaded.uploads)
+        template.documents = loaded.documents
         problems = docs.check_tags(template.documents, len(template.signer_roles))
         if problems:
             self._template_done(template, "template_error", problems[0].message)
