@@ -7,7 +7,7 @@ out of the repr and of comparisons). ``from_json`` is lenient: a field the API l
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,9 +112,10 @@ class SignatureRequest:
 
 @dataclass(frozen=True)
 class ListPage:
-    """One page of ``GET /signature_request/list``: the requests and ``list_info``."""
+    """One page of a list endpoint (``GET /signature_request/list``, ``/template/list``):
+    its items and ``list_info``."""
 
-    items: tuple[SignatureRequest, ...]
+    items: tuple[Any, ...]
     page: int
     num_pages: int
     num_results: int
@@ -122,10 +123,17 @@ class ListPage:
     raw: Raw = _raw()
 
     @classmethod
-    def from_json(cls, data: Raw) -> ListPage:
-        """Build from a ``SignatureRequestListResponse``."""
+    def from_json(
+        cls,
+        data: Raw,
+        key: str = "signature_requests",
+        parse: Callable[[Raw], Any] | None = None,
+    ) -> ListPage:
+        """Build from a list response whose items are under ``key``, each made by ``parse``
+        (default: a ``SignatureRequestListResponse``)."""
         info = data.get("list_info") or {}
-        items = tuple(SignatureRequest.from_json(s) for s in data.get("signature_requests") or ())
+        parse = parse or SignatureRequest.from_json
+        items = tuple(parse(item) for item in data.get(key) or ())
         return cls(
             items=items,
             page=int(info.get("page", 1)),
@@ -140,7 +148,7 @@ class ListPage:
         """Whether a later page exists."""
         return self.page < self.num_pages
 
-    def __iter__(self) -> Iterator[SignatureRequest]:
+    def __iter__(self) -> Iterator[Any]:
         return iter(self.items)
 
     def __len__(self) -> int:

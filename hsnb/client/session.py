@@ -133,8 +133,8 @@ class Client(TemplateEndpoints):
         account_id: str | None = None,
     ) -> ListPage:
         """``GET /signature_request/list``: one page (``page_size`` 1-100), newest first."""
-        params = {"page": page, "page_size": page_size, "query": query, "account_id": account_id}
-        return ListPage.from_json(self._json("GET", "/signature_request/list", params=params))
+        params = {"query": query, "account_id": account_id}
+        return self._list_page("/signature_request/list", page, page_size, **params)
 
     def list(
         self,
@@ -145,13 +145,8 @@ class Client(TemplateEndpoints):
         max_pages: int | None = None,
     ) -> Iterator[SignatureRequest]:
         """Every signature request, page after page (lazily; ``max_pages`` bounds the calls)."""
-        page = 1
-        while max_pages is None or page <= max_pages:
-            result = self.list_page(page, page_size, query=query, account_id=account_id)
-            yield from result.items
-            if not result.has_next:
-                return
-            page += 1
+        params = {"query": query, "account_id": account_id}
+        return self._every("/signature_request/list", page_size, max_pages, **params)
 
     def sign_url(self, signature_id: str) -> EmbeddedSignUrl:
         """``GET /embedded/sign_url/{signature_id}``: a one-time URL for that signer.

@@ -73,15 +73,14 @@ class TemplateEndpoints(HttpSession):
     ) -> Iterator[Template]:
         """``GET /template/list``: every template, newest first, page after page (lazily;
         ``max_pages`` bounds the calls)."""
-        page = 1
-        while max_pages is None or page <= max_pages:
-            params = {"page": page, "page_size": page_size, "query": query}
-            data = self._json("GET", "/template/list", params=params)
-            yield from (Template.from_json(t) for t in data.get("templates") or ())
-            info = data.get("list_info") or {}
-            if int(info.get("page", page)) >= int(info.get("num_pages", 1)):
-                return
-            page += 1
+        return self._every(
+            "/template/list",
+            page_size,
+            max_pages,
+            key="templates",
+            parse=Template.from_json,
+            query=query,
+        )
 
     def delete_template(self, template_id: str) -> None:
         """``POST /template/delete/{id}``; requests made from the template are unaffected."""

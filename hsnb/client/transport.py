@@ -34,7 +34,7 @@ from hsnb.client.errors import (
     TransportError,
     error_class,
 )
-from hsnb.client.models import RateLimit
+from hsnb.client.models import ListPage, RateLimit
 
 if TYPE_CHECKING:
     from hsnb.emulator import Emulator
@@ -240,6 +240,32 @@ class HttpSession:
         Returns the decoded JSON answer (``{}`` when empty); raises like every other method.
         """
         return self._json(method, path, params=params, json=json)
+
+    def _list_page(
+        self,
+        path: str,
+        page: int,
+        page_size: int,
+        key: str = "signature_requests",
+        parse: Callable[[Any], Any] | None = None,
+        **params: Any,
+    ) -> ListPage:
+        """One page of a list endpoint (items under ``key``, each made by ``parse``)."""
+        query = {"page": page, "page_size": page_size, **params}
+        return ListPage.from_json(self._json("GET", path, params=query), key, parse)
+
+    def _every(
+        self, path: str, page_size: int, max_pages: int | None, **kwargs: Any
+    ) -> Iterator[Any]:
+        """Every item of a list endpoint, page after page, lazily (``max_pages`` bounds the
+        calls); ``kwargs`` as for :meth:`_list_page`."""
+        page = 1
+        while max_pages is None or page <= max_pages:
+            result = self._list_page(path, page, page_size, **kwargs)
+            yield from result.items
+            if not result.has_next:
+                return
+            page += 1
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self._call(method, path, **kwargs)

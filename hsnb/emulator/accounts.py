@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from hsnb.emulator.callbacks import Delivery, callback_test_delivery
 from hsnb.emulator.exceptions import BadRequest, NotFound, Unauthorized
 from hsnb.emulator.models import Account, ApiApp
-from hsnb.emulator.validation import check_api_app, check_callback_url
+from hsnb.emulator.validation import check_api_app, check_callback_url, page_of
 
 if TYPE_CHECKING:
     from hsnb.emulator.backend import Backend
@@ -123,6 +123,9 @@ class AccountsMixin:
         self.get_app(account, client_id)
         del self.apps[client_id]
 
-    def list_apps(self: Backend, account: Account) -> list[ApiApp]:
-        """The account's apps, oldest first."""
-        return [a for a in self.apps.values() if a.owner_account_id == account.account_id]
+    def list_apps(
+        self: Backend, account: Account, *, page: int = 1, page_size: int = 20
+    ) -> tuple[list[ApiApp], int]:
+        """One page of the account's apps, oldest first, and the total."""
+        apps = [a for a in self.apps.values() if a.owner_account_id == account.account_id]
+        return page_of(apps, page, page_size)

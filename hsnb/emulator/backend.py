@@ -48,7 +48,7 @@ from hsnb.emulator.serializers import Urls, signature_request_json
 from hsnb.emulator.signing import SigningMixin
 from hsnb.emulator.sources import Fetcher, OfflineFetcher
 from hsnb.emulator.templates import TemplatesMixin
-from hsnb.emulator.validation import check_signature_request
+from hsnb.emulator.validation import check_signature_request, page_of
 
 Outbox = Callable[[Delivery], None]
 REQUESTER = "requester"
@@ -253,10 +253,6 @@ class Backend(AccountsMixin, ProcessingMixin, SigningMixin, CopiesMixin, Templat
         or a signer's name or e-mail (the real search syntax is not implemented). Canceled
         requests are left out (they answer 410).
         """
-        if not 1 <= page_size <= 100:
-            raise BadRequest("page_size must be between 1 and 100.", error_path="page_size")
-        if page < 1:
-            raise BadRequest("page must be 1 or more.", error_path="page")
         if account_id not in (None, "all", account.account_id):
             raise Forbidden("You do not have access to that account.", error_path="account_id")
         found = [
@@ -267,8 +263,7 @@ class Backend(AccountsMixin, ProcessingMixin, SigningMixin, CopiesMixin, Templat
             and (not query or _matches(sr, query))
         ]
         found.sort(key=lambda sr: sr.sequence, reverse=True)
-        start = (page - 1) * page_size
-        return found[start : start + page_size], len(found)
+        return page_of(found, page, page_size)
 
     def cancel(self, account: Account, request_id: str) -> SignatureRequest:
         """Cancel now (410 from then on); ``signature_request_canceled`` follows after a delay.

@@ -320,9 +320,15 @@ class ApiAppListHandler(ApiHandler):
     """``GET /api_app/list``."""
 
     def get(self) -> None:
-        apps = self.backend.list_apps(self.account)
-        info = {"page": 1, "num_pages": 1, "num_results": len(apps), "page_size": 20}
-        self.send_json({"api_apps": [views.api_app_json(a) for a in apps], "list_info": info})
+        query = self.query_params(parsing.LIST_QUERY)
+        page, page_size = query.get("page", 1), query.get("page_size", 20)
+        apps, total = self.backend.list_apps(self.account, page=page, page_size=page_size)
+        self.send_json(
+            {
+                "api_apps": [views.api_app_json(a) for a in apps],
+                "list_info": views.list_info(page, page_size, total),
+            }
+        )
 
 
 class ApiAppHandler(ApiHandler):

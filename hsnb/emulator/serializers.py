@@ -113,12 +113,17 @@ def list_response(
     """``SignatureRequestListResponse``."""
     return {
         "signature_requests": [signature_request_json(sr, urls) for sr in requests],
-        "list_info": {
-            "page": page,
-            "num_pages": max(1, -(-total // page_size)),
-            "num_results": total,
-            "page_size": page_size,
-        },
+        "list_info": list_info(page, page_size, total),
+    }
+
+
+def list_info(page: int, page_size: int, total: int) -> dict[str, int]:
+    """The ``list_info`` object of every list answer."""
+    return {
+        "page": page,
+        "num_pages": max(1, -(-total // page_size)),
+        "num_results": total,
+        "page_size": page_size,
     }
 
 
@@ -199,12 +204,7 @@ def template_list_response(
     """``TemplateListResponse``."""
     return {
         "templates": [template_json(t, account) for t in templates],
-        "list_info": {
-            "page": page,
-            "num_pages": max(1, -(-total // page_size)),
-            "num_results": total,
-            "page_size": page_size,
-        },
+        "list_info": list_info(page, page_size, total),
     }
 
 

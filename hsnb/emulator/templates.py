@@ -42,7 +42,7 @@ from hsnb.emulator.models import EmittedEvent, SignatureRequest, Template
 from hsnb.emulator.parsing import role_keyed
 from hsnb.emulator.processing import Loaded, load_documents
 from hsnb.emulator.serializers import template_json
-from hsnb.emulator.validation import check_signature_request
+from hsnb.emulator.validation import check_signature_request, page_of
 
 if TYPE_CHECKING:
     from hsnb.emulator.backend import Backend
@@ -107,10 +107,6 @@ class TemplatesMixin:
     ) -> tuple[list[Template], int]:
         """One page of the account's templates, newest first, and the total (``query``: a
         case-insensitive substring of the title, message or id)."""
-        if not 1 <= page_size <= 100:
-            raise BadRequest("page_size must be between 1 and 100.", error_path="page_size")
-        if page < 1:
-            raise BadRequest("page must be 1 or more.", error_path="page")
         needle = (query or "").lower()
         found = [
             t
@@ -119,8 +115,7 @@ class TemplatesMixin:
             and any(needle in (text or "").lower() for text in (t.template_id, t.title, t.message))
         ]
         found.sort(key=lambda t: t.sequence, reverse=True)
-        start = (page - 1) * page_size
-        return found[start : start + page_size], len(found)
+        return page_of(found, page, page_size)
 
     def delete_template(self: Backend, account: Account, template_id: str) -> None:
         """Forget the template (404 from then on); requests made from it are unaffected."""

@@ -18,14 +18,15 @@ ignored: ``custom_fields``, ``attachments``, ``form_fields_*``, ``field_options`
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
 from hsnb.callback_urls import is_local_host, scheme_and_host
 from hsnb.emulator.exceptions import BadRequest
 from hsnb.emulator.parsing import UploadedFile
 from hsnb.emulator.sources import URL_SCHEMES
 
+T = TypeVar("T")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_TITLE = 255
 MAX_MESSAGE = 5000
@@ -149,6 +150,17 @@ def check_api_app(
         if key in params:
             cleaned[key] = dict(params[key])
     return cleaned
+
+
+def page_of(items: Sequence[T], page: int, page_size: int) -> tuple[list[T], int]:
+    """One page of ``items`` (in the order given) and their total; a 400 naming ``page`` or
+    ``page_size`` when out of range (``page_size`` 1 to 100, ``page`` from 1)."""
+    if not 1 <= page_size <= 100:
+        raise BadRequest("page_size must be between 1 and 100.", error_path="page_size")
+    if page < 1:
+        raise BadRequest("page must be 1 or more.", error_path="page")
+    start = (page - 1) * page_size
+    return list(items[start : start + page_size]), len(items)
 
 
 def _check_signer(signer: Any, index: int) -> dict[str, Any]:

@@ -366,3 +366,24 @@ def test_error_answers_keep_the_rate_limit_headers_of_the_call_they_counted():
         assert missing.status_code == 404
         assert missing.headers["X-RateLimit-Remaining"] == "4"
         assert call(emulator, "GET", "/account").headers["X-RateLimit-Remaining"] == "3"
+
+
+def test_api_app_list_pages_like_every_list(emulator):
+    made = call(emulator, "POST", "/api_app", json={"name": "Second", "domains": ["example.org"]})
+    assert made.status_code == 201
+    first = call(emulator, "GET", "/api_app/list", params={"page_size": 1}).json()
+    second = call(emulator, "GET", "/api_app/list", params={"page_size": 1, "page": 2}).json()
+    assert first["list_info"] == {"page": 1, "num_pages": 2, "num_results": 2, "page_size": 1}
+    assert [a["name"] for a in first["api_apps"] + second["api_apps"]] == [
+        "hsnb emulator app",
+        "Second",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "path"), [({"page_size": "AAA"}, "page_size"), ({"page_size": 0}, "page_size")]
+)
+def test_api_app_list_refuses_a_bad_page(emulator, query, path):
+    response = call(emulator, "GET", "/api_app/list", params=query)
+    assert response.status_code == 400
+    assert error_of(response)["error_path"] == path
