@@ -41,7 +41,7 @@ from hsnb.emulator.exceptions import (
     NotFound,
 )
 from hsnb.emulator.faults import Faults
-from hsnb.emulator.lifecycle import RequestState, SignerStatus, request_step
+from hsnb.emulator.lifecycle import RequestState, SignerStatus, move
 from hsnb.emulator.models import Account, ApiApp, EmittedEvent, SignatureRequest, Signer
 from hsnb.emulator.processing import ProcessingMixin
 from hsnb.emulator.serializers import Urls, signature_request_json
@@ -276,8 +276,7 @@ class Backend(AccountsMixin, ProcessingMixin, SigningMixin, CopiesMixin, Templat
             raise CancelFailed("This signature request has not been sent yet.")
         if sr.state is not RequestState.AWAITING_SIGNATURE:
             raise CancelFailed(f"This signature request cannot be canceled: it is {sr.state}.")
-        request_step(sr.state, RequestState.CANCELED)
-        sr.state = RequestState.CANCELED
+        move(sr, RequestState.CANCELED)
         for signer in sr.signers:
             signer.pending_action = None
         self._audit(sr, "canceled", REQUESTER)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from hsnb.emulator.lifecycle import RequestState, SignerStatus
+from hsnb.emulator.lifecycle import RequestState, SignerStatus, TemplateState
 from hsnb.emulator.parsing import UploadedFile
 
 if TYPE_CHECKING:
@@ -161,7 +161,7 @@ class Template:
     metadata: dict[str, Any] = field(default_factory=dict)
     test_mode: bool = False
     form_fields: list[dict[str, Any]] = field(default_factory=list, repr=False)
-    state: str = "processing"
+    state: TemplateState = TemplateState.PROCESSING
     error: str | None = None
     updated_at: int = 0
     documents: tuple[SourceDocument, ...] = field(default=(), repr=False)

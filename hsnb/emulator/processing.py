@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hsnb.emulator import documents as docs
-from hsnb.emulator.lifecycle import RequestState, SignerStatus, request_step, signer_step
+from hsnb.emulator.lifecycle import RequestState, SignerStatus, move
 from hsnb.emulator.parsing import UploadedFile
 from hsnb.emulator.sources import Fetched, Fetcher, source_label
 
@@ -140,19 +140,16 @@ class ProcessingMixin:
             event_type = self.config.text_tag_error_event
             self._fail(sr, event_type, SignerStatus.ERROR_TEXT_TAG, problems[0].message)
             return
-        request_step(sr.state, RequestState.AWAITING_SIGNATURE)
-        sr.state = RequestState.AWAITING_SIGNATURE
+        move(sr, RequestState.AWAITING_SIGNATURE)
         self._audit(sr, "sent", "requester")
         self._emit("signature_request_sent", sr)
 
     def _fail(
         self: Backend, sr: SignatureRequest, event_type: str, status: SignerStatus, message: str
     ) -> None:
-        request_step(sr.state, RequestState.ERROR)
-        sr.state = RequestState.ERROR
+        move(sr, RequestState.ERROR)
         for signer in sr.signers:
-            signer_step(signer.status, status)
-            signer.status = status
+            move(signer, status)
             signer.error = message
         self._audit(sr, f"failed: {message}", "Dropbox Sign")
         self._emit(event_type, sr, message=message)

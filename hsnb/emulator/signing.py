@@ -30,7 +30,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from hsnb.emulator.exceptions import BadRequest, Conflict, Deleted, NotFound
-from hsnb.emulator.lifecycle import RequestState, SignerStatus, request_step, signer_step
+from hsnb.emulator.lifecycle import RequestState, SignerStatus, move
 from hsnb.emulator.models import FileLink, SignatureRequest, Signer, SignUrl
 
 if TYPE_CHECKING:
@@ -60,13 +60,11 @@ class SigningMixin:
         sr = self.requests.get(request_id)
         if sr is None or sr.state is not RequestState.AWAITING_SIGNATURE:
             return
-        request_step(sr.state, RequestState.EXPIRED)
-        sr.state = RequestState.EXPIRED
+        move(sr, RequestState.EXPIRED)
         for signer in sr.signers:
             signer.pending_action = None
             if signer.status is SignerStatus.AWAITING_SIGNATURE:
-                signer_step(signer.status, SignerStatus.EXPIRED)
-                signer.status = SignerStatus.EXPIRED
+                move(signer, SignerStatus.EXPIRED)
         self._audit(sr, "expired", "Dropbox Sign")
         self._emit("signature_request_expired", sr)
 
@@ -157,15 +155,13 @@ class SigningMixin:
         self.clock.call_later(delay, later)
 
     def _signed(self: Backend, sr: SignatureRequest, signer: Signer) -> None:
-        signer_step(signer.status, SignerStatus.SIGNED)
-        signer.status = SignerStatus.SIGNED
+        move(signer, SignerStatus.SIGNED)
         signer.signed_at = self.clock.timestamp()
         sr.response_data.extend(self._fields_of(sr, signer))
         self._audit(sr, "signed", signer.email_address)
         done = all(s.status is SignerStatus.SIGNED for s in sr.signers)
         if done:
-            request_step(sr.state, RequestState.COMPLETE)
-            sr.state = RequestState.COMPLETE
+            move(sr, RequestState.COMPLETE)
             self._audit(sr, "completed", "Dropbox Sign")
         delay = self.random.draw(self.config.file_prep_delay)
         if delay > 0:
@@ -185,11 +181,9 @@ class SigningMixin:
             self._emit("signature_request_downloadable", sr)
 
     def _declined(self: Backend, sr: SignatureRequest, signer: Signer, reason: str | None) -> None:
-        signer_step(signer.status, SignerStatus.DECLINED)
-        request_step(sr.state, RequestState.DECLINED)
-        signer.status = SignerStatus.DECLINED
+        move(signer, SignerStatus.DECLINED)
+        move(sr, RequestState.DECLINED)
         signer.decline_reason = reason
-        sr.state = RequestState.DECLINED
         self._audit(sr, f"declined: {reason}" if reason else "declined", signer.email_address)
         self._emit("signature_request_declined", sr, related=signer.signature_id, message=reason)
 

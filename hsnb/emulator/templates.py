@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from hsnb.emulator import documents as docs
 from hsnb.emulator.callbacks import deliveries_for
 from hsnb.emulator.exceptions import BadRequest, Conflict, NotFound
+from hsnb.emulator.lifecycle import TemplateState, move
 from hsnb.emulator.models import EmittedEvent, SignatureRequest, Template
 from hsnb.emulator.parsing import role_keyed
 from hsnb.emulator.processing import Loaded, load_documents
@@ -47,8 +48,6 @@ from hsnb.emulator.validation import check_signature_request, page_of
 if TYPE_CHECKING:
     from hsnb.emulator.backend import Backend
     from hsnb.emulator.models import Account
-
-PROCESSING, READY, ERROR = "processing", "ready", "error"
 
 
 class TemplatesMixin:
@@ -137,9 +136,9 @@ class TemplatesMixin:
                 error_path="template_ids",
             )
         template = self.get_template(account, ids[0])
-        if template.state == PROCESSING:
+        if template.state is TemplateState.PROCESSING:
             raise Conflict(f"Template {template.template_id} is still being processed.")
-        if template.state == ERROR:
+        if template.state is TemplateState.ERROR:
             raise BadRequest(
                 f"Template {template.template_id} could not be created: {template.error}",
                 error_path="template_ids",
@@ -166,7 +165,7 @@ class TemplatesMixin:
 
     def _process_template(self: Backend, template_id: str) -> None:
         template = self.templates.get(template_id)
-        if template is None or template.state != PROCESSING:
+        if template is None or template.state is not TemplateState.PROCESSING:
             return
         load_documents(
             self.fetcher,
@@ -193,7 +192,8 @@ class TemplatesMixin:
     def _template_done(
         self: Backend, template: Template, event_type: str, message: str | None
     ) -> None:
-        template.state = READY if event_type == "template_created" else ERROR
+        created = event_type == "template_created"
+        move(template, TemplateState.READY if created else TemplateState.ERROR)
         template.error = message
         template.updated_at = self.clock.timestamp()
         event = EmittedEvent(event_type, template.updated_at, None, None, message)
