@@ -34,7 +34,7 @@ from hsnb import environment
 from hsnb.callback_urls import is_local_host, scheme_and_host
 from hsnb.client import ApiError, Client
 from hsnb.client.transport import DEFAULT_BASE_URL, api_key_of, running_emulator
-from hsnb.errors import HsnbError
+from hsnb.errors import LiveSetupError
 from hsnb.listener import CALLBACK_PATH, Listener
 from hsnb.receiver import Answer
 from hsnb.recorder import Recorder
@@ -56,10 +56,6 @@ LOCAL_URL = (
     "hsnb[tunnel] and pass tunnel=True"
 )
 NO_PYNGROK = "pyngrok is not installed: pip install 'hsnb[tunnel]' (or give public_url=...)"
-
-
-class LiveSetupError(HsnbError):
-    """Going live cannot proceed; the message says what is missing, in plain words."""
 
 
 @dataclass(frozen=True)

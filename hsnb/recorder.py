@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from hsnb.errors import HsnbError
+from hsnb.errors import ReplayError
 
 if TYPE_CHECKING:
     from hsnb.client import Client, Exchange
@@ -65,10 +65,6 @@ ID_KEYS = frozenset(
         "account_guid",
     }
 )
-
-
-class ReplayError(HsnbError):
-    """A recording cannot be replayed (a file it uploaded is missing, a bad line)."""
 
 
 class Redactor:

@@ -11,30 +11,12 @@
 
 Where the client talks to and which key it sends: see :mod:`hsnb.client.transport`. Results are
 small frozen dataclasses (:mod:`hsnb.client.models`), each with the JSON in ``.raw``; errors
-are one tree under :class:`ApiError` (:mod:`hsnb.client.errors`), all of them
+are one tree under :class:`ApiError` (:mod:`hsnb.errors`), all of them
 :class:`hsnb.errors.HsnbError`.
 """
 
 from __future__ import annotations
 
-from hsnb.client.errors import (
-    ApiError,
-    ApiTimeout,
-    BadRequest,
-    ClientError,
-    Conflict,
-    FilesNotReady,
-    Forbidden,
-    Gone,
-    MethodNotSupported,
-    NotFound,
-    PaymentRequired,
-    RateLimited,
-    ServerError,
-    TransportError,
-    Unauthorized,
-    UnprocessableEntity,
-)
 from hsnb.client.models import (
     Account,
     ApiApp,
@@ -48,6 +30,28 @@ from hsnb.client.models import (
 )
 from hsnb.client.session import Client
 from hsnb.client.transport import DEFAULT_BASE_URL, Exchange
+from hsnb.errors import (
+    ApiError,
+    ApiTimeout,
+    BadRequest,
+    ClientError,
+    Conflict,
+    Deleted,
+    ExceededRate,
+    FilesNotReady,
+    Forbidden,
+    InvalidReminder,
+    Maintenance,
+    MethodNotSupported,
+    NotFound,
+    PaymentRequired,
+    ServerError,
+    SignatureRequestCancelFailed,
+    TransportError,
+    Unauthorized,
+    UnknownError,
+    UnprocessableEntity,
+)
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -59,23 +63,27 @@ __all__ = [
     "Client",
     "ClientError",
     "Conflict",
+    "Deleted",
     "EmbeddedSignUrl",
+    "ExceededRate",
     "Exchange",
     "FileUrl",
     "FilesNotReady",
     "Forbidden",
-    "Gone",
+    "InvalidReminder",
     "ListPage",
+    "Maintenance",
     "MethodNotSupported",
     "NotFound",
     "PaymentRequired",
     "RateLimit",
-    "RateLimited",
     "ServerError",
     "Signature",
     "SignatureRequest",
+    "SignatureRequestCancelFailed",
     "Template",
     "TransportError",
     "Unauthorized",
+    "UnknownError",
     "UnprocessableEntity",
 ]

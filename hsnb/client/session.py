@@ -34,8 +34,8 @@ class Client(TemplateEndpoints):
     :meth:`create_embedded` (default: ``DROPBOX_SIGN_CLIENT_ID``/``HSNB_CLIENT_ID``, or the
     running emulator's app). ``rate_limit_retries``: how many times a 429 is retried after the
     reset time, if that is at most ``max_rate_limit_wait`` seconds away (default: never).
-    Errors are :class:`~hsnb.client.errors.ApiError` subclasses; network failures
-    :class:`~hsnb.client.errors.TransportError`. The template methods (``create_template``,
+    Errors are :class:`~hsnb.errors.ApiError` subclasses; network failures
+    :class:`~hsnb.errors.TransportError`. The template methods (``create_template``,
     ``send_with_template``, ...) are in :mod:`hsnb.client.templates`.
     """
 
@@ -120,7 +120,7 @@ class Client(TemplateEndpoints):
         return SignatureRequest.from_json(data["signature_request"], data.get("warnings"))
 
     def get(self, signature_request_id: str) -> SignatureRequest:
-        """``GET /signature_request/{id}`` (410 :class:`Gone` once canceled)."""
+        """``GET /signature_request/{id}`` (410 :class:`~hsnb.errors.Deleted` once canceled)."""
         data = self._json("GET", f"/signature_request/{signature_request_id}")
         return SignatureRequest.from_json(data["signature_request"], data.get("warnings"))
 

@@ -7,7 +7,7 @@ Which key it sends (HTTP Basic, key as user name): the ``api_key`` argument; the
 emulator's key when it talks to that emulator; else ``DROPBOX_SIGN_API_KEY`` or
 ``HSNB_API_KEY``. The key never appears in a repr, an exception, a log line: the
 ``Authorization`` header is even removed from each ``response.request`` once the answer is in.
-Answers of 400 and above become :class:`~hsnb.client.errors.ApiError` subclasses; a 429 is
+Answers of 400 and above become :class:`~hsnb.errors.ApiError` subclasses; a 429 is
 retried after the reset time when the caller allows it.
 """
 
@@ -25,16 +25,16 @@ from requests.auth import AuthBase, HTTPBasicAuth
 
 from hsnb import environment
 from hsnb.client.encoding import Upload
-from hsnb.client.errors import (
+from hsnb.client.models import ListPage, RateLimit
+from hsnb.errors import (
     ApiError,
     ApiTimeout,
     Conflict,
+    ExceededRate,
     FilesNotReady,
-    RateLimited,
     TransportError,
-    error_class,
+    api_error_class,
 )
-from hsnb.client.models import ListPage, RateLimit
 
 if TYPE_CHECKING:
     from hsnb.emulator import Emulator
@@ -276,9 +276,8 @@ class HttpSession:
         except ValueError:
             excerpt = self._scrub(response.text[:200])
             raise ApiError(
-                response.status_code,
-                "unknown",
                 f"the answer is not JSON: {excerpt!r}",
+                status=response.status_code,
                 method=method,
                 path=path,
                 response=response,
@@ -336,7 +335,7 @@ class HttpSession:
             if response.status_code < 400:
                 return response
             error = self._error(method, path, response)
-            if isinstance(error, RateLimited) and attempt < self.rate_limit_retries:
+            if isinstance(error, ExceededRate) and attempt < self.rate_limit_retries:
                 assert error.retry_after is not None
                 if error.retry_after <= self.max_rate_limit_wait:
                     attempt += 1
@@ -360,18 +359,18 @@ class HttpSession:
         hint = None
         if response.status_code == 401 and self._auth is None:
             hint = "no API key is set: pass api_key=... or set DROPBOX_SIGN_API_KEY"
-        cls = error_class(response.status_code)
+        cls = api_error_class(response.status_code, name)
         exc = cls(
-            response.status_code,
-            name,
             self._scrub(str(message)) if message is not None else None,
+            status=response.status_code,
+            error_name=name,
             error_path=error_path,
             method=method,
             path=path,
             response=response,
             hint=hint,
         )
-        if isinstance(exc, RateLimited):
+        if isinstance(exc, ExceededRate):
             rate = RateLimit.from_headers(response.headers)
             exc.limit = rate.limit if rate else None
             exc.remaining = rate.remaining if rate else None
@@ -393,9 +392,9 @@ class HttpSession:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise FilesNotReady(
-                        exc.status,
-                        exc.error_name,
                         exc.error_msg,
+                        status=exc.status,
+                        error_name=exc.error_name,
                         method=exc.method,
                         path=exc.path,
                         response=exc.response,

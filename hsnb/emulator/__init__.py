@@ -10,7 +10,7 @@ rules, with :mod:`~hsnb.emulator.accounts`, :mod:`~hsnb.emulator.processing`,
 :mod:`~hsnb.emulator.sources`, :mod:`~hsnb.emulator.signing`,
 :mod:`~hsnb.emulator.templates`, :mod:`~hsnb.emulator.copies` and
 :mod:`~hsnb.emulator.lifecycle`), :mod:`~hsnb.emulator.handlers` + :mod:`~hsnb.emulator.routes`
-(HTTP), :mod:`~hsnb.emulator.exceptions` (errors), :mod:`~hsnb.emulator.parsing` (request
+(HTTP), :mod:`hsnb.errors` (errors), :mod:`~hsnb.emulator.parsing` (request
 encodings), :mod:`~hsnb.emulator.dispatcher` (callbacks) and :mod:`~hsnb.emulator.fetch`
 (``file_urls`` downloads), :mod:`~hsnb.emulator.control` (``/_emulator``),
 :mod:`~hsnb.emulator.clock` (time and ids), :mod:`~hsnb.emulator.server` (:class:`Emulator`).

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from hsnb.emulator.callbacks import Delivery, callback_test_delivery
-from hsnb.emulator.exceptions import BadRequest, NotFound, Unauthorized
 from hsnb.emulator.models import Account, ApiApp
 from hsnb.emulator.validation import check_api_app, check_callback_url, page_of
+from hsnb.errors import BadRequest, NotFound, Unauthorized
 
 if TYPE_CHECKING:
     from hsnb.emulator.backend import Backend

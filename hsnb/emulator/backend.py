@@ -1,7 +1,7 @@
 """The emulated Dropbox Sign service: accounts, API apps and signature requests, and their rules.
 
 :class:`Backend` holds all state of one emulator and changes it only through its methods, each
-of which raises an :class:`~hsnb.emulator.exceptions.ApiError` the way the real API answers.
+of which raises an :class:`~hsnb.errors.ApiError` the way the real API answers.
 Events are built here and handed to ``outbox`` as :class:`~hsnb.emulator.callbacks.Delivery`
 objects; delayed work (document processing, a signer's time, file preparation, cancellation)
 is scheduled on the :class:`~hsnb.emulator.clock.Clock`; ``file_urls`` are downloaded by the
@@ -32,14 +32,6 @@ from hsnb.emulator.callbacks import Delivery, deliveries_for
 from hsnb.emulator.clock import Clock, Randomness
 from hsnb.emulator.config import EmulatorConfig
 from hsnb.emulator.copies import CopiesMixin
-from hsnb.emulator.exceptions import (
-    BadRequest,
-    CancelFailed,
-    Deleted,
-    Forbidden,
-    InvalidReminder,
-    NotFound,
-)
 from hsnb.emulator.faults import Faults
 from hsnb.emulator.lifecycle import RequestState, SignerStatus, move
 from hsnb.emulator.models import Account, ApiApp, EmittedEvent, SignatureRequest, Signer
@@ -49,6 +41,14 @@ from hsnb.emulator.signing import SigningMixin
 from hsnb.emulator.sources import Fetcher, OfflineFetcher
 from hsnb.emulator.templates import TemplatesMixin
 from hsnb.emulator.validation import check_signature_request, page_of
+from hsnb.errors import (
+    BadRequest,
+    Deleted,
+    Forbidden,
+    InvalidReminder,
+    NotFound,
+    SignatureRequestCancelFailed,
+)
 
 Outbox = Callable[[Delivery], None]
 REQUESTER = "requester"
@@ -273,9 +273,10 @@ class Backend(AccountsMixin, ProcessingMixin, SigningMixin, CopiesMixin, Templat
         """
         sr = self.get_signature_request(account, request_id)
         if sr.state is RequestState.PROCESSING:
-            raise CancelFailed("This signature request has not been sent yet.")
+            raise SignatureRequestCancelFailed("This signature request has not been sent yet.")
         if sr.state is not RequestState.AWAITING_SIGNATURE:
-            raise CancelFailed(f"This signature request cannot be canceled: it is {sr.state}.")
+            message = f"This signature request cannot be canceled: it is {sr.state}."
+            raise SignatureRequestCancelFailed(message)
         move(sr, RequestState.CANCELED)
         for signer in sr.signers:
             signer.pending_action = None

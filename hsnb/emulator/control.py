@@ -33,9 +33,9 @@ from hsnb.emulator import sign_page
 from hsnb.emulator.backend import Backend
 from hsnb.emulator.dispatcher import Dispatcher
 from hsnb.emulator.documents import pdf_text
-from hsnb.emulator.exceptions import ApiError, BadRequest
 from hsnb.emulator.handlers import BaseHandler
 from hsnb.emulator.ratelimit import RateLimiter
+from hsnb.errors import ApiError, BadRequest
 
 CONTROL: dict[str, Any] = {
     "seed": int,

@@ -12,9 +12,9 @@ import base64
 from typing import TYPE_CHECKING, Any
 
 from hsnb.emulator import documents as docs
-from hsnb.emulator.exceptions import BadRequest, Conflict, Deleted, NotFound
 from hsnb.emulator.lifecycle import AUDIT_STATUS, RequestState, SignerStatus
 from hsnb.emulator.models import FileLink, SignatureRequest
+from hsnb.errors import BadRequest, Conflict, Deleted, NotFound
 
 if TYPE_CHECKING:
     from hsnb.emulator.backend import Backend

@@ -24,14 +24,14 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from hsnb.emulator.exceptions import ERRORS_BY_NAME, BadRequest
+from hsnb.errors import API_ERRORS_BY_NAME, BadRequest
 
 PROCESSING_ACTIONS = ("file_error", "unknown_error", "signature_request_invalid")
 CALLBACK_ACTIONS = ("drop", "duplicate", "delay")
 #: Every ``api`` fault: an error by name, or ``delay``.
-API_ACTIONS = (*ERRORS_BY_NAME, "delay")
+API_ACTIONS = (*API_ERRORS_BY_NAME, "delay")
 #: The ``api`` faults that answer with an error.
-API_ERRORS = tuple(ERRORS_BY_NAME)
+API_ERRORS = tuple(API_ERRORS_BY_NAME)
 
 
 @dataclass

@@ -2,8 +2,8 @@
 
 Handlers hold no state of their own: the :class:`~hsnb.emulator.backend.Backend` and the
 :class:`~hsnb.emulator.ratelimit.RateLimiter` come through ``initialize()``. Every error is an
-:class:`~hsnb.emulator.exceptions.ApiError`, rendered by :meth:`BaseHandler.write_error` with
-:func:`~hsnb.emulator.exceptions.error_body` (the only place error JSON is built). Nothing is
+:class:`~hsnb.errors.ApiError`, rendered by :meth:`BaseHandler.write_error` with
+:meth:`~hsnb.errors.ApiError.to_json` (the only place error JSON is built). Nothing is
 logged through tornado's loggers, so nothing prints into a notebook cell.
 """
 
@@ -20,17 +20,16 @@ import tornado.web
 from hsnb.emulator import parsing
 from hsnb.emulator import serializers as views
 from hsnb.emulator.backend import Backend
-from hsnb.emulator.exceptions import (
-    ERRORS_BY_NAME,
+from hsnb.emulator.faults import API_ERRORS
+from hsnb.emulator.ratelimit import RateLimiter
+from hsnb.errors import (
+    API_ERRORS_BY_NAME,
     ApiError,
     NotFound,
     Unauthorized,
     UnknownError,
-    error_body,
-    error_for_status,
+    api_error_class,
 )
-from hsnb.emulator.faults import API_ERRORS
-from hsnb.emulator.ratelimit import RateLimiter
 
 logger = logging.getLogger(__name__)
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
@@ -75,9 +74,9 @@ class BaseHandler(tornado.web.RequestHandler):
         if isinstance(exc, ApiError):
             error = exc
         elif isinstance(exc, tornado.web.HTTPError):
-            error = error_for_status(exc.status_code, exc.log_message or exc.reason)
+            error = api_error_class(exc.status_code)(exc.log_message or exc.reason)
         elif status_code < 500:
-            error = error_for_status(status_code, self._reason)
+            error = api_error_class(status_code)(self._reason)
         else:
             error = UnknownError(f"Emulator error: {type(exc).__name__}: {exc}")
         rate = getattr(error, "rate", None) or getattr(self, "rate_status", None)
@@ -85,7 +84,7 @@ class BaseHandler(tornado.web.RequestHandler):
             for name, value in rate.headers().items():
                 self.set_header(name, value)
         self.clear_header("Content-Disposition")
-        self.send_json(error_body(error), error.status)
+        self.send_json(error.to_json(), error.status)
 
     def body_params(self, schema: dict[str, Any]) -> dict[str, Any]:
         """The request body (JSON, bracket form or SDK form) normalised against ``schema``."""
@@ -135,7 +134,7 @@ class ApiHandler(BaseHandler):
             await asyncio.sleep(slow.seconds)
         fault = self.backend.faults.take("api", self.request.path, API_ERRORS)
         if fault is not None:
-            raise ERRORS_BY_NAME[fault.action]("Injected fault.")
+            raise API_ERRORS_BY_NAME[fault.action]("Injected fault.")
 
     def set_rate_headers(self, status: Any) -> None:
         """Set the three rate-limit headers; an error answer repeats them (the call counted)."""

@@ -27,7 +27,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Protocol, overload
 
-from hsnb.emulator.exceptions import Conflict
+from hsnb.errors import Conflict
 
 
 class RequestState(StrEnum):

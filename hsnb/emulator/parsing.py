@@ -11,7 +11,7 @@ coerces it against a small schema: booleans in every spelling (``true``, ``1``, 
 ``yes``, ``on`` and their opposites), integers from text, one value where a list is expected,
 JSON text where an object or list is expected. An empty value counts as absent, except
 for text fields (``callback_url=`` clears a callback URL). A value
-that cannot be coerced raises :class:`~hsnb.emulator.exceptions.BadRequest` with ``error_path``.
+that cannot be coerced raises :class:`~hsnb.errors.BadRequest` with ``error_path``.
 Keys the schema does not know are kept as they came. Nothing here imports tornado.
 """
 
@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hsnb.emulator.exceptions import BadRequest
+from hsnb.errors import BadRequest
 
 TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
 FALSE_WORDS = frozenset({"false", "0", "no", "off"})

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hsnb.emulator.exceptions import ExceededRate
+from hsnb.errors import ExceededRate
 
 
 @dataclass(frozen=True)

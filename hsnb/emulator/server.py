@@ -31,17 +31,13 @@ from hsnb.emulator.ratelimit import RateLimiter
 from hsnb.emulator.routes import routes
 from hsnb.emulator.serializers import Urls, signature_request_json
 from hsnb.emulator.transport import TornadoTransport
-from hsnb.errors import HsnbError
+from hsnb.errors import EmulatorError
 from hsnb.runtime import background_loop
 
 if TYPE_CHECKING:
     import pandas as pd
 
 MAX_BODY_BYTES = 64 * 2**20
-
-
-class EmulatorError(HsnbError):
-    """The emulator could not start, or was used after it stopped."""
 
 
 def make_app(

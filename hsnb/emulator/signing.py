@@ -29,9 +29,9 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from hsnb.emulator.exceptions import BadRequest, Conflict, Deleted, NotFound
 from hsnb.emulator.lifecycle import RequestState, SignerStatus, move
 from hsnb.emulator.models import FileLink, SignatureRequest, Signer, SignUrl
+from hsnb.errors import BadRequest, Conflict, Deleted, NotFound
 
 if TYPE_CHECKING:
     from hsnb.emulator.backend import Backend

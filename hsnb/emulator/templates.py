@@ -37,13 +37,13 @@ from typing import TYPE_CHECKING, Any
 
 from hsnb.emulator import documents as docs
 from hsnb.emulator.callbacks import deliveries_for
-from hsnb.emulator.exceptions import BadRequest, Conflict, NotFound
 from hsnb.emulator.lifecycle import TemplateState, move
 from hsnb.emulator.models import EmittedEvent, SignatureRequest, Template
 from hsnb.emulator.parsing import role_keyed
 from hsnb.emulator.processing import Loaded, load_documents
 from hsnb.emulator.serializers import template_json
 from hsnb.emulator.validation import check_signature_request, page_of
+from hsnb.errors import BadRequest, Conflict, NotFound
 
 if TYPE_CHECKING:
     from hsnb.emulator.backend import Backend

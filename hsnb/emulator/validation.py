@@ -1,6 +1,6 @@
 """Synchronous checks of create/send, account and app parameters (the 400s the real API answers).
 
-Each check raises :class:`~hsnb.emulator.exceptions.BadRequest` with ``error_path`` naming the
+Each check raises :class:`~hsnb.errors.BadRequest` with ``error_path`` naming the
 parameter. Document problems are *not* checked here: the real service finds them after the 200,
 during processing, and reports them by callback.
 
@@ -22,9 +22,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from hsnb.callback_urls import is_local_host, scheme_and_host
-from hsnb.emulator.exceptions import BadRequest
 from hsnb.emulator.parsing import UploadedFile
 from hsnb.emulator.sources import URL_SCHEMES
+from hsnb.errors import BadRequest
 
 T = TypeVar("T")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -16,9 +16,9 @@ from hsnb.client import (
     ApiApp,
     BadRequest,
     Client,
+    Deleted,
     EmbeddedSignUrl,
     FileUrl,
-    Gone,
     NotFound,
     SignatureRequest,
 )
@@ -202,7 +202,7 @@ def test_cancel_then_get_is_gone(client, listener):
     listener.wait_for(
         "signature_request_canceled", signature_request_id=sr.signature_request_id, timeout=WAIT
     )
-    with pytest.raises(Gone) as caught:
+    with pytest.raises(Deleted) as caught:
         client.get(sr.signature_request_id)
     assert caught.value.error_name == "deleted"
 

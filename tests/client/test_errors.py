@@ -14,23 +14,27 @@ from hsnb.client import (
     Client,
     ClientError,
     Conflict,
+    Deleted,
+    ExceededRate,
     Forbidden,
-    Gone,
+    InvalidReminder,
+    Maintenance,
     MethodNotSupported,
     NotFound,
     PaymentRequired,
-    RateLimited,
     ServerError,
     TransportError,
     Unauthorized,
+    UnknownError,
     UnprocessableEntity,
 )
-from hsnb.errors import HsnbError
-from tests.client.conftest import NDA, WAIT, create
+from hsnb.emulator import Emulator
+from hsnb.errors import API_ERRORS_BY_NAME, HsnbError
+from tests.client.conftest import FAST, NDA, WAIT, create
 
 
 def test_every_api_error_is_an_hsnb_error():
-    for cls in (BadRequest, Unauthorized, NotFound, Conflict, Gone, RateLimited, ServerError):
+    for cls in (BadRequest, Unauthorized, NotFound, Conflict, Deleted, ExceededRate, ServerError):
         assert issubclass(cls, ApiError) and issubclass(cls, ClientError)
         assert issubclass(cls, HsnbError)
 
@@ -82,8 +86,9 @@ def test_unauthorized_without_a_key_says_how_to_set_one(emulator, monkeypatch):
         ("payment_required", PaymentRequired, 402),
         ("forbidden", Forbidden, 403),
         ("unprocessable_entity", UnprocessableEntity, 422),
-        ("maintenance", ServerError, 503),
-        ("unknown", ServerError, 500),
+        ("maintenance", Maintenance, 503),
+        ("unknown", UnknownError, 500),
+        ("invalid_reminder", InvalidReminder, 400),
     ],
 )
 def test_injected_errors_map_to_their_class(client, emulator, fault, cls, status):
@@ -127,7 +132,7 @@ def test_gone_after_cancel(client, listener):
         "signature_request_sent", signature_request_id=sr.signature_request_id, timeout=WAIT
     )
     client.cancel(sr.signature_request_id)
-    with pytest.raises(Gone) as caught:
+    with pytest.raises(Deleted) as caught:
         client.files(sr.signature_request_id)
     assert (caught.value.status, caught.value.error_name) == (410, "deleted")
     assert caught.value.error_msg == "This resource has been deleted."
@@ -137,7 +142,7 @@ def test_rate_limited_carries_the_reset_time(make_emulator):
     emulator = make_emulator(rate_limit=1)
     with Client(base_url=emulator.api_url) as client:
         client.get_account()
-        with pytest.raises(RateLimited) as caught:
+        with pytest.raises(ExceededRate) as caught:
             client.get_account()
     error = caught.value
     assert (error.status, error.error_name) == (429, "exceeded_rate")
@@ -189,3 +194,25 @@ def test_errors_pickle_without_the_response(client):
     copy = pickle.loads(pickle.dumps(caught.value))
     assert type(copy) is NotFound and str(copy) == str(caught.value)
     assert copy.response is None
+
+
+@pytest.mark.parametrize("name", sorted(API_ERRORS_BY_NAME))
+def test_an_error_the_emulator_renders_comes_back_as_the_same_class(client, emulator, name):
+    emulator.inject_fault("api", name, match="/account")
+    with pytest.raises(API_ERRORS_BY_NAME[name]) as caught:
+        client.get_account()
+    raised = API_ERRORS_BY_NAME[name]("Injected fault.")
+    assert type(caught.value) is type(raised)
+    assert caught.value.to_json() == raised.to_json()
+    assert caught.value.status == raised.status
+
+
+def test_the_emulator_and_the_client_raise_the_same_conflict(client, emulator, listener):
+    with Emulator(**{**FAST, "name": "slow", "time_scale": None, "processing_delay": 60}) as slow:
+        with Client(base_url=slow.api_url) as api:
+            sr = create(api)
+            with pytest.raises(Conflict) as from_client:
+                api.sign_url(sr.signatures[0].signature_id)
+            with pytest.raises(Conflict) as from_emulator:
+                slow.sign(sr.signatures[0].signature_id)
+    assert from_client.value.error_msg == from_emulator.value.error_msg

@@ -8,7 +8,7 @@ import pytest
 
 import hsnb.client
 from hsnb.client import ApiError, ListPage, RateLimit, SignatureRequest
-from hsnb.client.errors import ServerError, error_class
+from hsnb.errors import BadRequest, ServerError, api_error_class
 
 MINIMAL = {"signature_request_id": "a" * 40, "signatures": [{"signature_id": "s" * 32}]}
 
@@ -55,9 +55,12 @@ def test_rate_limit_headers_absent_or_unreadable():
     assert RateLimit.from_headers({"X-Ratelimit-Reset": "17"}) == RateLimit(None, None, 17)
 
 
-def test_error_class_by_status():
-    assert error_class(418) is ApiError
-    assert error_class(502) is ServerError
+def test_error_class_by_status_and_name():
+    assert api_error_class(418) is ApiError
+    assert api_error_class(502) is ServerError
+    assert api_error_class(400, "invalid_reminder").__name__ == "InvalidReminder"
+    assert api_error_class(409, "invalid_reminder").__name__ == "Conflict"
+    assert api_error_class(400, "made_up_name") is BadRequest
 
 
 def test_the_package_root_is_the_api():

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from hsnb.client import Client, Conflict, FilesNotReady, RateLimited
+from hsnb.client import Client, Conflict, ExceededRate, FilesNotReady
 from hsnb.client.transport import poll_delays, rate_limit_delay
 from tests.client.conftest import WAIT, completed, create
 
@@ -48,7 +48,7 @@ def test_429_is_not_retried_by_default(make_emulator):
     emulator = make_emulator(rate_limit=1)
     with Client(base_url=emulator.api_url) as client:
         client.get_account()
-        with pytest.raises(RateLimited):
+        with pytest.raises(ExceededRate):
             client.get_account()
 
 
@@ -60,7 +60,7 @@ def test_429_is_not_waited_for_longer_than_allowed(make_emulator):
     ) as client:
         client._sleep = slept.append
         client.get_account()
-        with pytest.raises(RateLimited):
+        with pytest.raises(ExceededRate):
             client.get_account()
     assert slept == []
 
@@ -71,7 +71,7 @@ def test_429_retries_are_bounded(make_emulator):
     with Client(base_url=emulator.api_url, rate_limit_retries=2) as client:
         client._sleep = slept.append
         client.get_account()
-        with pytest.raises(RateLimited):
+        with pytest.raises(ExceededRate):
             client.get_account()
     assert len(slept) == 2
 

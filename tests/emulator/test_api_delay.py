@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from hsnb.emulator.exceptions import BadRequest
+from hsnb.errors import BadRequest
 from tests.emulator.helpers import create_form
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hsnb.emulator import exceptions as ex
+from hsnb import errors as ex
 from hsnb.emulator.clock import DEFAULT_EPOCH
 from hsnb.emulator.documents import pdf_text
 from hsnb.emulator.lifecycle import RequestState, SignerStatus
@@ -296,7 +296,7 @@ def test_cancel_answers_410_afterwards_and_sends_canceled(harness):
 
 def test_cancel_while_processing_fails(harness):
     sr = harness.create()
-    with pytest.raises(ex.CancelFailed, match="not been sent yet") as info:
+    with pytest.raises(ex.SignatureRequestCancelFailed, match="not been sent yet") as info:
         harness.backend.cancel(harness.account, sr.signature_request_id)
     assert info.value.error_name == "signature_request_cancel_failed"
 
@@ -304,7 +304,7 @@ def test_cancel_while_processing_fails(harness):
 def test_cancel_of_a_complete_request_fails(harness):
     sr = harness.sent(count=1)
     harness.backend.sign(sr.signers[0].signature_id)
-    with pytest.raises(ex.CancelFailed, match="it is complete"):
+    with pytest.raises(ex.SignatureRequestCancelFailed, match="it is complete"):
         harness.backend.cancel(harness.account, sr.signature_request_id)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from hsnb.emulator import exceptions as ex
+from hsnb import errors as ex
 from hsnb.emulator.clock import DEFAULT_EPOCH
 from hsnb.emulator.documents import pdf_text
 from hsnb.emulator.lifecycle import RequestState, SignerStatus
@@ -59,7 +59,7 @@ def test_expired_request_cannot_be_signed_canceled_or_reminded(harness):
     signature_id = sr.signers[0].signature_id
     with pytest.raises(ex.Conflict, match="This request has expired."):
         harness.backend.sign(signature_id)
-    with pytest.raises(ex.CancelFailed, match="it is expired"):
+    with pytest.raises(ex.SignatureRequestCancelFailed, match="it is expired"):
         harness.backend.cancel(harness.account, sr.signature_request_id)
     with pytest.raises(ex.InvalidReminder):
         harness.backend.remind(harness.account, sr.signature_request_id, "jack@example.com")

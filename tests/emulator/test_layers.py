@@ -15,7 +15,7 @@ MODEL_MODULES = [
     "hsnb.emulator.clock",
     "hsnb.emulator.copies",
     "hsnb.emulator.dispatcher",
-    "hsnb.emulator.exceptions",
+    "hsnb.errors",
     "hsnb.emulator.faults",
     "hsnb.emulator.lifecycle",
     "hsnb.emulator.models",

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from hsnb.emulator.exceptions import BadRequest
 from hsnb.emulator.parsing import (
     API_APP,
     SIGNATURE_REQUEST,
@@ -16,6 +15,7 @@ from hsnb.emulator.parsing import (
     parse_form,
     parse_json,
 )
+from hsnb.errors import BadRequest
 
 PDF = UploadedFile("a.pdf", b"%PDF-1.4", "application/pdf")
 EXPECTED_SIGNERS = [

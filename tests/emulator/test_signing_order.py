@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from hsnb.emulator import exceptions as ex
+from hsnb import errors as ex
 from hsnb.emulator.lifecycle import SignerStatus
 from tests.emulator.helpers import create_form, signers
 

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from hsnb.emulator import Emulator
-from hsnb.emulator.exceptions import BadRequest
+from hsnb.errors import BadRequest
 from tests.emulator.helpers import FAST
 
 LOCAL_URLS = [

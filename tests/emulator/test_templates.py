@@ -15,7 +15,7 @@ from dropbox_sign.models import EventCallbackRequest
 
 from hsnb.emulator import Emulator
 from hsnb.emulator.documents import pdf_text
-from hsnb.emulator.exceptions import BadRequest, Conflict, NotFound
+from hsnb.errors import BadRequest, Conflict, NotFound
 from tests.emulator.helpers import DOCUMENTS, FAST, Harness, document, upload
 from tests.emulator.receiver import Receiver
 
@@ -107,7 +107,7 @@ def test_template_create_needs_signer_roles(harness):
 def test_template_create_needs_documents(harness):
     with pytest.raises(BadRequest) as info:
         make_template(harness, files=[])
-    assert str(info.value) == "Must specify files or file_urls."
+    assert info.value.error_msg == "Must specify files or file_urls."
 
 
 def test_list_pages_newest_first_and_delete_forgets(harness):
@@ -155,7 +155,7 @@ def test_role_without_signer_is_named(harness):
     template = make_template(harness)
     with pytest.raises(BadRequest) as info:
         from_template(harness, template.template_id, signers=role_signers("Client"))
-    assert str(info.value) == "Missing signer for role: Witness"
+    assert info.value.error_msg == "Missing signer for role: Witness"
 
 
 def test_signer_for_unknown_role_is_refused(harness):
