@@ -30,9 +30,9 @@ import tornado.web
 
 from hsnb.events import ACK_TEXT
 from hsnb.listener import Listener
+from hsnb.payloads import build_event_payload, encode_callback_multipart
 from hsnb.runtime import background_loop
 from hsnb.store import EventStore
-from hsnb.wire import build_event_payload, encode_callback_multipart
 
 KEY = "benchmark-key"
 THREADS = 4

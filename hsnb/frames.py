@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from hsnb.events import EVENT_ORDER, Event, parse_event
-from hsnb.wire import ATTEMPT_OUTCOMES
+from hsnb.payloads import ATTEMPT_OUTCOMES
 
 #: Categorical dtype of ``event_type`` columns: the 30 known types, ordered as a request's life
 #: (:data:`hsnb.events.EVENT_ORDER`), so sorting by it reads sent, viewed, signed, all_signed...
@@ -22,7 +22,7 @@ EVENT_TYPE_DTYPE = pd.CategoricalDtype(list(EVENT_ORDER))
 VERDICT_DTYPE = pd.CategoricalDtype(["accepted", "duplicate", "rejected"])
 #: Categorical dtype of the callback kind, as the SDK's ``get_callback_type`` names it.
 CALLBACK_TYPE_DTYPE = pd.CategoricalDtype(["account_callback", "app_callback"])
-#: Categorical dtype of a callback attempt's outcome (:data:`hsnb.wire.ATTEMPT_OUTCOMES`).
+#: Categorical dtype of a callback attempt's outcome (:data:`hsnb.payloads.ATTEMPT_OUTCOMES`).
 OUTCOME_DTYPE = pd.CategoricalDtype(list(ATTEMPT_OUTCOMES))
 UTC_TIME = pd.DatetimeTZDtype(unit="us", tz="UTC")
 

@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 from hsnb import environment
 from hsnb.callback_urls import is_local_host, scheme_and_host
 from hsnb.client import ApiError, Client
-from hsnb.client.transport import DEFAULT_BASE_URL, api_key_of, running_emulator
+from hsnb.client.http import DEFAULT_BASE_URL, api_key_of, running_emulator
 from hsnb.errors import LiveSetupError
 from hsnb.listener import CALLBACK_PATH, Listener
 from hsnb.receiver import Answer

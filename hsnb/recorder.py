@@ -140,7 +140,7 @@ class Recorder:
 
     def attach(self, client: Client) -> Recorder:
         """Record every exchange of ``client`` (its API key is redacted)."""
-        from hsnb.client.transport import api_key_of
+        from hsnb.client.http import api_key_of
 
         key = api_key_of(client)
         if key:

@@ -15,7 +15,7 @@ from typing import Any
 import requests
 
 from hsnb.events import ACK_TEXT, SIGNATURE_REQUEST_EVENT_TYPES, TEMPLATE_EVENT_TYPES
-from hsnb.wire import build_event_payload, encode_callback_multipart, is_acknowledged
+from hsnb.payloads import build_event_payload, encode_callback_multipart, is_acknowledged
 
 #: Dropbox Sign gives a receiver this long to answer one attempt.
 CALLBACK_TIMEOUT_SECONDS = 30.0

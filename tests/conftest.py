@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from hsnb.listener import Listener
-from hsnb.wire import build_event_payload, encode_callback_multipart
+from hsnb.payloads import build_event_payload, encode_callback_multipart
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_EXAMPLES = ROOT.parent / "shared" / "dropbox-sign" / "examples"

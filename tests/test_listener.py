@@ -333,7 +333,7 @@ def raw_exchange(port: int, head: str, body: bytes | None) -> list[bytes]:
 
 
 def test_expect_100_continue_as_libcurl_sends_it(listener: Listener) -> None:
-    from hsnb.wire import encode_callback_multipart
+    from hsnb.payloads import encode_callback_multipart
 
     body, content_type = encode_callback_multipart(sent_payload())
     head = (

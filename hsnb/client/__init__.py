@@ -9,7 +9,7 @@
 ...         print(error.status, error.error_name)
 404 not_found
 
-Where the client talks to and which key it sends: see :mod:`hsnb.client.transport`. Results are
+Where the client talks to and which key it sends: see :mod:`hsnb.client.http`. Results are
 small frozen dataclasses (:mod:`hsnb.client.models`), each with the JSON in ``.raw``; errors
 are one tree under :class:`ApiError` (:mod:`hsnb.errors`), all of them
 :class:`hsnb.errors.HsnbError`.
@@ -17,6 +17,8 @@ are one tree under :class:`ApiError` (:mod:`hsnb.errors`), all of them
 
 from __future__ import annotations
 
+from hsnb.client.client import Client
+from hsnb.client.http import DEFAULT_BASE_URL, Exchange
 from hsnb.client.models import (
     Account,
     ApiApp,
@@ -28,8 +30,6 @@ from hsnb.client.models import (
     SignatureRequest,
     Template,
 )
-from hsnb.client.session import Client
-from hsnb.client.transport import DEFAULT_BASE_URL, Exchange
 from hsnb.errors import (
     ApiError,
     ApiTimeout,

@@ -18,8 +18,8 @@ from hsnb.client.encoding import (
     role_signer_dicts,
     split_files,
 )
+from hsnb.client.http import HttpSession
 from hsnb.client.models import SignatureRequest, Template
-from hsnb.client.transport import HttpSession
 
 
 class TemplateEndpoints(HttpSession):

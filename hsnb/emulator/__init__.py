@@ -7,8 +7,8 @@
 
 Layout (moto-style): :mod:`~hsnb.emulator.models` and :mod:`~hsnb.emulator.backend` (state and
 rules, with :mod:`~hsnb.emulator.accounts`, :mod:`~hsnb.emulator.processing`,
-:mod:`~hsnb.emulator.sources`, :mod:`~hsnb.emulator.signing`,
-:mod:`~hsnb.emulator.templates`, :mod:`~hsnb.emulator.copies` and
+:mod:`~hsnb.emulator.file_urls`, :mod:`~hsnb.emulator.signing`,
+:mod:`~hsnb.emulator.templates`, :mod:`~hsnb.emulator.files` and
 :mod:`~hsnb.emulator.lifecycle`), :mod:`~hsnb.emulator.handlers` + :mod:`~hsnb.emulator.routes`
 (HTTP), :mod:`hsnb.errors` (errors), :mod:`~hsnb.emulator.parsing` (request
 encodings), :mod:`~hsnb.emulator.dispatcher` (callbacks) and :mod:`~hsnb.emulator.fetch`

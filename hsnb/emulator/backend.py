@@ -5,12 +5,12 @@ of which raises an :class:`~hsnb.errors.ApiError` the way the real API answers.
 Events are built here and handed to ``outbox`` as :class:`~hsnb.emulator.callbacks.Delivery`
 objects; delayed work (document processing, a signer's time, file preparation, cancellation)
 is scheduled on the :class:`~hsnb.emulator.clock.Clock`; ``file_urls`` are downloaded by the
-injected ``fetcher`` (a :class:`~hsnb.emulator.sources.Fetcher`; without one, only ``data:``
+injected ``fetcher`` (a :class:`~hsnb.emulator.file_urls.Fetcher`; without one, only ``data:``
 URLs work). Document processing lives in
 :class:`~hsnb.emulator.processing.ProcessingMixin`, the signing side (what a person does in a
 browser) in :class:`~hsnb.emulator.signing.SigningMixin`, the account and its API apps in
 :class:`~hsnb.emulator.accounts.AccountsMixin`, the copies of the documents in
-:class:`~hsnb.emulator.copies.CopiesMixin`, templates and requests from them in
+:class:`~hsnb.emulator.files.FilesMixin`, templates and requests from them in
 :class:`~hsnb.emulator.templates.TemplatesMixin`.
 
 One account per emulator (its API key also works as a Bearer token, as does
@@ -31,14 +31,14 @@ from hsnb.emulator.accounts import AccountsMixin
 from hsnb.emulator.callbacks import Delivery, deliveries_for
 from hsnb.emulator.clock import Clock, Randomness
 from hsnb.emulator.config import EmulatorConfig
-from hsnb.emulator.copies import CopiesMixin
 from hsnb.emulator.faults import Faults
+from hsnb.emulator.file_urls import Fetcher, OfflineFetcher
+from hsnb.emulator.files import FilesMixin
 from hsnb.emulator.lifecycle import RequestState, SignerStatus, move
 from hsnb.emulator.models import Account, ApiApp, EmittedEvent, SignatureRequest, Signer
 from hsnb.emulator.processing import ProcessingMixin
 from hsnb.emulator.serializers import Urls, signature_request_json
 from hsnb.emulator.signing import SigningMixin
-from hsnb.emulator.sources import Fetcher, OfflineFetcher
 from hsnb.emulator.templates import TemplatesMixin
 from hsnb.emulator.validation import check_signature_request, page_of
 from hsnb.errors import (
@@ -54,12 +54,12 @@ Outbox = Callable[[Delivery], None]
 REQUESTER = "requester"
 
 
-class Backend(AccountsMixin, ProcessingMixin, SigningMixin, CopiesMixin, TemplatesMixin):
+class Backend(AccountsMixin, ProcessingMixin, SigningMixin, FilesMixin, TemplatesMixin):
     """All state and rules of one emulated service (see the module docstring).
 
     ``api_key``: the account's key (default: drawn from the seed). ``callback_url`` and
     ``app_callback_url``: the account's and the default app's callback URLs. ``fetcher``:
-    downloads ``file_urls`` (default: :class:`~hsnb.emulator.sources.OfflineFetcher`).
+    downloads ``file_urls`` (default: :class:`~hsnb.emulator.file_urls.OfflineFetcher`).
     """
 
     def __init__(

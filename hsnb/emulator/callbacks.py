@@ -18,7 +18,7 @@ from typing import Any
 
 from hsnb.emulator.models import Account, ApiApp, EmittedEvent
 from hsnb.events import ACCOUNT_CALLBACK, APP_CALLBACK
-from hsnb.wire import build_event_payload
+from hsnb.payloads import build_event_payload
 
 
 @dataclass(frozen=True)

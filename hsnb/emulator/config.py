@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hsnb.emulator.clock import Delay
-from hsnb.emulator.sources import DEFAULT_MAX_BYTES
+from hsnb.emulator.file_urls import DEFAULT_MAX_BYTES
 
 #: The events a malformed or mismatched text tag may cause (see ``text_tag_error_event``).
 TEXT_TAG_ERROR_EVENTS = ("file_error", "signature_request_invalid")

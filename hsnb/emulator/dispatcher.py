@@ -11,7 +11,7 @@ dead-letter list. UNCONFIRMED: whether the real service then also disables the c
 (the emulator does not). Every attempt is logged as an :class:`Attempt`.
 
 The retry policy is a few pure functions (:func:`retry_delay`, :func:`should_retry`, and
-:func:`hsnb.wire.classify` for an answer); the transport is injected (:class:`Transport`), so
+:func:`hsnb.payloads.classify` for an answer); the transport is injected (:class:`Transport`), so
 nothing here imports tornado.
 """
 
@@ -28,7 +28,7 @@ from hsnb.emulator.callbacks import Delivery
 from hsnb.emulator.clock import Clock
 from hsnb.emulator.config import RetryPolicy
 from hsnb.emulator.faults import Faults
-from hsnb.wire import classify, compact_json, encode_callback_multipart
+from hsnb.payloads import classify, compact_json, encode_callback_multipart
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Kept apart from processing (:mod:`hsnb.emulator.processing`) as the callback transport is kept
 apart from the dispatcher: the rules stay free of tornado and I/O, and tests can inject a fake.
-:class:`HttpFetcher` implements :class:`~hsnb.emulator.sources.Fetcher`: each URL is a ``GET``
+:class:`HttpFetcher` implements :class:`~hsnb.emulator.file_urls.Fetcher`: each URL is a ``GET``
 with a total timeout (real seconds), at most five redirects and a size cap; the URLs of one
 request are fetched together, and the first one (by position) that fails names the error, in
 plain words::
@@ -12,7 +12,7 @@ plain words::
     could not download file_urls[0] (https://slow.example/a.pdf): no answer within 10 seconds
 
 A request whose URLs are all ``data:`` URLs is decoded at once, with no task, exactly like an
-upload. UNCONFIRMED (see :mod:`hsnb.emulator.sources`): the real service's wording, timeout,
+upload. UNCONFIRMED (see :mod:`hsnb.emulator.file_urls`): the real service's wording, timeout,
 size limit and redirect rule.
 """
 
@@ -27,8 +27,7 @@ from collections.abc import Sequence
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.simple_httpclient import HTTPStreamClosedError, HTTPTimeoutError
 
-from hsnb.emulator.parsing import UploadedFile
-from hsnb.emulator.sources import (
+from hsnb.emulator.file_urls import (
     FetchDone,
     Fetched,
     FetchError,
@@ -39,6 +38,7 @@ from hsnb.emulator.sources import (
     source_label,
     url_file_name,
 )
+from hsnb.emulator.parsing import UploadedFile
 from hsnb.emulator.transport import USER_AGENT
 
 MAX_REDIRECTS = 5

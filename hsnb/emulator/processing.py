@@ -6,7 +6,7 @@ create call schedules :meth:`ProcessingMixin._process` after the drawn ``process
 
 1. an injected ``processing`` fault fails the request with its event;
 2. with ``file_urls``, the documents are downloaded first, by the injected
-   :class:`~hsnb.emulator.sources.Fetcher` (:class:`hsnb.emulator.fetch.HttpFetcher` in a
+   :class:`~hsnb.emulator.file_urls.Fetcher` (:class:`hsnb.emulator.fetch.HttpFetcher` in a
    running emulator; ``data:`` URLs are decoded at once). Processing goes on when the fetcher
    calls back, in real time: a download does not move the emulated clock. A URL that cannot be
    used ends processing with ``file_error`` whose ``event_message`` says which URL and why
@@ -20,7 +20,7 @@ create call schedules :meth:`ProcessingMixin._process` after the drawn ``process
 A failure sets ``has_error``, every signer's ``status_code`` (``error_file`` for file problems,
 ``error_text_tag`` for tags) and ``error``, and the event's ``event_message``.
 
-UNCONFIRMED (see :mod:`hsnb.emulator.sources`): the real service's event and wording for a URL
+UNCONFIRMED (see :mod:`hsnb.emulator.file_urls`): the real service's event and wording for a URL
 it cannot use. Not implemented: the ``non_pdf_text_tags`` warning for fetched files (the
 create answer comes before the download).
 """
@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hsnb.emulator import documents as docs
+from hsnb.emulator.file_urls import Fetched, Fetcher, source_label
 from hsnb.emulator.lifecycle import RequestState, SignerStatus, move
 from hsnb.emulator.parsing import UploadedFile
-from hsnb.emulator.sources import Fetched, Fetcher, source_label
 
 if TYPE_CHECKING:
     from hsnb.emulator.backend import Backend

@@ -21,7 +21,7 @@ document processing before a request is sent is
   ``signature_request_expired``, 400 or 403, without saying where it is used) and
   ``signature_request_expired`` is sent. A request still processing then does not expire.
 
-Copies of the documents (the files endpoints) are :class:`~hsnb.emulator.copies.CopiesMixin`'s.
+Copies of the documents (the files endpoints) are :class:`~hsnb.emulator.files.FilesMixin`'s.
 """
 
 from __future__ import annotations

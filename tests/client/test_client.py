@@ -22,7 +22,7 @@ from hsnb.client import (
     NotFound,
     SignatureRequest,
 )
-from hsnb.client.transport import DEFAULT_BASE_URL, resolve_api_key, resolve_base_url
+from hsnb.client.http import DEFAULT_BASE_URL, resolve_api_key, resolve_base_url
 from tests.client.conftest import NDA, SECRET_KEY, SIGNERS, WAIT, completed, create, sent
 
 # -- where the client talks to ------------------------------------------------------------------
@@ -47,7 +47,7 @@ def test_dropbox_sign_base_url_variable_is_read():
 
 
 def test_base_url_falls_back_to_the_real_api_without_an_emulator(monkeypatch):
-    monkeypatch.setattr("hsnb.client.transport.running_emulator", lambda base_url=None: None)
+    monkeypatch.setattr("hsnb.client.http.running_emulator", lambda base_url=None: None)
     assert resolve_base_url(env={}) == DEFAULT_BASE_URL == "https://api.hellosign.com/v3"
 
 

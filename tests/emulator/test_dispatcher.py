@@ -14,7 +14,7 @@ from hsnb.emulator import Emulator
 from hsnb.emulator.config import RetryPolicy
 from hsnb.emulator.dispatcher import retry_delay, should_retry
 from hsnb.events import ACK_TEXT, parse_event, verify_event
-from hsnb.wire import classify
+from hsnb.payloads import classify
 from tests.emulator.helpers import FAST, create_form
 from tests.emulator.receiver import Receiver
 

@@ -567,7 +567,7 @@ def test_the_timeout_is_an_emulator_option_and_a_command_line_option():
 
 def test_processing_and_sources_do_not_import_tornado():
     check = (
-        "import sys, hsnb.emulator.processing, hsnb.emulator.sources; "
+        "import sys, hsnb.emulator.processing, hsnb.emulator.file_urls; "
         "print(sorted(m for m in sys.modules if m.startswith('tornado')))"
     )
     result = subprocess.run(

@@ -13,7 +13,7 @@ MODEL_MODULES = [
     "hsnb.emulator.backend",
     "hsnb.emulator.callbacks",
     "hsnb.emulator.clock",
-    "hsnb.emulator.copies",
+    "hsnb.emulator.files",
     "hsnb.emulator.dispatcher",
     "hsnb.errors",
     "hsnb.emulator.faults",
@@ -24,7 +24,7 @@ MODEL_MODULES = [
     "hsnb.emulator.ratelimit",
     "hsnb.emulator.serializers",
     "hsnb.emulator.signing",
-    "hsnb.emulator.sources",
+    "hsnb.emulator.file_urls",
     "hsnb.emulator.templates",
     "hsnb.emulator.validation",
 ]

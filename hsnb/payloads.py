@@ -1,4 +1,4 @@
-"""The callback wire format: how Dropbox Sign builds, encodes and judges one delivery.
+"""Sending a callback: how Dropbox Sign builds, signs, encodes and judges one delivery.
 
 Shared by the emulator's dispatcher, ``hsnb trigger`` and the tests, so that every callback hsnb
 sends looks like a real one: a ``multipart/form-data`` POST with a libcurl-style boundary and one

@@ -1,6 +1,6 @@
 """``Client``: the Dropbox Sign API v3 endpoints the walkthrough needs, emulator or real.
 
-Where it talks to and which key it sends: see :mod:`hsnb.client.transport`.
+Where it talks to and which key it sends: see :mod:`hsnb.client.http`.
 """
 
 from __future__ import annotations

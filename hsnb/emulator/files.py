@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 FILES_BUSY_MSG = "The files are being prepared. Please try again later."
 
 
-class CopiesMixin:
+class FilesMixin:
     """The files endpoints and file links (see the module docstring)."""
 
     def files(
