@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.hsnb-installed
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup demo test lint bench lab clean
+.PHONY: setup demo test lint notebooks bench lab clean
 
 setup: $(STAMP)
 
@@ -25,6 +25,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check --exclude '*.md' hsnb tests benchmarks data notebooks/_build
 	$(BIN)/ruff format --check --exclude '*.md' hsnb tests benchmarks data notebooks/_build
+
+# Rebuild every notebooks/NN-*.ipynb from its Jupytext source NN-*.py: sync, run, check, save.
+notebooks: $(STAMP)
+	$(BIN)/python notebooks/_build/nbbuild.py all
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
