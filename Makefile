@@ -23,8 +23,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest --nbval
 
 lint: $(STAMP)
-	$(BIN)/ruff check --exclude '*.md' hsnb tests benchmarks data notebooks/_build
-	$(BIN)/ruff format --check --exclude '*.md' hsnb tests benchmarks data notebooks/_build
+	$(BIN)/ruff check --exclude '*.md' hsnb tests benchmarks data notebooks notebooks/_build
+	$(BIN)/ruff format --check --exclude '*.md' hsnb tests benchmarks data notebooks notebooks/_build
 
 # Rebuild every notebooks/NN-*.ipynb from its Jupytext source NN-*.py: sync, run, check, save.
 notebooks: $(STAMP)

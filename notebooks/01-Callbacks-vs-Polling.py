@@ -41,13 +41,13 @@ listener = hsnb.Listener(api_keys=API_KEY, name="notebook-01")
 emulator = hsnb.Emulator(
     seed=1,
     api_key=API_KEY,
-    callback_url=listener.url,        # the emulator POSTs its callbacks to our listener
+    callback_url=listener.url,  # the emulator POSTs its callbacks to our listener
     name="notebook-01",
-    start_time=DEFAULT_EPOCH,         # 2026-01-01 00:00:00 UTC, so event times repeat
-    time_scale=None,                  # a clock moved by hand: emulator.advance(seconds)
+    start_time=DEFAULT_EPOCH,  # 2026-01-01 00:00:00 UTC, so event times repeat
+    time_scale=None,  # a clock moved by hand: emulator.advance(seconds)
     processing_delay="uniform:5,15",  # converting the documents takes 5 to 15 s
-    signing_delay="uniform:30,90",    # a signer spends 30 to 90 s on the page
-    file_prep_delay=5,                # the final PDF takes 5 s to prepare
+    signing_delay="uniform:30,90",  # a signer spends 30 to 90 s on the page
+    file_prep_delay=5,  # the final PDF takes 5 s to prepare
 )
 client = Client(base_url=emulator.api_url)  # the same client works with the real API
 calls = []
@@ -92,15 +92,18 @@ except Conflict as error:
 # %%
 POLL_EVERY = 2  # seconds between rounds
 
+
 def poll_until_signable(request_id, signature_id, every=POLL_EVERY, max_rounds=30):
     """The polling way: ask until a sign URL comes. Returns (URL or None, log)."""
     rounds = []
     for number in range(1, max_rounds + 1):
         request = client.get(request_id)
-        row = {"round": number,
-               "seconds": int(emulator.clock.now()) - request.created_at,  # since create
-               "has_error": request.has_error,
-               "calls_left": client.last_rate_limit.remaining}
+        row = {
+            "round": number,
+            "seconds": int(emulator.clock.now()) - request.created_at,  # since create
+            "has_error": request.has_error,
+            "calls_left": client.last_rate_limit.remaining,
+        }
         if request.has_error:
             rounds.append({**row, "sign_url": "not asked"})
             return None, pd.DataFrame(rounds)
@@ -114,6 +117,7 @@ def poll_until_signable(request_id, signature_id, every=POLL_EVERY, max_rounds=3
         return url, pd.DataFrame(rounds)
     raise TimeoutError(f"still not signable after {max_rounds} rounds")
 
+
 calls.clear()
 sign_url, rounds = poll_until_signable(first.signature_request_id, first.signature_ids[0])
 polled_calls = len(calls)
@@ -124,11 +128,13 @@ rounds
 # `calls_left` is `X-RateLimit-Remaining` after each `get()`; it drops by two a round because
 # the `409` answers to `sign_url()` count too. The poller got there, after this many calls:
 
+
 # %%
 def endpoint(exchange):
     """E.g. 'GET /embedded/sign_url/{id} -> 409': the call, without its id."""
     path = exchange.path.rsplit("/", 1)[0] + "/{id}"
     return f"{exchange.method} {path} -> {exchange.response.status_code}"
+
 
 pd.Series([endpoint(exchange) for exchange in calls]).value_counts()
 
@@ -141,13 +147,13 @@ pd.Series([endpoint(exchange) for exchange in calls]).value_counts()
 
 # %%
 request_id = first.signature_request_id
-sent = listener.wait_for(
-    "signature_request_sent", signature_request_id=request_id, timeout=10
-)
+sent = listener.wait_for("signature_request_sent", signature_request_id=request_id, timeout=10)
 ready = sent.event_timestamp - first.created_at
 pd.DataFrame(
-    {"knew it was ready (s after create)": [rounds["seconds"].iloc[-1], ready],
-     "API calls spent finding out": [polled_calls, 0]},
+    {
+        "knew it was ready (s after create)": [rounds["seconds"].iloc[-1], ready],
+        "API calls spent finding out": [polled_calls, 0],
+    },
     index=["polling", "listening"],
 )
 
@@ -187,9 +193,7 @@ calls.clear()
 
 emulator.advance(30)  # half a minute passes; this notebook makes no API call meanwhile
 request_id = nda.signature_request_id
-sent = listener.wait_for(
-    "signature_request_sent", signature_request_id=request_id, timeout=10
-)
+sent = listener.wait_for("signature_request_sent", signature_request_id=request_id, timeout=10)
 sign_url = client.sign_url(alice)  # works the first time
 sent.event_type, len(calls)
 

@@ -47,19 +47,21 @@ listener = hsnb.Listener(api_keys=API_KEY, name="notebook-02")
 emulator = hsnb.Emulator(
     seed=2,
     api_key=API_KEY,
-    callback_url=listener.url,         # the emulator POSTs its callbacks to our listener
+    callback_url=listener.url,  # the emulator POSTs its callbacks to our listener
     name="notebook-02",
-    start_time=DEFAULT_EPOCH,          # 2026-01-01 00:00:00 UTC, so event times repeat
-    time_scale=0.1,                    # one emulated second lasts 0.1 s here
+    start_time=DEFAULT_EPOCH,  # 2026-01-01 00:00:00 UTC, so event times repeat
+    time_scale=0.1,  # one emulated second lasts 0.1 s here
     processing_delay="uniform:10,20",  # processing takes 10 to 20 s (1 to 2 s here)
 )
 client = Client(base_url=emulator.api_url)  # the same client works with the real API
 DOCUMENTS = "../data/documents/"
 SIGNERS = [("Alice Example", "alice@example.com"), ("Bob Example", "bob@example.com")]
 
+
 def utc(seconds):
     """Unix seconds as a readable UTC time."""
     return pd.Timestamp(seconds, unit="s", tz="UTC").strftime("%Y-%m-%d %H:%M:%S UTC")
+
 
 emulator
 
@@ -98,9 +100,11 @@ type(too_early).__name__, too_early.status, too_early.error_name, too_early.erro
 SENT = "signature_request_sent"
 OUTCOMES = (SENT, "file_error", "signature_request_invalid", "unknown_error")
 
+
 def wait_until_processed(request_id, timeout=30.0):
     """The event that ended processing: signature_request_sent or an error event."""
     return listener.wait_for(OUTCOMES, signature_request_id=request_id, timeout=timeout)
+
 
 outcome = wait_until_processed(nda.signature_request_id)
 outcome.event_type, utc(outcome.event_timestamp)
@@ -120,6 +124,7 @@ utc(url.expires_at)
 # `signature_request_viewed` callback), opening it again fails, and Dropbox Sign reports
 # that with a `sign_url_invalid` callback. Ask for a fresh URL each time you show the iFrame.
 
+
 # %%
 def open_page(link):
     """Open a sign URL; (HTTP status, page title, first paragraph)."""
@@ -127,6 +132,7 @@ def open_page(link):
     title = re.search(r"<title>(.*?)</title>", page.text).group(1)
     first = re.search(r"<p>(.*?)</p>", page.text, re.S).group(1)
     return page.status_code, title, html.unescape(re.sub(r"<[^>]+>", "", first))
+
 
 print(open_page(url.sign_url))
 print(open_page(url.sign_url))
@@ -212,8 +218,11 @@ print(outcome.event_type, "-", outcome.event_message)
 
 # %%
 lenient = client.create_embedded(
-    DOCUMENTS + "signer-mismatch.pdf", SIGNERS, use_text_tags=True,
-    title="Signer mismatch, tag errors ignored", ignore_text_tags_extraction_errors=True,
+    DOCUMENTS + "signer-mismatch.pdf",
+    SIGNERS,
+    use_text_tags=True,
+    title="Signer mismatch, tag errors ignored",
+    ignore_text_tags_extraction_errors=True,
 )
 outcome = wait_until_processed(lenient.signature_request_id)
 url = client.sign_url(lenient.signature_ids[1])  # Bob's

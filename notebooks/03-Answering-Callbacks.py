@@ -36,7 +36,6 @@ import subprocess
 import sys
 import time
 
-import hsnb
 from hsnb.listener import Listener
 
 API_KEY = "demo-api-key"  # made up, as every key in a notebook should be
@@ -82,8 +81,17 @@ def trigger(event_type, *options):
 
 senders = [
     trigger(
-        event_type, "--url", listener.url, "--api-key", API_KEY, "--seed", "3",
-        "--signature-request-id", REQUEST_ID, "--event-time", str(T0 + offset),
+        event_type,
+        "--url",
+        listener.url,
+        "--api-key",
+        API_KEY,
+        "--seed",
+        "3",
+        "--signature-request-id",
+        REQUEST_ID,
+        "--event-time",
+        str(T0 + offset),
     )
     for event_type, offset in life
 ]
@@ -144,8 +152,15 @@ except TimeoutError as exc:
 import requests
 
 forged = trigger(
-    "signature_request_all_signed", "--url", listener.url, "--api-key", "not-the-key",
-    "--seed", "3", "--event-time", str(T0),
+    "signature_request_all_signed",
+    "--url",
+    listener.url,
+    "--api-key",
+    "not-the-key",
+    "--seed",
+    "3",
+    "--event-time",
+    str(T0),
 )
 print(forged.communicate(timeout=60)[0].split(": ", 1)[1].strip())
 print(requests.get(listener.url, timeout=5).status_code)
@@ -163,6 +178,7 @@ rejected[["status", "reason"]].reset_index(drop=True)
 
 # %%
 import tornado.web
+
 from hsnb.runtime import background_loop
 
 

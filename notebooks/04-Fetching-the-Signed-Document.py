@@ -47,13 +47,13 @@ listener = hsnb.Listener(api_keys=API_KEY, name="notebook-04")
 emulator = hsnb.Emulator(
     seed=4,
     api_key=API_KEY,
-    callback_url=listener.url,         # the emulator POSTs its callbacks to our listener
+    callback_url=listener.url,  # the emulator POSTs its callbacks to our listener
     name="notebook-04",
-    start_time=DEFAULT_EPOCH,          # 2026-01-01 00:00:00 UTC, so event times repeat
-    time_scale=0.1,                    # one emulated second lasts 0.1 s here
+    start_time=DEFAULT_EPOCH,  # 2026-01-01 00:00:00 UTC, so event times repeat
+    time_scale=0.1,  # one emulated second lasts 0.1 s here
     processing_delay="uniform:10,20",  # processing the documents takes 10 to 20 s
-    signing_delay="uniform:20,40",     # a signer spends 20 to 40 s on the page
-    file_prep_delay=15,                # each new version of the PDF takes 15 s to prepare
+    signing_delay="uniform:20,40",  # a signer spends 20 to 40 s on the page
+    file_prep_delay=15,  # each new version of the PDF takes 15 s to prepare
 )
 client = Client(base_url=emulator.api_url)  # the same client works with the real API
 emulator
@@ -64,11 +64,13 @@ emulator
 # the audit trail (the last page), and whose signatures are drawn on the document (each is
 # drawn as the signer's name above `signed <date>`).
 
+
 # %%
 def audit_status(pdf):
     """The 'Status:' line of the audit trail page (the last page)."""
     lines = page_texts(pdf)[-1].splitlines()
     return next(line for line in lines if line.startswith("Status:"))
+
 
 def signatures_on(pdf):
     """The names drawn as signatures on the document pages."""
@@ -84,20 +86,28 @@ def signatures_on(pdf):
 # %%
 downloads = []
 
+
 def download(moment, wait=False):
     """Download the current PDF (wait=True: retry 409s); note what came back."""
     try:
         pdf = client.files(request_id, wait=wait, timeout=30)
     except Conflict as error:
-        downloads.append({"moment": moment, "answer": f"{error.status} {error.error_name}",
-                          "error_msg": error.error_msg})
+        downloads.append(
+            {
+                "moment": moment,
+                "answer": f"{error.status} {error.error_name}",
+                "error_msg": error.error_msg,
+            }
+        )
         return None
-    downloads.append({
-        "moment": moment,
-        "answer": f"200, a {len(page_texts(pdf))}-page PDF",
-        "audit": audit_status(pdf),
-        "signed by": ", ".join(signatures_on(pdf)) or "nobody",
-    })
+    downloads.append(
+        {
+            "moment": moment,
+            "answer": f"200, a {len(page_texts(pdf))}-page PDF",
+            "audit": audit_status(pdf),
+            "signed by": ", ".join(signatures_on(pdf)) or "nobody",
+        }
+    )
     return pdf
 
 
@@ -175,9 +185,7 @@ all_signed.signature_request["is_complete"], downloads[-1]
 # timeout) and download once; no retries, no wasted calls:
 
 # %%
-listener.wait_for(
-    "signature_request_downloadable", signature_request_id=request_id, timeout=30
-)
+listener.wait_for("signature_request_downloadable", signature_request_id=request_id, timeout=30)
 final = download("after downloadable")
 final.startswith(b"%PDF-"), downloads[-1]
 

@@ -25,18 +25,20 @@
 # from `event_time` alone; lateness is the gap between the two clocks.
 #
 # We load the sample log in `data/events/`: one working day (Monday 2026-01-05, UTC) with seven
-# signature requests, recorded by a real `Listener` from the built-in emulator's callbacks. Every time
-# in it is emulated, `received_at` included; its README says how it was made.
+# signature requests, recorded by a real `Listener` from the built-in emulator's callbacks. Every
+# time in it is emulated, `received_at` included; its README says how it was made.
 
 # %%
-import hsnb
 import matplotlib.pyplot as plt
 import pandas as pd
+
 from hsnb import analysis, plots
 
 events, deliveries = analysis.read_log("../data/events/sample-log.sqlite")
-print(f"{len(events)} events from {len(deliveries)} deliveries, "
-      f"{events['signature_request_id'].nunique()} signature requests")
+print(
+    f"{len(events)} events from {len(deliveries)} deliveries, "
+    f"{events['signature_request_id'].nunique()} signature requests"
+)
 
 # %% [markdown]
 # `read_log` reads a temporary copy, so the committed file stays as it is (it also takes a running
@@ -44,7 +46,9 @@ print(f"{len(events)} events from {len(deliveries)} deliveries, "
 # `deliveries` has one row per HTTP request that reached the listener.
 
 # %%
-events[["event_time", "received_at", "event_type_raw", "title", "signer_name", "deliveries"]].head(6)
+events[["event_time", "received_at", "event_type_raw", "title", "signer_name", "deliveries"]].head(
+    6
+)
 
 # %% [markdown]
 # ## One row per signature request
@@ -66,9 +70,11 @@ table[["title", "final_state", "signers", "signed", "created_at", "sent_at", "al
 # fails, a `file_error` comes instead: the *Equipment loan* document has a malformed text tag.
 # `processing` runs from `created_at` to whichever of the two arrived.
 
+
 # %%
 def seconds(durations):
     return durations.dt.total_seconds().astype("Int64")
+
 
 table.set_index("title").assign(processing_s=seconds(table["processing"]).to_numpy())[
     ["final_state", "processing_s"]
@@ -79,18 +85,20 @@ print(f"median {table['processing'].median()}, longest {table['processing'].max(
 
 
 # %% [markdown]
-# Half a minute to a minute here (the emulator draws it from a log-normal distribution with a 40 s median).
-# Plan for it: do not treat a request as signable right after the create call returns, wait for
-# `signature_request_sent`.
+# Half a minute to a minute here (the emulator draws it from a log-normal distribution with a 40 s
+# median). Plan for it: do not treat a request as signable right after the create call returns, wait
+# for `signature_request_sent`.
 #
 # ## How long do signers take?
 #
-# `signing` runs from `sent` to `all_signed`, so only completed requests have it. Most of it is people
-# getting round to their e-mail.
+# `signing` runs from `sent` to `all_signed`, so only completed requests have it. Most of it is
+# people getting round to their e-mail.
+
 
 # %%
 def minutes(durations):
     return (durations.dt.total_seconds() / 60).round(1)
+
 
 done = table.dropna(subset=["signing"]).set_index("title")
 done[["signers", "signing"]].assign(signing_min=minutes(done["signing"]))
@@ -196,18 +204,24 @@ stats.rejected
 # ## Your own events, live
 #
 # Everything above works on a running listener too: `analysis.read_log(listener)`. `LiveEvents`
-# shows deliveries as they arrive (its table refreshes from the listener's thread). Here the emulator
-# sends one two-signer request, with its clock sped up so that minutes pass in milliseconds:
+# shows deliveries as they arrive (its table refreshes from the listener's thread). Here the
+# emulator sends one two-signer request, with its clock sped up so that minutes pass in
+# milliseconds:
 
 # %%
 import requests
+
 from hsnb.emulator import DEFAULT_EPOCH, Emulator
 from hsnb.listener import Listener
 from hsnb.widgets import LiveEvents
 
 emulator = Emulator(
-    seed=5, name="notebook-05", start_time=DEFAULT_EPOCH, time_scale=1e-4,
-    processing_delay="lognormal:40,0.5", signing_delay="lognormal:90,0.6",
+    seed=5,
+    name="notebook-05",
+    start_time=DEFAULT_EPOCH,
+    time_scale=1e-4,
+    processing_delay="lognormal:40,0.5",
+    signing_delay="lognormal:90,0.6",
 )
 listener = Listener(api_keys=emulator.api_key, name="notebook-05")
 emulator.callback_url = listener.url
@@ -221,8 +235,13 @@ form = {"title": "Live NDA", "test_mode": "1", "use_text_tags": "1"}
 for i, name in enumerate(["Ana", "Ben"]):
     form[f"signers[{i}][name]"] = name
     form[f"signers[{i}][email_address]"] = f"{name.lower()}@example.com"
-response = requests.post(f"{emulator.api_url}/signature_request/send",
-                         auth=(emulator.api_key, ""), data=form, files=files, timeout=10)
+response = requests.post(
+    f"{emulator.api_url}/signature_request/send",
+    auth=(emulator.api_key, ""),
+    data=form,
+    files=files,
+    timeout=10,
+)
 request = response.json()["signature_request"]
 request_id = request["signature_request_id"]
 
@@ -235,11 +254,14 @@ print(feed)
 
 # %%
 live = analysis.read_log(listener)
-analysis.lifecycle(live.events)[["title", "final_state", "signed", "processing", "signing", "download_lag"]]
+analysis.lifecycle(live.events)[
+    ["title", "final_state", "signed", "processing", "signing", "download_lag"]
+]
 
 # %% [markdown]
-# (`received_at` of a live log is your wall clock, while this emulator's `event_time` runs in its own
-# sped-up time, so lateness means something only against the real service or a log like the sample.)
+# (`received_at` of a live log is your wall clock, while this emulator's `event_time` runs in its
+# own sped-up time, so lateness means something only against the real service or a log like the
+# sample.)
 #
 # Stop both servers when done; the log stays readable.
 
