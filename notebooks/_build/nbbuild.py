@@ -12,8 +12,13 @@ A build reads the cells from the ``.py``, keeps the ids and metadata of the cell
 already has (new cells get new ids; notebooks numbered ``c01``, ``c02``, ... stay numbered so), runs
 the notebook in ``notebooks/`` with nbclient and saves it only when :func:`check_outputs` passes:
 no error, nothing on stderr, no port, no absolute path and no memory address in any output, since
-nbval compares them and they differ between runs and machines. ``tests/test_notebooks.py`` runs the
-same :func:`check_outputs` over the stored notebooks in ``make test``.
+nbval compares them and they differ between runs and machines. Saved widgets get ids derived from
+the notebook's name, so rebuilding an unchanged notebook changes nothing.
+``tests/test_notebooks.py`` runs the same :func:`check_outputs` over the stored notebooks in
+``make test``.
+
+A new notebook: copy an existing ``.py`` (its Jupytext header included) to ``NN-Title-Words.py``,
+edit it and build it.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ FORBIDDEN = {
     "a port": re.compile(r"127\.0\.0\.1:\d|localhost:\d"),
     "a memory address": re.compile(r"0x[0-9a-f]{6,}"),
 }
+#: The kernel of a new notebook whose ``.py`` has no Jupytext header (better: copy an existing one).
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 NUMBERED_ID = re.compile(r"^c\d{2,}$")
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
@@ -65,6 +72,7 @@ def sync(source: Path) -> nbformat.NotebookNode:
     """The cells of ``source`` (a ``.py``), with ids and metadata kept from its ``.ipynb``."""
     notebook = jupytext.read(source)
     notebook.metadata.setdefault("jupytext", {})["formats"] = PAIRING
+    notebook.metadata.setdefault("kernelspec", KERNELSPEC)
     stored = source.with_suffix(".ipynb")
     if stored.exists():
         previous = nbformat.read(stored, as_version=4)
