@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.hsnb-installed
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup demo test lint bench lab clean
+.PHONY: setup demo test lint notebooks bench lab clean
 
 setup: $(STAMP)
 
@@ -23,8 +23,12 @@ test: $(STAMP)
 	$(BIN)/python -m pytest --nbval
 
 lint: $(STAMP)
-	$(BIN)/ruff check --exclude '*.md' hsnb tests benchmarks data notebooks/_build
-	$(BIN)/ruff format --check --exclude '*.md' hsnb tests benchmarks data notebooks/_build
+	$(BIN)/ruff check --exclude '*.md' hsnb tests benchmarks data notebooks notebooks/_build
+	$(BIN)/ruff format --check --exclude '*.md' hsnb tests benchmarks data notebooks notebooks/_build
+
+# Rebuild every notebooks/NN-*.ipynb from its Jupytext source NN-*.py: sync, run, check, save.
+notebooks: $(STAMP)
+	$(BIN)/python notebooks/_build/nbbuild.py all
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
