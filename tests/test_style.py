@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-CHECKED = ["hsnb", "tests", "benchmarks", "data", "notebooks/_build"]
+CHECKED = ["hsnb", "tests", "benchmarks", "data", "notebooks", "notebooks/_build"]
 
 
 def ruff() -> str:
