@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from hsnb import __version__, environment, serving
+from hsnb import __version__, environment, terminal
 from hsnb.errors import HsnbError
 from hsnb.events import KNOWN_EVENT_TYPES
 from hsnb.frames import deliveries_frame, events_frame
@@ -43,7 +43,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
     """Run a standalone listener until SIGINT/SIGTERM, one line per delivery."""
     key = _api_key(args)
     lines: queue.Queue[str] = queue.Queue()
-    pump = serving.print_until_signal(lines)
+    pump = terminal.print_until_signal(lines)
     listener = Listener(
         args.store, api_keys=[key] if key else [], host=args.host, port=args.port, name="cli"
     )
@@ -53,7 +53,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
         pump()
     finally:
         listener.stop()
-        serving.drain(lines)
+        terminal.drain(lines)
         print(f"stopped; {len(listener.store)} events in {listener.store.path}", flush=True)
     return 0
 
@@ -149,11 +149,11 @@ def cmd_live(args: argparse.Namespace) -> int:
         check = session.check(timeout=args.timeout)  # Ctrl-C here interrupts at once
         print(check.explain(), flush=True)
         if check.ok:
-            serving.print_until_signal(lines)()
+            terminal.print_until_signal(lines)()
     finally:
         session.close(restore=True)
         listener.stop()
-        serving.drain(lines)
+        terminal.drain(lines)
         print(f"stopped; {len(listener.store)} events in {listener.store.path}", flush=True)
     return 0 if check.ok else 1
 

@@ -22,11 +22,12 @@ import pandas as pd
 import tornado.httpserver
 import tornado.web
 
-from hsnb import environment, serving
+from hsnb import environment
 from hsnb.errors import EventTimeoutError, ListenerError
 from hsnb.events import Event
 from hsnb.frames import deliveries_frame, events_frame
 from hsnb.receiver import DEFAULT_MAX_BODY_BYTES, Answer, CallbackReceiver, request_info
+from hsnb.runtime import ManagedServer, Registry
 from hsnb.store import EventStore
 
 logger = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ def make_app(receiver: CallbackReceiver, hooks: list[DeliveryHook]) -> tornado.w
     )
 
 
-class Listener(serving.ManagedServer):
+class Listener(ManagedServer):
     """Receive Dropbox Sign callbacks in the background; read them back as DataFrames.
 
     ``store`` is an :class:`EventStore`, a path to one (reopening it keeps what it had), or
@@ -217,7 +218,7 @@ class Listener(serving.ManagedServer):
         return f"no {wanted}{scope} within {timeout:g} s; arrived meanwhile: {seen}"
 
 
-Listener.registry = serving.Registry()
+Listener.registry = Registry()
 
 
 def running_listeners() -> list[Listener]:

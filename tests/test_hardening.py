@@ -17,7 +17,7 @@ import requests
 from hsnb.events import ACK_TEXT
 from hsnb.listener import Listener
 from hsnb.payloads import encode_callback_multipart
-from hsnb.serving import print_until_signal
+from hsnb.terminal import print_until_signal
 from tests.conftest import KEY, post_multipart, sent_payload
 
 

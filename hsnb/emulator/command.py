@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from hsnb import serving
+from hsnb import terminal
 from hsnb.emulator.clock import DEFAULT_EPOCH
 from hsnb.emulator.config import EmulatorConfig
 from hsnb.emulator.dispatcher import Attempt
@@ -74,7 +74,7 @@ def describe_attempt(attempt: Attempt) -> str:
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM, printing the three lines and then one line per attempt."""
     lines: queue.Queue[str] = queue.Queue()
-    pump = serving.print_until_signal(lines)
+    pump = terminal.print_until_signal(lines)
     emulator = Emulator(
         seed=args.seed,
         api_key=args.api_key,
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         pump()
     finally:
         emulator.stop()
-        serving.drain(lines)
+        terminal.drain(lines)
     return 0
 
 

@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 import tornado.httpserver
 import tornado.web
 
-from hsnb import serving
 from hsnb.emulator.backend import Backend
 from hsnb.emulator.clock import Clock, Randomness
 from hsnb.emulator.config import EmulatorConfig
@@ -32,7 +31,7 @@ from hsnb.emulator.routes import routes
 from hsnb.emulator.serializers import Urls, signature_request_json
 from hsnb.emulator.transport import TornadoTransport
 from hsnb.errors import EmulatorError
-from hsnb.runtime import background_loop
+from hsnb.runtime import ManagedServer, Registry, background_loop
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,7 +51,7 @@ def make_app(
     )
 
 
-class Emulator(serving.ManagedServer):
+class Emulator(ManagedServer):
     """A local Dropbox Sign API v3 on 127.0.0.1, in hsnb's background loop thread.
 
     Starts at once (``start=False`` to wait). Same ``seed``, same ids; with a fixed
@@ -318,7 +317,7 @@ class Emulator(serving.ManagedServer):
         return background_loop().call(fn, *args)
 
 
-Emulator.registry = serving.Registry()
+Emulator.registry = Registry()
 
 
 def running_emulators() -> list[Emulator]:
