@@ -11,7 +11,7 @@ rules, with :mod:`~hsnb.emulator.accounts`, :mod:`~hsnb.emulator.processing`,
 :mod:`~hsnb.emulator.templates`, :mod:`~hsnb.emulator.files` and
 :mod:`~hsnb.emulator.lifecycle`), :mod:`~hsnb.emulator.handlers` + :mod:`~hsnb.emulator.routes`
 (HTTP), :mod:`hsnb.errors` (errors), :mod:`~hsnb.emulator.parsing` (request
-encodings), :mod:`~hsnb.emulator.dispatcher` (callbacks) and :mod:`~hsnb.emulator.fetch`
+encodings), :mod:`~hsnb.emulator.dispatcher` (callbacks) and :mod:`~hsnb.emulator.outbound`
 (``file_urls`` downloads), :mod:`~hsnb.emulator.control` (``/_emulator``),
 :mod:`~hsnb.emulator.clock` (time and ids), :mod:`~hsnb.emulator.server` (:class:`Emulator`).
 """

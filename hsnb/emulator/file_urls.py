@@ -5,7 +5,7 @@ while it processes the request; a URL it cannot use ends processing with a callb
 ``signature_request_sent``. The emulator does the same: processing
 (:class:`~hsnb.emulator.processing.ProcessingMixin`) hands the URLs to a :class:`Fetcher` and
 goes on when it calls back with a :class:`Fetched`. The network side is
-:class:`hsnb.emulator.fetch.HttpFetcher` (tornado, injected by the running
+:class:`hsnb.emulator.outbound.HttpFetcher` (tornado, injected by the running
 :class:`~hsnb.emulator.server.Emulator`); this module holds what needs no I/O:
 
 * ``data:`` URLs (RFC 2397, base64 or percent-encoded), decoded here, so they work offline and

@@ -6,7 +6,7 @@ create call schedules :meth:`ProcessingMixin._process` after the drawn ``process
 
 1. an injected ``processing`` fault fails the request with its event;
 2. with ``file_urls``, the documents are downloaded first, by the injected
-   :class:`~hsnb.emulator.file_urls.Fetcher` (:class:`hsnb.emulator.fetch.HttpFetcher` in a
+   :class:`~hsnb.emulator.file_urls.Fetcher` (:class:`hsnb.emulator.outbound.HttpFetcher` in a
    running emulator; ``data:`` URLs are decoded at once). Processing goes on when the fetcher
    calls back, in real time: a download does not move the emulated clock. A URL that cannot be
    used ends processing with ``file_error`` whose ``event_message`` says which URL and why

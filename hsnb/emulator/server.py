@@ -23,13 +23,12 @@ from hsnb.emulator.config import EmulatorConfig
 from hsnb.emulator.control import reset_all
 from hsnb.emulator.dispatcher import Attempt, Dispatcher
 from hsnb.emulator.faults import Fault
-from hsnb.emulator.fetch import HttpFetcher
 from hsnb.emulator.handlers import NotFoundHandler
 from hsnb.emulator.models import EmittedEvent
+from hsnb.emulator.outbound import HttpFetcher, TornadoTransport
 from hsnb.emulator.ratelimit import RateLimiter
 from hsnb.emulator.routes import routes
 from hsnb.emulator.serializers import Urls, signature_request_json
-from hsnb.emulator.transport import TornadoTransport
 from hsnb.errors import EmulatorError
 from hsnb.runtime import ManagedServer, Registry, background_loop
 
@@ -62,7 +61,7 @@ class Emulator(ManagedServer):
     on :meth:`advance`), ``processing_delay="uniform:1,3"``, ``callback_delay`` (the service's
     queueing lag, so ``sent_at - event_time`` in :meth:`deliveries` has real lateness to
     measure), ``rate_limit``, ``strict_callback_urls``, ``public_base_url``, ``file_fetch_timeout``
-    (``file_urls`` are downloaded during processing; :mod:`hsnb.emulator.fetch`). ``config``
+    (``file_urls`` are downloaded during processing; :mod:`hsnb.emulator.outbound`). ``config``
     gives a whole :class:`~hsnb.emulator.config.EmulatorConfig` (the keywords then change it).
 
     With ``public_base_url``, clients still call :attr:`api_url`; the emulator routes by path

@@ -1,11 +1,16 @@
-"""Downloading ``file_urls`` over HTTP(S) (tornado's client, on the emulator's loop).
+"""The emulator's outbound HTTP: callback POSTs and ``file_urls`` downloads (tornado's client).
 
-Kept apart from processing (:mod:`hsnb.emulator.processing`) as the callback transport is kept
-apart from the dispatcher: the rules stay free of tornado and I/O, and tests can inject a fake.
-:class:`HttpFetcher` implements :class:`~hsnb.emulator.file_urls.Fetcher`: each URL is a ``GET``
-with a total timeout (real seconds), at most five redirects and a size cap; the URLs of one
-request are fetched together, and the first one (by position) that fails names the error, in
-plain words::
+Kept apart from the service (:mod:`hsnb.emulator.dispatcher`, :mod:`hsnb.emulator.processing`)
+so the rules stay free of tornado and I/O, and tests can inject fakes. Both clients are private
+:class:`AsyncHTTPClient` instances made on first use on the loop that uses them.
+
+Callbacks (:class:`TornadoTransport`): network problems never raise; they come back as a
+:class:`~hsnb.emulator.dispatcher.Response` with ``status`` ``None`` and the reason.
+
+Downloads (:class:`HttpFetcher`, a :class:`~hsnb.emulator.file_urls.Fetcher`): each URL is a
+``GET`` with a total timeout (real seconds), at most five redirects and a size cap; the URLs of
+one request are fetched together, and the first one (by position) that fails names the error,
+in plain words::
 
     could not download file_urls[0] (https://example.com/nda.pdf): HTTP 404 Not Found
     could not download file_urls[1] (http://127.0.0.1:9/x.pdf): connection refused
@@ -24,9 +29,10 @@ import socket
 import ssl
 from collections.abc import Sequence
 
-from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.simple_httpclient import HTTPStreamClosedError, HTTPTimeoutError
 
+from hsnb.emulator.dispatcher import Response
 from hsnb.emulator.file_urls import (
     FetchDone,
     Fetched,
@@ -39,7 +45,58 @@ from hsnb.emulator.file_urls import (
     url_file_name,
 )
 from hsnb.emulator.parsing import UploadedFile
-from hsnb.emulator.transport import USER_AGENT
+
+USER_AGENT = "hsnb-emulator"
+
+
+class TornadoTransport:
+    """POSTs with a private :class:`AsyncHTTPClient`, made on first use on the loop that posts."""
+
+    def __init__(self, max_clients: int = 64) -> None:
+        self.max_clients = max_clients
+        self._client: AsyncHTTPClient | None = None
+
+    @property
+    def client(self) -> AsyncHTTPClient:
+        """The HTTP client (created on the calling loop the first time)."""
+        if self._client is None:
+            self._client = AsyncHTTPClient(force_instance=True, max_clients=self.max_clients)
+        return self._client
+
+    async def post(
+        self, url: str, body: bytes, headers: dict[str, str], timeout: float
+    ) -> Response:
+        """POST ``body``; the answer's status and body, or why there is none."""
+        request = HTTPRequest(
+            url,
+            method="POST",
+            body=body,
+            headers={**headers, "User-Agent": USER_AGENT},
+            connect_timeout=timeout,
+            request_timeout=timeout,
+            follow_redirects=False,
+            decompress_response=True,
+        )
+        try:
+            answer = await self.client.fetch(request, raise_error=False)
+        except HTTPTimeoutError as exc:
+            return Response(None, error=str(exc), timed_out=True)
+        except (OSError, ValueError, HTTPClientError) as exc:
+            return Response(None, error=f"{type(exc).__name__}: {exc}")
+        if answer.code == 599:
+            error = answer.error
+            timed_out = isinstance(error, HTTPTimeoutError)
+            return Response(None, error=f"{type(error).__name__}: {error}", timed_out=timed_out)
+        return Response(answer.code, answer.body or b"")
+
+    def close(self) -> None:
+        """Release the client's connections."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+# -- file_urls downloads ---------------------------------------------------------------------
 
 MAX_REDIRECTS = 5
 
