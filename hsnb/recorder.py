@@ -1,4 +1,4 @@
-"""Record a session with the API (live or emulated) as JSON lines; replay it against the emulator.
+"""Record a session with the API (live or emulated) as redacted JSON lines.
 
 A :class:`Recorder` attached to a :class:`~hsnb.client.Client` (and, optionally, to a
 :class:`~hsnb.listener.Listener`) writes one line per HTTP exchange and per callback received
@@ -7,22 +7,7 @@ and SHA-256), status, the rate-limit headers, and the answer (JSON, or for files
 size). API keys are replaced by ``<redacted>`` wherever they occur, and e-mail addresses
 (other than ``@example.com/.org/.net`` ones) by stable stand-ins ``person1@example.com``, ...
 
-:func:`replay` sends the recorded requests to an :class:`~hsnb.emulator.Emulator` and compares
-status codes, ``error_name`` and the *shapes* of the answers and callback payloads (keys and
-value types, not ids or times), so a difference between the emulator and the service becomes a
-failing test once someone records a real session. What replay does, step by step:
-
-* ids the service handed out (signature request, signature, app and account ids) are mapped
-  to the emulator's as they appear, and substituted in later requests;
-* ``callback_url`` values are pointed at the replay's own listener;
-* a signer's callback in the recording (``signature_request_viewed``, ``_signed``,
-  ``_declined``) makes replay do what that person did, through the emulator; every callback
-  in the recording is then waited for, so requests happen in the same state as recorded;
-* a request answered 409 or 429 and then sent again unchanged as the next request (a poll, a
-  rate-limit retry; callbacks may come between) is skipped: only the last attempt is replayed;
-  ``callback_test`` lines (sent by :mod:`hsnb.live` itself) are skipped too.
-
-Not compared: headers other than the content type, binary contents, the order of deliveries.
+A recording is replayed against the emulator by :mod:`hsnb.replay`.
 """
 
 from __future__ import annotations
@@ -32,39 +17,25 @@ import json
 import re
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import requests
 
+from hsnb.client.http import api_key_of
 from hsnb.errors import ReplayError
 
 if TYPE_CHECKING:
     from hsnb.client import Client, Exchange
-    from hsnb.emulator import Emulator
     from hsnb.listener import Listener
     from hsnb.receiver import Answer
 
 FORMAT = 1
 REDACTED = "<redacted>"
 RECORDED_DIR = Path(__file__).resolve().parents[1] / "data" / "recorded"
-DOCUMENTS_DIR = Path(__file__).resolve().parents[1] / "data" / "documents"
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _SAFE_EMAIL = re.compile(r"@example\.(com|org|net)$", re.IGNORECASE)
 _KEPT_HEADERS = ("Content-Type", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-Ratelimit-Reset")
-ID_KEYS = frozenset(
-    {
-        "signature_request_id",
-        "signature_id",
-        "client_id",
-        "account_id",
-        "related_signature_id",
-        "reported_for_account_id",
-        "reported_for_app_id",
-        "account_guid",
-    }
-)
 
 
 class Redactor:
@@ -140,8 +111,6 @@ class Recorder:
 
     def attach(self, client: Client) -> Recorder:
         """Record every exchange of ``client`` (its API key is redacted)."""
-        from hsnb.client.http import api_key_of
-
         key = api_key_of(client)
         if key:
             self.redact.secrets.add(key)
@@ -240,102 +209,3 @@ def load(path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     if not lines or lines[0].get("kind") != "session":
         raise ReplayError(f"{path} does not start with a session line")
     return lines[0], lines[1:]
-
-
-# -- shapes -------------------------------------------------------------------------------------
-
-
-def shape(value: Any) -> Any:
-    """Keys and value types of a JSON value, e.g. ``{"a": "number", "b": ["str"]}``."""
-    if isinstance(value, Mapping):
-        return {k: shape(v) for k, v in value.items()}
-    if isinstance(value, list):
-        merged: Any = None
-        for item in value:
-            merged = _merge(merged, shape(item))
-        return [] if merged is None else [merged]
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    return type(value).__name__
-
-
-def _merge(a: Any, b: Any) -> Any:
-    if a is None or a == "null":
-        return b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return {k: _merge(a.get(k), b.get(k)) for k in {**a, **b}}
-    return a
-
-
-def compare_shapes(recorded: Any, replayed: Any, where: str = "") -> list[str]:
-    """Where two shapes differ (``null`` matches any type; an empty list matches any list)."""
-    if recorded == "null" or replayed == "null" or recorded == replayed:
-        return []
-    if isinstance(recorded, dict) and isinstance(replayed, dict):
-        found = [f"{where}.{k}: missing in the emulator" for k in recorded if k not in replayed]
-        found += [f"{where}.{k}: not in the recording" for k in replayed if k not in recorded]
-        for key in recorded.keys() & replayed.keys():
-            found += compare_shapes(recorded[key], replayed[key], f"{where}.{key}")
-        return found
-    if isinstance(recorded, list) and isinstance(replayed, list):
-        if not recorded or not replayed:
-            return []
-        return compare_shapes(recorded[0], replayed[0], f"{where}[]")
-    return [f"{where or '.'}: {_kind(recorded)} recorded, {_kind(replayed)} from the emulator"]
-
-
-def _kind(s: Any) -> str:
-    return "object" if isinstance(s, dict) else "list" if isinstance(s, list) else str(s)
-
-
-@dataclass(frozen=True)
-class Difference:
-    """One way the emulator answered differently from the recording."""
-
-    seq: int
-    step: str
-    what: str
-
-
-@dataclass
-class ReplayReport:
-    """What :func:`replay` found: ``ok`` when nothing differed."""
-
-    name: str
-    steps: int = 0
-    differences: list[Difference] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """Whether the emulator matched the recording."""
-        return not self.differences
-
-    def explain(self) -> str:
-        """One line per difference (or a one-line all-clear)."""
-        if self.ok:
-            return f"{self.name}: {self.steps} steps replayed, no differences"
-        lines = [f"{self.name}: {len(self.differences)} differences in {self.steps} steps"]
-        lines += [f"  #{d.seq} {d.step}: {d.what}" for d in self.differences]
-        return "\n".join(lines)
-
-
-def replay(
-    path: str | Path,
-    emulator: Emulator,
-    *,
-    files_dirs: Iterable[str | Path] = (DOCUMENTS_DIR,),
-    timeout: float = 10.0,
-) -> ReplayReport:
-    """Replay the recording at ``path`` against a running ``emulator`` (see the module doc).
-
-    The emulator's account and default-app callback URLs point at a listener of the replay's
-    own while it runs, and are restored afterwards. Raises :class:`ReplayError` when the
-    recording cannot be replayed at all. (The machinery is in :mod:`hsnb.client.replay`.)
-    """
-    from hsnb.client.replay import replay_against
-
-    return replay_against(path, emulator, files_dirs=files_dirs, timeout=timeout)

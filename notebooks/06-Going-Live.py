@@ -41,7 +41,8 @@ from hsnb.emulator import Emulator
 from hsnb.emulator.clock import DEFAULT_EPOCH
 from hsnb.listener import Listener
 from hsnb.live import LiveSetupError, connect
-from hsnb.recorder import Recorder, load, replay
+from hsnb.recorder import Recorder, load
+from hsnb.replay import replay
 
 DOCUMENTS = Path(hsnb.__file__).resolve().parents[1] / "data" / "documents"
 NDA = DOCUMENTS / "nda-two-signers.pdf"

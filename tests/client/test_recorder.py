@@ -9,16 +9,9 @@ import pytest
 
 from hsnb.client import Client, NotFound
 from hsnb.emulator import Emulator
-from hsnb.recorder import (
-    RECORDED_DIR,
-    Recorder,
-    Redactor,
-    ReplayError,
-    compare_shapes,
-    load,
-    replay,
-    shape,
-)
+from hsnb.errors import ReplayError
+from hsnb.recorder import RECORDED_DIR, Recorder, Redactor, load
+from hsnb.replay import compare_shapes, replay, shape
 from tests.client.conftest import FAST, WAIT, completed, create
 
 RECORDINGS = sorted(RECORDED_DIR.glob("*.jsonl"))

@@ -1,7 +1,21 @@
-"""The replay machinery behind :func:`hsnb.recorder.replay` (read that module's docstring).
+"""Replay a recording against the emulator, and compare what comes back by shape.
 
-A recording's requests go to an emulator over plain ``requests`` with the emulator's key; the
-answers and the callbacks are compared by shape with :func:`hsnb.recorder.compare_shapes`.
+:func:`replay` sends the recorded requests to an :class:`~hsnb.emulator.Emulator` and compares
+status codes, ``error_name`` and the *shapes* of the answers and callback payloads (keys and
+value types, not ids or times), so a difference between the emulator and the service becomes a
+failing test once someone records a real session. What replay does, step by step:
+
+* ids the service handed out (signature request, signature, app and account ids) are mapped
+  to the emulator's as they appear, and substituted in later requests;
+* ``callback_url`` values are pointed at the replay's own listener;
+* a signer's callback in the recording (``signature_request_viewed``, ``_signed``,
+  ``_declined``) makes replay do what that person did, through the emulator; every callback
+  in the recording is then waited for, so requests happen in the same state as recorded;
+* a request answered 409 or 429 and then sent again unchanged as the next request (a poll, a
+  rate-limit retry; callbacks may come between) is skipped: only the last attempt is replayed;
+  ``callback_test`` lines (sent by :mod:`hsnb.live` itself) are skipped too.
+
+Not compared: headers other than the content type, binary contents, the order of deliveries.
 """
 
 from __future__ import annotations
@@ -9,27 +23,113 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import requests
 
-from hsnb.recorder import (
-    DOCUMENTS_DIR,
-    ID_KEYS,
-    REDACTED,
-    Difference,
-    ReplayError,
-    ReplayReport,
-    compare_shapes,
-    load,
-    response_body,
-    shape,
-)
+from hsnb.errors import ReplayError
+from hsnb.listener import Listener
+from hsnb.recorder import REDACTED, load, response_body
 
 if TYPE_CHECKING:
     from hsnb.emulator import Emulator
-    from hsnb.listener import Listener
+
+DOCUMENTS_DIR = Path(__file__).resolve().parents[1] / "data" / "documents"
+ID_KEYS = frozenset(
+    {
+        "signature_request_id",
+        "signature_id",
+        "client_id",
+        "account_id",
+        "related_signature_id",
+        "reported_for_account_id",
+        "reported_for_app_id",
+        "account_guid",
+    }
+)
+
+
+# -- shapes -------------------------------------------------------------------------------------
+
+
+def shape(value: Any) -> Any:
+    """Keys and value types of a JSON value, e.g. ``{"a": "number", "b": ["str"]}``."""
+    if isinstance(value, Mapping):
+        return {k: shape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        merged: Any = None
+        for item in value:
+            merged = _merge(merged, shape(item))
+        return [] if merged is None else [merged]
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    return type(value).__name__
+
+
+def _merge(a: Any, b: Any) -> Any:
+    if a is None or a == "null":
+        return b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return {k: _merge(a.get(k), b.get(k)) for k in {**a, **b}}
+    return a
+
+
+def compare_shapes(recorded: Any, replayed: Any, where: str = "") -> list[str]:
+    """Where two shapes differ (``null`` matches any type; an empty list matches any list)."""
+    if recorded == "null" or replayed == "null" or recorded == replayed:
+        return []
+    if isinstance(recorded, dict) and isinstance(replayed, dict):
+        found = [f"{where}.{k}: missing in the emulator" for k in recorded if k not in replayed]
+        found += [f"{where}.{k}: not in the recording" for k in replayed if k not in recorded]
+        for key in recorded.keys() & replayed.keys():
+            found += compare_shapes(recorded[key], replayed[key], f"{where}.{key}")
+        return found
+    if isinstance(recorded, list) and isinstance(replayed, list):
+        if not recorded or not replayed:
+            return []
+        return compare_shapes(recorded[0], replayed[0], f"{where}[]")
+    return [f"{where or '.'}: {_kind(recorded)} recorded, {_kind(replayed)} from the emulator"]
+
+
+def _kind(s: Any) -> str:
+    return "object" if isinstance(s, dict) else "list" if isinstance(s, list) else str(s)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One way the emulator answered differently from the recording."""
+
+    seq: int
+    step: str
+    what: str
+
+
+@dataclass
+class ReplayReport:
+    """What :func:`replay` found: ``ok`` when nothing differed."""
+
+    name: str
+    steps: int = 0
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the emulator matched the recording."""
+        return not self.differences
+
+    def explain(self) -> str:
+        """One line per difference (or a one-line all-clear)."""
+        if self.ok:
+            return f"{self.name}: {self.steps} steps replayed, no differences"
+        lines = [f"{self.name}: {len(self.differences)} differences in {self.steps} steps"]
+        lines += [f"  #{d.seq} {d.step}: {d.what}" for d in self.differences]
+        return "\n".join(lines)
 
 
 class _Replayer:
@@ -206,16 +306,19 @@ def _index_files(dirs: Iterable[str | Path]) -> dict[str, bytes]:
     return found
 
 
-def replay_against(
+def replay(
     path: str | Path,
     emulator: Emulator,
     *,
     files_dirs: Iterable[str | Path] = (DOCUMENTS_DIR,),
     timeout: float = 10.0,
 ) -> ReplayReport:
-    """:func:`hsnb.recorder.replay`."""
-    from hsnb.listener import Listener
+    """Replay the recording at ``path`` against a running ``emulator`` (see the module doc).
 
+    The emulator's account and default-app callback URLs point at a listener of the replay's
+    own while it runs, and are restored afterwards. Raises :class:`~hsnb.errors.ReplayError`
+    when the recording cannot be replayed at all.
+    """
     header, lines = load(path)
     saved = emulator.callback_url, emulator.app_callback_url
     has_app = emulator.client_id is not None
