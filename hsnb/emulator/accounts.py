@@ -1,35 +1,31 @@
 """The account side of the emulated service: authentication, the account, its API apps.
 
-Part of :class:`~hsnb.emulator.backend.Backend` (a mixin, like
-:class:`~hsnb.emulator.signing.SigningMixin`). One account per emulator; its API key also works
-as a Bearer token, as do its access tokens. Callback URLs are checked by
-:func:`~hsnb.emulator.validation.check_callback_url`; with ``strict_callback_urls`` a local or
-private host is refused as the real service refuses it. Not checked, even then: the URLs given
-to the emulator's constructor (they are already set) and ``callback_test``'s own ``url``.
+Part of the :class:`~hsnb.emulator.backend.Backend` (see :mod:`hsnb.emulator.core`). One account
+per emulator; its API key also works as a Bearer token, as do its access tokens. Callback URLs
+are checked by :func:`~hsnb.emulator.validation.check_callback_url`; with
+``strict_callback_urls`` a local or private host is refused as the real service refuses it. Not
+checked, even then: the URLs given to the emulator's constructor (they are already set) and
+``callback_test``'s own ``url``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hsnb.emulator.callbacks import Delivery, callback_test_delivery
+from hsnb.emulator.core import ServiceCore
 from hsnb.emulator.models import Account, ApiApp
 from hsnb.emulator.validation import check_api_app, check_callback_url, page_of
 from hsnb.errors import BadRequest, NotFound, Unauthorized
 
-if TYPE_CHECKING:
-    from hsnb.emulator.backend import Backend
 
-
-class AccountsMixin:
+class AccountsMixin(ServiceCore):
     """Authentication, the account and its API apps (see the module docstring)."""
 
     # -- authentication and account ------------------------------------------------------
 
-    def authenticate(
-        self: Backend, api_key: str | None = None, bearer: str | None = None
-    ) -> Account:
+    def authenticate(self, api_key: str | None = None, bearer: str | None = None) -> Account:
         """The account for Basic ``api_key`` or a ``bearer`` token; 401 ``unauthorized`` else."""
         if not api_key and not bearer:
             raise Unauthorized()
@@ -42,7 +38,7 @@ class AccountsMixin:
         raise Unauthorized("Unauthorized api key." if api_key else "Invalid access token.")
 
     def get_account(
-        self: Backend,
+        self,
         account: Account,
         account_id: str | None = None,
         email_address: str | None = None,
@@ -54,7 +50,7 @@ class AccountsMixin:
             raise NotFound("Account not found.")
         return account
 
-    def update_account(self: Backend, account: Account, params: Mapping[str, Any]) -> Account:
+    def update_account(self, account: Account, params: Mapping[str, Any]) -> Account:
         """Set ``callback_url`` (``""`` clears it) and/or ``locale``."""
         if params.get("account_id") and params["account_id"] != account.account_id:
             raise NotFound("Account not found.", error_path="account_id")
@@ -67,7 +63,7 @@ class AccountsMixin:
         return account
 
     def callback_test(
-        self: Backend, account: Account, client_id: str | None = None, url: str | None = None
+        self, account: Account, client_id: str | None = None, url: str | None = None
     ) -> Delivery:
         """Send ``callback_test`` to the account's (or the app's) callback URL, or to ``url``."""
         app = self.get_app(account, client_id) if client_id else None
@@ -77,13 +73,13 @@ class AccountsMixin:
             raise BadRequest(f"No callback URL is set for {owner}.", error_path="callback_url")
         check_callback_url(target, "url")
         delivery = callback_test_delivery(
-            target, self.clock.timestamp(), account, app, self._delivery_ids
+            target, self.clock.timestamp(), account, app, self.new_delivery_id()
         )
-        return self._send(delivery)
+        return self.deliver(delivery)
 
     # -- API apps --------------------------------------------------------------------------
 
-    def create_app(self: Backend, account: Account, params: Mapping[str, Any]) -> ApiApp:
+    def create_app(self, account: Account, params: Mapping[str, Any]) -> ApiApp:
         """A new API app (``name`` and ``domains`` required)."""
         fields = check_api_app(params, creating=True, strict_urls=self.config.strict_callback_urls)
         if "oauth" in fields:
@@ -98,16 +94,14 @@ class AccountsMixin:
         self.apps[app.client_id] = app
         return app
 
-    def get_app(self: Backend, account: Account, client_id: str) -> ApiApp:
+    def get_app(self, account: Account, client_id: str) -> ApiApp:
         """The app with ``client_id`` (404 ``not_found`` otherwise)."""
         app = self.apps.get(client_id)
         if app is None or app.owner_account_id != account.account_id:
             raise NotFound("API app not found.", error_path="client_id")
         return app
 
-    def update_app(
-        self: Backend, account: Account, client_id: str, params: Mapping[str, Any]
-    ) -> ApiApp:
+    def update_app(self, account: Account, client_id: str, params: Mapping[str, Any]) -> ApiApp:
         """Change an app's name, domains, callback URL (``""`` clears), oauth or options."""
         app = self.get_app(account, client_id)
         fields = check_api_app(params, creating=False, strict_urls=self.config.strict_callback_urls)
@@ -118,13 +112,13 @@ class AccountsMixin:
             setattr(app, key, value)
         return app
 
-    def delete_app(self: Backend, account: Account, client_id: str) -> None:
+    def delete_app(self, account: Account, client_id: str) -> None:
         """Delete an app; its requests keep their ``client_id`` but get no app callbacks."""
         self.get_app(account, client_id)
         del self.apps[client_id]
 
     def list_apps(
-        self: Backend, account: Account, *, page: int = 1, page_size: int = 20
+        self, account: Account, *, page: int = 1, page_size: int = 20
     ) -> tuple[list[ApiApp], int]:
         """One page of the account's apps, oldest first, and the total."""
         apps = [a for a in self.apps.values() if a.owner_account_id == account.account_id]

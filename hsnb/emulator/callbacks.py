@@ -81,7 +81,7 @@ def deliveries_for(
 
 
 def callback_test_delivery(
-    url: str, event_time: int, account: Account, app: ApiApp | None, ids: Iterator[int]
+    url: str, event_time: int, account: Account, app: ApiApp | None, delivery_id: int
 ) -> Delivery:
     """The ``callback_test`` the dashboard's Test button sends to ``url`` (account or app)."""
     event = EmittedEvent("callback_test", event_time, None)
@@ -93,7 +93,7 @@ def callback_test_delivery(
         reported_for_app_id=app.client_id if app else None,
         include_top_level_ids=False,
     )
-    return _delivery(next(ids), url, payload, event, APP_CALLBACK if app else ACCOUNT_CALLBACK)
+    return _delivery(delivery_id, url, payload, event, APP_CALLBACK if app else ACCOUNT_CALLBACK)
 
 
 def _delivery(

@@ -1,33 +1,38 @@
 """Copies of a signature request's documents: the files endpoints and ``files_as_file_url`` links.
 
-Part of :class:`~hsnb.emulator.backend.Backend` (a mixin, like
-:class:`~hsnb.emulator.signing.SigningMixin`). 409 ``conflict`` while a version is being
-prepared (during processing and for ``file_prep_delay`` after each signature), otherwise the
-*current* documents as a real PDF (or zip) with an audit page; copies are cached per version.
+Part of the :class:`~hsnb.emulator.backend.Backend` (see :mod:`hsnb.emulator.core`). 409
+``conflict`` while a version is being prepared (during processing and for ``file_prep_delay``
+after each signature), otherwise the *current* documents as a real PDF (or zip) with an audit
+page; copies are cached per version.
 """
 
 from __future__ import annotations
 
 import base64
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hsnb.emulator import documents as docs
+from hsnb.emulator.core import ServiceCore
 from hsnb.emulator.lifecycle import AUDIT_STATUS, RequestState, SignerStatus
 from hsnb.emulator.models import FileLink, SignatureRequest
 from hsnb.errors import BadRequest, Conflict, Deleted, NotFound
-
-if TYPE_CHECKING:
-    from hsnb.emulator.backend import Backend
 
 #: UNCONFIRMED: the real 409 text for files being prepared is not documented.
 FILES_BUSY_MSG = "The files are being prepared. Please try again later."
 
 
-class FilesMixin:
+class FilesMixin(ServiceCore):
     """The files endpoints and file links (see the module docstring)."""
 
+    file_links: dict[str, FileLink]
+
+    def _fresh_state(self) -> None:
+        super()._fresh_state()
+        self.file_links = {}
+        self._copies: dict[tuple[str, str], tuple[int, bytes]] = {}
+
     def files(
-        self: Backend, account: Any, request_id: str, file_type: str = "pdf"
+        self, account: Any, request_id: str, file_type: str = "pdf"
     ) -> tuple[bytes, str, str]:
         """The current copy as ``(data, content_type, filename)``; 409 while one is prepared.
 
@@ -43,14 +48,12 @@ class FilesMixin:
         content_type = "application/pdf" if file_type == "pdf" else "application/zip"
         return self._copy(sr, file_type), content_type, f"{request_id}.{file_type}"
 
-    def files_data_uri(self: Backend, account: Any, request_id: str) -> str:
+    def files_data_uri(self, account: Any, request_id: str) -> str:
         """The current PDF as a ``data:application/pdf;base64,...`` URI."""
         data, _, _ = self.files(account, request_id, "pdf")
         return "data:application/pdf;base64," + base64.b64encode(data).decode()
 
-    def files_link(
-        self: Backend, account: Any, request_id: str, force_download: bool = True
-    ) -> FileLink:
+    def files_link(self, account: Any, request_id: str, force_download: bool = True) -> FileLink:
         """A temporary link to a snapshot of the current PDF (``files_as_file_url``)."""
         data, _, filename = self.files(account, request_id, "pdf")
         link = FileLink(
@@ -63,7 +66,7 @@ class FilesMixin:
         self.file_links[link.token] = link
         return link
 
-    def open_file_link(self: Backend, token: str) -> FileLink:
+    def open_file_link(self, token: str) -> FileLink:
         """The snapshot behind a file link (404 unknown, 410 expired)."""
         link = self.file_links.get(token)
         if link is None:
@@ -72,7 +75,7 @@ class FilesMixin:
             raise Deleted("This file link has expired.")
         return link
 
-    def _copy(self: Backend, sr: SignatureRequest, kind: str) -> bytes:
+    def _copy(self, sr: SignatureRequest, kind: str) -> bytes:
         cached = self._copies.get((sr.signature_request_id, kind))
         if cached is not None and cached[0] == sr.version:
             return cached[1]

@@ -1,6 +1,6 @@
 """Document processing after create/send: ``signature_request_sent``, or the error event.
 
-Part of :class:`~hsnb.emulator.backend.Backend` (a mixin, to keep each file to one job). The
+Part of the :class:`~hsnb.emulator.backend.Backend` (see :mod:`hsnb.emulator.core`). The
 create call schedules :meth:`ProcessingMixin._process` after the drawn ``processing_delay``
 (emulated seconds); then (steps 2 and 3 are :func:`load_documents`, which templates share):
 
@@ -29,16 +29,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from hsnb.emulator import documents as docs
+from hsnb.emulator.core import REQUESTER, SERVICE, ServiceCore
 from hsnb.emulator.file_urls import Fetched, Fetcher, source_label
 from hsnb.emulator.lifecycle import RequestState, SignerStatus, move
+from hsnb.emulator.models import SignatureRequest
 from hsnb.emulator.parsing import UploadedFile
-
-if TYPE_CHECKING:
-    from hsnb.emulator.backend import Backend
-    from hsnb.emulator.models import SignatureRequest
 
 _ERROR_STATUS = {
     "file_error": SignerStatus.ERROR_FILE,
@@ -104,10 +101,10 @@ def _read(uploads: list[UploadedFile], file_urls: Sequence[str], use_text_tags: 
     return Loaded(tuple(uploads), tuple(documents))
 
 
-class ProcessingMixin:
+class ProcessingMixin(ServiceCore):
     """Processing of a new request's documents (see the module docstring)."""
 
-    def _process(self: Backend, request_id: str) -> None:
+    def _process(self, request_id: str) -> None:
         sr = self.requests.get(request_id)
         if sr is None or sr.state is not RequestState.PROCESSING:
             return
@@ -123,7 +120,7 @@ class ProcessingMixin:
             done=lambda loaded: self._loaded(sr, loaded),
         )
 
-    def _loaded(self: Backend, sr: SignatureRequest, loaded: Loaded) -> None:
+    def _loaded(self, sr: SignatureRequest, loaded: Loaded) -> None:
         """Check the tags, and send the request or fail it."""
         if self.requests.get(sr.signature_request_id) is not sr:
             return  # reset (or otherwise gone) while downloading
@@ -141,15 +138,15 @@ class ProcessingMixin:
             self._fail(sr, event_type, SignerStatus.ERROR_TEXT_TAG, problems[0].message)
             return
         move(sr, RequestState.AWAITING_SIGNATURE)
-        self._audit(sr, "sent", "requester")
-        self._emit("signature_request_sent", sr)
+        self.audit(sr, "sent", REQUESTER)
+        self.emit("signature_request_sent", request=sr)
 
     def _fail(
-        self: Backend, sr: SignatureRequest, event_type: str, status: SignerStatus, message: str
+        self, sr: SignatureRequest, event_type: str, status: SignerStatus, message: str
     ) -> None:
         move(sr, RequestState.ERROR)
         for signer in sr.signers:
             move(signer, status)
             signer.error = message
-        self._audit(sr, f"failed: {message}", "Dropbox Sign")
-        self._emit(event_type, sr, message=message)
+        self.audit(sr, f"failed: {message}", SERVICE)
+        self.emit(event_type, request=sr, message=message)

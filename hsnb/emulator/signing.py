@@ -1,8 +1,8 @@
-"""The signing side of the emulated service: signers, sign URLs and expiry.
+"""The signing side of the emulated service: what a signer does, sign URLs, the sign page.
 
-Part of :class:`~hsnb.emulator.backend.Backend` (a mixin, to keep each file to one job);
-document processing before a request is sent is
-:class:`~hsnb.emulator.processing.ProcessingMixin`'s.
+Part of the :class:`~hsnb.emulator.backend.Backend` (see :mod:`hsnb.emulator.core`); it shows
+the signer the current copy of the documents, so it builds on
+:class:`~hsnb.emulator.files.FilesMixin`.
 
 * what a person does: view, sign, decline (the sign page, the control plane and the
   ``Emulator`` helpers call these), with ``signature_request_viewed`` (first view only;
@@ -15,26 +15,20 @@ document processing before a request is sent is
   409 "This request is signed in order: wait until ... has signed." (equal orders sign in any
   order). UNCONFIRMED: the real service's rules (it e-mails later signers only when their turn
   comes; what it answers for an early embedded sign URL is not documented);
-* expiry: once the emulated clock reaches a request's ``expires_at``, its unsigned signatures
-  become ``expired``, the request answers like a finished one (409 "This request has expired."
-  for sign URLs and the sign page; UNCONFIRMED: newer docs list an error name
-  ``signature_request_expired``, 400 or 403, without saying where it is used) and
-  ``signature_request_expired`` is sent. A request still processing then does not expire.
-
-Copies of the documents (the files endpoints) are :class:`~hsnb.emulator.files.FilesMixin`'s.
+* a request that expired, was declined, failed processing or is complete answers 409 (expiry
+  itself is :mod:`hsnb.emulator.requests`'s).
 """
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from hsnb.emulator.core import SERVICE
+from hsnb.emulator.files import FilesMixin
 from hsnb.emulator.lifecycle import RequestState, SignerStatus, move
-from hsnb.emulator.models import FileLink, SignatureRequest, Signer, SignUrl
+from hsnb.emulator.models import SignatureRequest, Signer, SignUrl
 from hsnb.errors import BadRequest, Conflict, Deleted, NotFound
-
-if TYPE_CHECKING:
-    from hsnb.emulator.backend import Backend
 
 NOT_YET_MSG = "This request cannot be signed yet"
 _TAG_FIELDS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -45,32 +39,20 @@ _TAG_FIELDS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-class SigningMixin:
-    """Signers, sign URLs and expiry (see the module docstring)."""
+class SigningMixin(FilesMixin):
+    """Signers, sign URLs and the sign page (see the module docstring)."""
 
-    def _init_signing_state(self: Backend) -> None:
-        self.sign_urls: dict[str, SignUrl] = {}
-        self.sessions: dict[str, str] = {}
-        self.file_links: dict[str, FileLink] = {}
-        self._copies: dict[tuple[str, str], tuple[int, bytes]] = {}
+    sign_urls: dict[str, SignUrl]
+    sessions: dict[str, str]
 
-    # -- expiry --------------------------------------------------------------------------
-
-    def _expire(self: Backend, request_id: str) -> None:
-        sr = self.requests.get(request_id)
-        if sr is None or sr.state is not RequestState.AWAITING_SIGNATURE:
-            return
-        move(sr, RequestState.EXPIRED)
-        for signer in sr.signers:
-            signer.pending_action = None
-            if signer.status is SignerStatus.AWAITING_SIGNATURE:
-                move(signer, SignerStatus.EXPIRED)
-        self._audit(sr, "expired", "Dropbox Sign")
-        self._emit("signature_request_expired", sr)
+    def _fresh_state(self) -> None:
+        super()._fresh_state()
+        self.sign_urls = {}
+        self.sessions = {}
 
     # -- a person's actions --------------------------------------------------------------
 
-    def find_signature(self: Backend, signature_id: str) -> tuple[SignatureRequest, Signer]:
+    def find_signature(self, signature_id: str) -> tuple[SignatureRequest, Signer]:
         """The request and signer of ``signature_id`` (404 ``not_found`` otherwise)."""
         for sr in self.requests.values():
             signer = sr.signer(signature_id)
@@ -78,7 +60,7 @@ class SigningMixin:
                 return sr, signer
         raise NotFound("Signature not found.")
 
-    def check_signable(self: Backend, sr: SignatureRequest, signer: Signer) -> None:
+    def check_signable(self, sr: SignatureRequest, signer: Signer) -> None:
         """Raise what the real service answers when this signer cannot sign now."""
         if sr.state is RequestState.CANCELED:
             raise Deleted("This signature request has been canceled.")
@@ -100,14 +82,14 @@ class SigningMixin:
         if signer.pending_action:
             raise Conflict(f"This signer is already busy: {signer.pending_action}.")
 
-    def view(self: Backend, signature_id: str) -> SignatureRequest:
+    def view(self, signature_id: str) -> SignatureRequest:
         """The signer opens the request (``signature_request_viewed`` the first time)."""
         sr, signer = self.find_signature(signature_id)
         self.check_signable(sr, signer)
         self._viewed(sr, signer)
         return sr
 
-    def sign(self: Backend, signature_id: str) -> SignatureRequest:
+    def sign(self, signature_id: str) -> SignatureRequest:
         """The signer signs (opening it first if they never did), after the signing delay."""
         sr, signer = self.find_signature(signature_id)
         self.check_signable(sr, signer)
@@ -116,7 +98,7 @@ class SigningMixin:
         self._after_signer(sr, signer, "signing", lambda: self._signed(sr, signer))
         return sr
 
-    def decline(self: Backend, signature_id: str, reason: str | None = None) -> SignatureRequest:
+    def decline(self, signature_id: str, reason: str | None = None) -> SignatureRequest:
         """The signer declines with ``reason`` (only if the request has ``allow_decline``)."""
         sr, signer = self.find_signature(signature_id)
         self.check_signable(sr, signer)
@@ -127,17 +109,15 @@ class SigningMixin:
         self._after_signer(sr, signer, "declining", lambda: self._declined(sr, signer, reason))
         return sr
 
-    def _viewed(self: Backend, sr: SignatureRequest, signer: Signer) -> None:
+    def _viewed(self, sr: SignatureRequest, signer: Signer) -> None:
         first = signer.last_viewed_at is None
         signer.last_viewed_at = self.clock.timestamp()
         sr.version += 1
         if first:
-            self._audit(sr, "viewed", signer.email_address)
-            self._emit("signature_request_viewed", sr, related=signer.signature_id)
+            self.audit(sr, "viewed", signer.email_address)
+            self.emit("signature_request_viewed", request=sr, related=signer.signature_id)
 
-    def _after_signer(
-        self: Backend, sr: SignatureRequest, signer: Signer, action: str, step: Any
-    ) -> None:
+    def _after_signer(self, sr: SignatureRequest, signer: Signer, action: str, step: Any) -> None:
         """Run ``step`` after the signer's drawn delay, unless the request moved on meanwhile."""
         delay = self.random.draw(self.config.signing_delay)
         if delay <= 0:
@@ -154,40 +134,42 @@ class SigningMixin:
 
         self.clock.call_later(delay, later)
 
-    def _signed(self: Backend, sr: SignatureRequest, signer: Signer) -> None:
+    def _signed(self, sr: SignatureRequest, signer: Signer) -> None:
         move(signer, SignerStatus.SIGNED)
         signer.signed_at = self.clock.timestamp()
         sr.response_data.extend(self._fields_of(sr, signer))
-        self._audit(sr, "signed", signer.email_address)
+        self.audit(sr, "signed", signer.email_address)
         done = all(s.status is SignerStatus.SIGNED for s in sr.signers)
         if done:
             move(sr, RequestState.COMPLETE)
-            self._audit(sr, "completed", "Dropbox Sign")
+            self.audit(sr, "completed", SERVICE)
         delay = self.random.draw(self.config.file_prep_delay)
         if delay > 0:
             sr.preparing += 1
-        self._emit("signature_request_signed", sr, related=signer.signature_id)
+        self.emit("signature_request_signed", request=sr, related=signer.signature_id)
         if done:
-            self._emit("signature_request_all_signed", sr)
+            self.emit("signature_request_all_signed", request=sr)
         if delay > 0:
             self.clock.call_later(delay, lambda: self._prepared(sr, final=done))
         elif done:
-            self._emit("signature_request_downloadable", sr)
+            self.emit("signature_request_downloadable", request=sr)
 
-    def _prepared(self: Backend, sr: SignatureRequest, *, final: bool) -> None:
+    def _prepared(self, sr: SignatureRequest, *, final: bool) -> None:
         sr.preparing -= 1
         sr.version += 1
         if final and sr.state is RequestState.COMPLETE:
-            self._emit("signature_request_downloadable", sr)
+            self.emit("signature_request_downloadable", request=sr)
 
-    def _declined(self: Backend, sr: SignatureRequest, signer: Signer, reason: str | None) -> None:
+    def _declined(self, sr: SignatureRequest, signer: Signer, reason: str | None) -> None:
         move(signer, SignerStatus.DECLINED)
         move(sr, RequestState.DECLINED)
         signer.decline_reason = reason
-        self._audit(sr, f"declined: {reason}" if reason else "declined", signer.email_address)
-        self._emit("signature_request_declined", sr, related=signer.signature_id, message=reason)
+        self.audit(sr, f"declined: {reason}" if reason else "declined", signer.email_address)
+        self.emit(
+            "signature_request_declined", request=sr, related=signer.signature_id, message=reason
+        )
 
-    def _fields_of(self: Backend, sr: SignatureRequest, signer: Signer) -> list[dict[str, Any]]:
+    def _fields_of(self, sr: SignatureRequest, signer: Signer) -> list[dict[str, Any]]:
         """``response_data`` entries for the signer's text tags (``date`` gets the sign date)."""
         fields = []
         tags = [t for d in sr.documents for t in d.tags if t.signer == signer.index + 1]
@@ -213,7 +195,7 @@ class SigningMixin:
 
     # -- sign URLs and the sign page -----------------------------------------------------
 
-    def sign_url(self: Backend, account: Any, signature_id: str) -> SignUrl:
+    def sign_url(self, account: Any, signature_id: str) -> SignUrl:
         """A one-time embedded sign URL for the signer (see :meth:`check_signable`)."""
         sr, signer = self.find_signature(signature_id)
         if sr.account_id != account.account_id:
@@ -229,7 +211,7 @@ class SigningMixin:
         self.sign_urls[link.token] = link
         return link
 
-    def open_sign_url(self: Backend, signature_id: str, token: str) -> str:
+    def open_sign_url(self, signature_id: str, token: str) -> str:
         """Open a sign URL as a browser does: marks it used, views, returns a page session.
 
         A used, expired or unknown URL raises (410 / 404) and, for a known request, sends
@@ -251,7 +233,7 @@ class SigningMixin:
         self.sessions[session] = signature_id
         return session
 
-    def open_signer_page(self: Backend, signature_id: str) -> str:
+    def open_signer_page(self, signature_id: str) -> str:
         """Open the request as the signer without a sign URL (the control plane's "inbox link",
         e.g. for ``send`` requests); views it and returns a page session."""
         sr, signer = self.find_signature(signature_id)
@@ -261,7 +243,7 @@ class SigningMixin:
         self.sessions[session] = signature_id
         return session
 
-    def session_signer(self: Backend, session: str) -> tuple[SignatureRequest, Signer]:
+    def session_signer(self, session: str) -> tuple[SignatureRequest, Signer]:
         """The request and signer of an open page session (410 once it ended)."""
         signature_id = self.sessions.get(session)
         if signature_id is None:
@@ -271,12 +253,12 @@ class SigningMixin:
             raise Deleted("This signature request has been canceled.")
         return sr, signer
 
-    def session_copy(self: Backend, session: str) -> bytes:
+    def session_copy(self, session: str) -> bytes:
         """The current copy as the signer sees it on the page (even while files are prepared)."""
         sr, _ = self.session_signer(session)
         return self._copy(sr, "pdf")
 
-    def act_in_session(self: Backend, session: str, action: str, reason: str | None = None) -> Any:
+    def act_in_session(self, session: str, action: str, reason: str | None = None) -> Any:
         """The sign page's buttons: ``sign`` or ``decline``, once per page session."""
         if action not in ("sign", "decline"):
             raise BadRequest(f"Unknown action {action!r}.", error_path="action")
@@ -286,14 +268,14 @@ class SigningMixin:
         del self.sessions[session]
         return result
 
-    def _sign_url_invalid(self: Backend, signature_id: str) -> None:
+    def _sign_url_invalid(self, signature_id: str) -> None:
         if not self.config.emit_sign_url_invalid:
             return
         try:
             sr, signer = self.find_signature(signature_id)
         except NotFound:
             return
-        self._emit("sign_url_invalid", sr, related=signer.signature_id)
+        self.emit("sign_url_invalid", request=sr, related=signer.signature_id)
 
 
 def _signers_before(sr: SignatureRequest, signer: Signer) -> list[Signer]:

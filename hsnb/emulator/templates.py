@@ -1,4 +1,4 @@
-"""Templates, and signature requests made from them (part of the Backend, as a mixin).
+"""Templates, and signature requests made from them (a part of the Backend).
 
 ``template/create`` takes documents (``files`` or ``file_urls``, checked as for a signature
 request), ``signer_roles`` (``{name, order}``), ``cc_roles``, ``title``, ``subject``,
@@ -33,35 +33,32 @@ merge fields and ``custom_fields`` values (accepted, ignored), bulk send with a 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hsnb.emulator import documents as docs
-from hsnb.emulator.callbacks import deliveries_for
 from hsnb.emulator.lifecycle import TemplateState, move
-from hsnb.emulator.models import EmittedEvent, SignatureRequest, Template
+from hsnb.emulator.models import Account, SignatureRequest, Template
 from hsnb.emulator.parsing import role_keyed
 from hsnb.emulator.processing import Loaded, load_documents
-from hsnb.emulator.serializers import template_json
+from hsnb.emulator.requests import RequestsMixin
 from hsnb.emulator.validation import check_signature_request, page_of
 from hsnb.errors import BadRequest, Conflict, NotFound
 
-if TYPE_CHECKING:
-    from hsnb.emulator.backend import Backend
-    from hsnb.emulator.models import Account
 
-
-class TemplatesMixin:
+class TemplatesMixin(RequestsMixin):
     """Templates and requests from templates (see the module docstring)."""
 
     templates: dict[str, Template]
 
-    def create_template(self: Backend, account: Account, params: Mapping[str, Any]) -> Template:
+    def _fresh_state(self) -> None:
+        super()._fresh_state()
+        self.templates = {}
+
+    def create_template(self, account: Account, params: Mapping[str, Any]) -> Template:
         """Accept ``template/create`` and schedule processing; parameter problems raise 400."""
         client_id = params.get("client_id")
         if client_id:
-            app = self.apps.get(client_id)
-            if app is None or app.owner_account_id != account.account_id:
-                raise BadRequest(f"Invalid client_id: {client_id}", error_path="client_id")
+            self.owned_app(account, client_id)
         roles = _check_roles(params.get("signer_roles") or [])
         probe = {**params, "signers": [{"name": "x", "email_address": "x@example.com"}]}
         fields = check_signature_request(probe, now=self.clock.timestamp())
@@ -82,14 +79,14 @@ class TemplatesMixin:
             metadata=fields["metadata"],
             test_mode=fields["test_mode"],
             form_fields=[dict(f) for f in params.get("form_fields_per_document") or []],
-            sequence=next(self._sequence),
+            sequence=self.next_sequence(),
         )
         self.templates[template.template_id] = template
         delay = self.random.draw(self.config.processing_delay)
         self.clock.call_later(delay, lambda: self._process_template(template.template_id))
         return template
 
-    def get_template(self: Backend, account: Account, template_id: str) -> Template:
+    def get_template(self, account: Account, template_id: str) -> Template:
         """The template (also while processing or after an error); 404 if unknown or deleted."""
         template = self.templates.get(template_id)
         if template is None or template.account_id != account.account_id:
@@ -97,7 +94,7 @@ class TemplatesMixin:
         return template
 
     def list_templates(
-        self: Backend,
+        self,
         account: Account,
         *,
         page: int = 1,
@@ -116,13 +113,13 @@ class TemplatesMixin:
         found.sort(key=lambda t: t.sequence, reverse=True)
         return page_of(found, page, page_size)
 
-    def delete_template(self: Backend, account: Account, template_id: str) -> None:
+    def delete_template(self, account: Account, template_id: str) -> None:
         """Forget the template (404 from then on); requests made from it are unaffected."""
         template = self.get_template(account, template_id)
         del self.templates[template.template_id]
 
     def create_from_template(
-        self: Backend, account: Account, params: Mapping[str, Any], *, embedded: bool
+        self, account: Account, params: Mapping[str, Any], *, embedded: bool
     ) -> SignatureRequest:
         """``send_with_template`` / ``create_embedded_with_template`` (see the module docstring)."""
         ids = list(params.get("template_ids") or [])
@@ -163,7 +160,7 @@ class TemplatesMixin:
 
     # -- processing ----------------------------------------------------------------------
 
-    def _process_template(self: Backend, template_id: str) -> None:
+    def _process_template(self, template_id: str) -> None:
         template = self.templates.get(template_id)
         if template is None or template.state is not TemplateState.PROCESSING:
             return
@@ -175,7 +172,7 @@ class TemplatesMixin:
             done=lambda loaded: self._template_loaded(template, loaded),
         )
 
-    def _template_loaded(self: Backend, template: Template, loaded: Loaded) -> None:
+    def _template_loaded(self, template: Template, loaded: Loaded) -> None:
         if self.templates.get(template.template_id) is not template:
             return  # deleted or reset while downloading
         if loaded.failure is not None:
@@ -189,21 +186,12 @@ class TemplatesMixin:
             return
         self._template_done(template, "template_created", None)
 
-    def _template_done(
-        self: Backend, template: Template, event_type: str, message: str | None
-    ) -> None:
+    def _template_done(self, template: Template, event_type: str, message: str | None) -> None:
         created = event_type == "template_created"
         move(template, TemplateState.READY if created else TemplateState.ERROR)
         template.error = message
         template.updated_at = self.clock.timestamp()
-        event = EmittedEvent(event_type, template.updated_at, None, None, message)
-        self.events.append(event)
-        app = self.apps.get(template.client_id) if template.client_id else None
-        snapshot = template_json(template, self.account)
-        for delivery in deliveries_for(
-            event, self.account, app, None, self._delivery_ids, template=snapshot
-        ):
-            self._send(delivery)
+        self.emit(event_type, template=template, message=message)
 
 
 def _check_roles(roles: list[Any]) -> list[dict[str, Any]]:
