@@ -180,7 +180,7 @@ def deliveries_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
 
 def attempts_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """The attempts frame from the emulator's attempt log (dicts of
-    :class:`hsnb.emulator.dispatcher.Attempt`; times in Unix seconds)."""
+    :class:`hsnb.emulator.service.dispatcher.Attempt`; times in Unix seconds)."""
     return to_frame(records, ATTEMPT_COLUMNS)
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from hsnb.client import ApiError, Client
 from hsnb.emulator import DEFAULT_EPOCH, Emulator
-from hsnb.emulator.documents import page_texts
+from hsnb.emulator.service.documents import page_texts
 from hsnb.listener import Listener
 
 Say = Callable[[str], None]

@@ -40,7 +40,7 @@ import hsnb
 from hsnb.analysis import EVENT_ORDER
 from hsnb.client import Client, Conflict
 from hsnb.emulator import DEFAULT_EPOCH
-from hsnb.emulator.documents import page_texts
+from hsnb.emulator.service.documents import page_texts
 
 API_KEY = "demo-api-key"  # made up, as every key in a notebook should be
 listener = hsnb.Listener(api_keys=API_KEY, name="notebook-04")

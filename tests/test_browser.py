@@ -19,7 +19,7 @@ import pytest
 
 from hsnb.client import Client, SignatureRequest
 from hsnb.emulator import Emulator
-from hsnb.emulator.clock import DEFAULT_EPOCH
+from hsnb.emulator.service.clock import DEFAULT_EPOCH
 from hsnb.events import Event
 from hsnb.listener import Listener
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from hsnb.emulator import Emulator
-from hsnb.emulator.clock import DEFAULT_EPOCH
+from hsnb.emulator.service.clock import DEFAULT_EPOCH
 from hsnb.listener import Listener
 from hsnb.live import (
     LiveSetupError,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from hsnb.client import ApiError, Client
 from hsnb.emulator import Emulator
-from hsnb.emulator.clock import DEFAULT_EPOCH
+from hsnb.emulator.service.clock import DEFAULT_EPOCH
 from hsnb.listener import Listener
 from hsnb.recorder import Recorder
 

@@ -5,15 +5,17 @@
 ...     len(emulator.api_key)
 64
 
-Layout (moto-style): :mod:`~hsnb.emulator.models` and :mod:`~hsnb.emulator.backend` (state and
-rules, with :mod:`~hsnb.emulator.accounts`, :mod:`~hsnb.emulator.processing`,
-:mod:`~hsnb.emulator.file_urls`, :mod:`~hsnb.emulator.signing`,
-:mod:`~hsnb.emulator.templates`, :mod:`~hsnb.emulator.files` and
-:mod:`~hsnb.emulator.lifecycle`), :mod:`~hsnb.emulator.handlers` + :mod:`~hsnb.emulator.routes`
-(HTTP), :mod:`hsnb.errors` (errors), :mod:`~hsnb.emulator.parsing` (request
-encodings), :mod:`~hsnb.emulator.dispatcher` (callbacks) and :mod:`~hsnb.emulator.outbound`
-(``file_urls`` downloads), :mod:`~hsnb.emulator.control` (``/_emulator``),
-:mod:`~hsnb.emulator.clock` (time and ids), :mod:`~hsnb.emulator.server` (:class:`Emulator`).
+Layout (moto-style): :mod:`~hsnb.emulator.service.models` and :mod:`~hsnb.emulator.service.backend`
+(state and rules, with :mod:`~hsnb.emulator.service.accounts`,
+:mod:`~hsnb.emulator.service.processing`, :mod:`~hsnb.emulator.service.file_urls`,
+:mod:`~hsnb.emulator.service.signing`, :mod:`~hsnb.emulator.service.templates`,
+:mod:`~hsnb.emulator.service.files` and :mod:`~hsnb.emulator.service.lifecycle`),
+:mod:`~hsnb.emulator.http.handlers` + :mod:`~hsnb.emulator.http.routes` (HTTP), :mod:`hsnb.errors`
+(errors), :mod:`~hsnb.emulator.service.parsing` (request encodings),
+:mod:`~hsnb.emulator.service.dispatcher` (callbacks) and :mod:`~hsnb.emulator.http.outbound`
+(``file_urls`` downloads), :mod:`~hsnb.emulator.http.control` (``/_emulator``),
+:mod:`~hsnb.emulator.service.clock` (time and ids), :mod:`~hsnb.emulator.server`
+(:class:`Emulator`).
 """
 
 from __future__ import annotations
@@ -24,11 +26,11 @@ from typing import TYPE_CHECKING, Any
 #: Public name -> defining module; imported on first use, so the model modules can be imported
 #: (and tested) without tornado.
 _LAZY = {
-    "DEFAULT_EPOCH": "hsnb.emulator.clock",
-    "Delay": "hsnb.emulator.clock",
-    "Attempt": "hsnb.emulator.dispatcher",
-    "EmulatorConfig": "hsnb.emulator.config",
-    "RetryPolicy": "hsnb.emulator.config",
+    "DEFAULT_EPOCH": "hsnb.emulator.service.clock",
+    "Delay": "hsnb.emulator.service.clock",
+    "Attempt": "hsnb.emulator.service.dispatcher",
+    "EmulatorConfig": "hsnb.emulator.service.config",
+    "RetryPolicy": "hsnb.emulator.service.config",
     "Emulator": "hsnb.emulator.server",
     "EmulatorError": "hsnb.emulator.server",
     "make_app": "hsnb.emulator.server",
@@ -48,10 +50,10 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from hsnb.emulator.clock import DEFAULT_EPOCH, Delay
-    from hsnb.emulator.config import EmulatorConfig, RetryPolicy
-    from hsnb.emulator.dispatcher import Attempt
     from hsnb.emulator.server import Emulator, EmulatorError, make_app, running_emulators
+    from hsnb.emulator.service.clock import DEFAULT_EPOCH, Delay
+    from hsnb.emulator.service.config import EmulatorConfig, RetryPolicy
+    from hsnb.emulator.service.dispatcher import Attempt
 
 
 def __getattr__(name: str) -> Any:

@@ -19,10 +19,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from hsnb import terminal
-from hsnb.emulator.clock import DEFAULT_EPOCH
-from hsnb.emulator.config import EmulatorConfig
-from hsnb.emulator.dispatcher import Attempt
 from hsnb.emulator.server import Emulator
+from hsnb.emulator.service.clock import DEFAULT_EPOCH
+from hsnb.emulator.service.config import EmulatorConfig
+from hsnb.emulator.service.dispatcher import Attempt
 
 #: The settings ``hsnb emulator`` offers, with their help; each option is ``--`` plus the
 #: setting's name with dashes, and its default is :class:`EmulatorConfig`'s.

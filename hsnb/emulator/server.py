@@ -17,18 +17,18 @@ from urllib.parse import urlsplit
 import tornado.httpserver
 import tornado.web
 
-from hsnb.emulator.backend import Backend
-from hsnb.emulator.clock import Clock, Randomness
-from hsnb.emulator.config import EmulatorConfig
-from hsnb.emulator.control import reset_all
-from hsnb.emulator.dispatcher import Attempt, Dispatcher
-from hsnb.emulator.faults import Fault
-from hsnb.emulator.handlers import NotFoundHandler
-from hsnb.emulator.models import EmittedEvent
-from hsnb.emulator.outbound import HttpFetcher, TornadoTransport
-from hsnb.emulator.ratelimit import RateLimiter
-from hsnb.emulator.routes import routes
-from hsnb.emulator.serializers import Urls, signature_request_json
+from hsnb.emulator.http.control import reset_all
+from hsnb.emulator.http.handlers import NotFoundHandler
+from hsnb.emulator.http.outbound import HttpFetcher, TornadoTransport
+from hsnb.emulator.http.routes import routes
+from hsnb.emulator.service.backend import Backend
+from hsnb.emulator.service.clock import Clock, Randomness
+from hsnb.emulator.service.config import EmulatorConfig
+from hsnb.emulator.service.dispatcher import Attempt, Dispatcher
+from hsnb.emulator.service.faults import Fault
+from hsnb.emulator.service.models import EmittedEvent
+from hsnb.emulator.service.ratelimit import RateLimiter
+from hsnb.emulator.service.serializers import Urls, signature_request_json
 from hsnb.errors import EmulatorError
 from hsnb.runtime import ManagedServer, Registry, background_loop
 
@@ -53,16 +53,17 @@ def make_app(
 class Emulator(ManagedServer):
     """A local Dropbox Sign API v3 on 127.0.0.1, in hsnb's background loop thread.
 
-    Starts at once (``start=False`` to wait). Same ``seed``, same ids; with a fixed
-    ``start_time`` (e.g. :data:`hsnb.emulator.clock.DEFAULT_EPOCH`) also the same
-    ``created_at`` and ``event_time`` values. Every other keyword is a setting of
-    :class:`~hsnb.emulator.config.EmulatorConfig`, where each is explained and has its
-    default, e.g. ``time_scale`` (real seconds per emulated second; ``None``: timers fire only
-    on :meth:`advance`), ``processing_delay="uniform:1,3"``, ``callback_delay`` (the service's
-    queueing lag, so ``sent_at - event_time`` in :meth:`deliveries` has real lateness to
-    measure), ``rate_limit``, ``strict_callback_urls``, ``public_base_url``, ``file_fetch_timeout``
-    (``file_urls`` are downloaded during processing; :mod:`hsnb.emulator.outbound`). ``config``
-    gives a whole :class:`~hsnb.emulator.config.EmulatorConfig` (the keywords then change it).
+    Starts at once (``start=False`` to wait). Same ``seed``, same ids; with a fixed ``start_time``
+    (e.g. :data:`hsnb.emulator.service.clock.DEFAULT_EPOCH`) also the same ``created_at`` and
+    ``event_time`` values. Every other keyword is a setting of
+    :class:`~hsnb.emulator.service.config.EmulatorConfig`, where each is explained and has its
+    default, e.g. ``time_scale`` (real seconds per emulated second; ``None``: timers fire only on
+    :meth:`advance`), ``processing_delay="uniform:1,3"``, ``callback_delay`` (the service's queueing
+    lag, so ``sent_at - event_time`` in :meth:`deliveries` has real lateness to measure),
+    ``rate_limit``, ``strict_callback_urls``, ``public_base_url``, ``file_fetch_timeout``
+    (``file_urls`` are downloaded during processing; :mod:`hsnb.emulator.http.outbound`). ``config``
+    gives a whole :class:`~hsnb.emulator.service.config.EmulatorConfig` (the keywords then change
+    it).
 
     With ``public_base_url``, clients still call :attr:`api_url`; the emulator routes by path
     and query alone, so a URL it gave out works once its scheme and host are swapped for the
@@ -245,7 +246,7 @@ class Emulator(ManagedServer):
         count: int | None = 1,
         seconds: float = 0.0,
     ) -> Fault:
-        """Inject a fault (see :mod:`hsnb.emulator.faults`), e.g. a slow API for client
+        """Inject a fault (see :mod:`hsnb.emulator.service.faults`), e.g. a slow API for client
         timeouts: ``inject_fault("api", "delay", match="/signature_request/send", seconds=5)``
         holds the next matching call's answer for 5 real seconds."""
         add = self.backend.faults.add

@@ -10,7 +10,7 @@ import pytest
 
 from hsnb.client import Client, Exchange, SignatureRequest
 from hsnb.emulator import Emulator
-from hsnb.emulator.clock import DEFAULT_EPOCH
+from hsnb.emulator.service.clock import DEFAULT_EPOCH
 from hsnb.listener import Listener
 
 DOCUMENTS = Path(__file__).resolve().parents[2] / "data" / "documents"

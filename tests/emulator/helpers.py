@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hsnb.emulator.backend import Backend
-from hsnb.emulator.callbacks import Delivery
-from hsnb.emulator.clock import DEFAULT_EPOCH, Clock, Randomness
-from hsnb.emulator.config import EmulatorConfig
-from hsnb.emulator.parsing import UploadedFile
+from hsnb.emulator.service.backend import Backend
+from hsnb.emulator.service.callbacks import Delivery
+from hsnb.emulator.service.clock import DEFAULT_EPOCH, Clock, Randomness
+from hsnb.emulator.service.config import EmulatorConfig
+from hsnb.emulator.service.parsing import UploadedFile
 
 #: Emulator settings for fast, reproducible tests.
 FAST: dict[str, Any] = {

@@ -13,9 +13,9 @@ import pytest
 import requests
 
 from hsnb.emulator import Emulator
-from hsnb.emulator.clock import DEFAULT_EPOCH, Delay
 from hsnb.emulator.command import SETTINGS, add_arguments
-from hsnb.emulator.config import EmulatorConfig
+from hsnb.emulator.service.clock import DEFAULT_EPOCH, Delay
+from hsnb.emulator.service.config import EmulatorConfig
 from tests.emulator.helpers import create_form
 
 WAIT = 15

@@ -11,8 +11,8 @@ from dropbox_sign import EventCallbackHelper
 from dropbox_sign.models import EventCallbackRequest
 
 from hsnb.emulator import Emulator
-from hsnb.emulator.config import RetryPolicy
-from hsnb.emulator.dispatcher import retry_delay, should_retry
+from hsnb.emulator.service.config import RetryPolicy
+from hsnb.emulator.service.dispatcher import retry_delay, should_retry
 from hsnb.events import ACK_TEXT, parse_event, verify_event
 from hsnb.payloads import classify
 from tests.emulator.helpers import FAST, create_form

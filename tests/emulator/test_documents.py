@@ -11,7 +11,7 @@ from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import RectangleObject
 
-from hsnb.emulator.documents import (
+from hsnb.emulator.service.documents import (
     AuditEntry,
     AuditTrail,
     DocumentError,
@@ -24,7 +24,7 @@ from hsnb.emulator.documents import (
     render_copy,
     render_zip,
 )
-from hsnb.emulator.text_tags import parse_tag
+from hsnb.emulator.service.text_tags import parse_tag
 from hsnb.errors import HsnbError
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "documents"

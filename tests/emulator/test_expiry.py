@@ -6,9 +6,9 @@ import pytest
 import requests
 
 from hsnb import errors as ex
-from hsnb.emulator.clock import DEFAULT_EPOCH
-from hsnb.emulator.documents import pdf_text
-from hsnb.emulator.lifecycle import RequestState, SignerStatus
+from hsnb.emulator.service.clock import DEFAULT_EPOCH
+from hsnb.emulator.service.documents import pdf_text
+from hsnb.emulator.service.lifecycle import RequestState, SignerStatus
 from tests.emulator.helpers import create_form
 
 DAY = 86400

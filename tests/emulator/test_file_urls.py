@@ -27,8 +27,8 @@ from dropbox_sign import ApiClient, Configuration, apis, models
 
 from hsnb.emulator import Emulator
 from hsnb.emulator.command import add_arguments
-from hsnb.emulator.documents import pdf_text
-from hsnb.emulator.models import EmittedEvent
+from hsnb.emulator.service.documents import pdf_text
+from hsnb.emulator.service.models import EmittedEvent
 from hsnb.runtime import background_loop
 from tests.emulator.helpers import FAST, Harness, document, signers
 from tests.emulator.receiver import Receiver
@@ -567,7 +567,7 @@ def test_the_timeout_is_an_emulator_option_and_a_command_line_option():
 
 def test_processing_and_sources_do_not_import_tornado():
     check = (
-        "import sys, hsnb.emulator.processing, hsnb.emulator.file_urls; "
+        "import sys, hsnb.emulator.service.processing, hsnb.emulator.service.file_urls; "
         "print(sorted(m for m in sys.modules if m.startswith('tornado')))"
     )
     result = subprocess.run(

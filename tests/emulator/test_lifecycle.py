@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from hsnb.emulator.lifecycle import (
+from hsnb.emulator.service.lifecycle import (
     REQUEST_TRANSITIONS,
     InvalidTransition,
     RequestState,

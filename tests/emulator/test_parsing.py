@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from hsnb.emulator.parsing import (
+from hsnb.emulator.service.parsing import (
     API_APP,
     SIGNATURE_REQUEST,
     UploadedFile,

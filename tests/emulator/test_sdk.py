@@ -18,7 +18,7 @@ from dropbox_sign.models import EventCallbackRequest
 from pypdf import PdfReader
 
 from hsnb.emulator import Emulator
-from hsnb.emulator.documents import pdf_text
+from hsnb.emulator.service.documents import pdf_text
 from hsnb.listener import Listener
 from tests.emulator.helpers import DOCUMENTS, FAST
 from tests.emulator.receiver import Receiver

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from hsnb import errors as ex
-from hsnb.emulator.lifecycle import SignerStatus
+from hsnb.emulator.service.lifecycle import SignerStatus
 from tests.emulator.helpers import create_form, signers
 
 TIMEOUT = 10

@@ -14,7 +14,7 @@ from dropbox_sign import ApiClient, ApiException, Configuration, EventCallbackHe
 from dropbox_sign.models import EventCallbackRequest
 
 from hsnb.emulator import Emulator
-from hsnb.emulator.documents import pdf_text
+from hsnb.emulator.service.documents import pdf_text
 from hsnb.errors import BadRequest, Conflict, NotFound
 from tests.emulator.helpers import DOCUMENTS, FAST, Harness, document, upload
 from tests.emulator.receiver import Receiver
@@ -92,7 +92,9 @@ def test_a_reader_crash_still_ends_the_template_with_template_error(harness, mon
     def crash(*args, **kwargs):
         raise RuntimeError("reader bug")
 
-    monkeypatch.setattr("hsnb.emulator.templates.docs.load_document", crash)  # a bug, on demand
+    monkeypatch.setattr(
+        "hsnb.emulator.service.templates.docs.load_document", crash
+    )  # a bug, on demand
     template = make_template(harness)
     assert (template.state, harness.types()) == ("error", ["template_error"])
     assert template.error == "Unexpected error while processing: reader bug"

@@ -24,10 +24,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from hsnb.emulator.callbacks import Delivery
-from hsnb.emulator.clock import Clock
-from hsnb.emulator.config import RetryPolicy
-from hsnb.emulator.faults import Faults
+from hsnb.emulator.service.callbacks import Delivery
+from hsnb.emulator.service.clock import Clock
+from hsnb.emulator.service.config import RetryPolicy
+from hsnb.emulator.service.faults import Faults
 from hsnb.payloads import classify, compact_json, encode_callback_multipart
 
 logger = logging.getLogger(__name__)

@@ -1,9 +1,9 @@
 """Copies of a signature request's documents: the files endpoints and ``files_as_file_url`` links.
 
-Part of the :class:`~hsnb.emulator.backend.Backend` (see :mod:`hsnb.emulator.core`). 409
-``conflict`` while a version is being prepared (during processing and for ``file_prep_delay``
-after each signature), otherwise the *current* documents as a real PDF (or zip) with an audit
-page; copies are cached per version.
+Part of the :class:`~hsnb.emulator.service.backend.Backend` (see :mod:`hsnb.emulator.service.core`).
+409 ``conflict`` while a version is being prepared (during processing and for ``file_prep_delay``
+after each signature), otherwise the *current* documents as a real PDF (or zip) with an audit page;
+copies are cached per version.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from hsnb.emulator import documents as docs
-from hsnb.emulator.core import ServiceCore
-from hsnb.emulator.lifecycle import AUDIT_STATUS, RequestState, SignerStatus
-from hsnb.emulator.models import FileLink, SignatureRequest
+from hsnb.emulator.service import documents as docs
+from hsnb.emulator.service.core import ServiceCore
+from hsnb.emulator.service.lifecycle import AUDIT_STATUS, RequestState, SignerStatus
+from hsnb.emulator.service.models import FileLink, SignatureRequest
 from hsnb.errors import BadRequest, Conflict, Deleted, NotFound
 
 #: UNCONFIRMED: the real 409 text for files being prepared is not documented.

@@ -1,8 +1,8 @@
 """The core of the emulated service: what every part of the backend shares, and nothing else.
 
-The :class:`~hsnb.emulator.backend.Backend` is built from parts (mixins, as in moto): accounts,
-requests, processing, signing, files and templates. Each part creates and owns its own state
-(it extends :meth:`ServiceCore._fresh_state`, which runs at start and on every reset) and uses
+The :class:`~hsnb.emulator.service.backend.Backend` is built from parts (mixins, as in moto):
+accounts, requests, processing, signing, files and templates. Each part creates and owns its own
+state (it extends :meth:`ServiceCore._fresh_state`, which runs at start and on every reset) and uses
 the rest of the service only through this small API:
 
 * settings and sources: ``config``, ``clock``, ``random``, ``urls``, ``faults``, ``fetcher``;
@@ -23,15 +23,15 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-from hsnb.emulator import documents as docs
-from hsnb.emulator.callbacks import Delivery, deliveries_for
-from hsnb.emulator.clock import Clock, Randomness
-from hsnb.emulator.config import EmulatorConfig
-from hsnb.emulator.faults import Faults
-from hsnb.emulator.file_urls import Fetcher, OfflineFetcher
-from hsnb.emulator.lifecycle import RequestState
-from hsnb.emulator.models import Account, ApiApp, EmittedEvent, SignatureRequest, Template
-from hsnb.emulator.serializers import Urls, signature_request_json, template_json
+from hsnb.emulator.service import documents as docs
+from hsnb.emulator.service.callbacks import Delivery, deliveries_for
+from hsnb.emulator.service.clock import Clock, Randomness
+from hsnb.emulator.service.config import EmulatorConfig
+from hsnb.emulator.service.faults import Faults
+from hsnb.emulator.service.file_urls import Fetcher, OfflineFetcher
+from hsnb.emulator.service.lifecycle import RequestState
+from hsnb.emulator.service.models import Account, ApiApp, EmittedEvent, SignatureRequest, Template
+from hsnb.emulator.service.serializers import Urls, signature_request_json, template_json
 from hsnb.errors import BadRequest, Deleted, Forbidden, NotFound
 
 Outbox = Callable[[Delivery], None]
@@ -46,7 +46,7 @@ class ServiceCore:
 
     ``api_key``: the account's key (default: drawn from the seed). ``callback_url`` and
     ``app_callback_url``: the account's and the default app's callback URLs. ``fetcher``:
-    downloads ``file_urls`` (default: :class:`~hsnb.emulator.file_urls.OfflineFetcher`).
+    downloads ``file_urls`` (default: :class:`~hsnb.emulator.service.file_urls.OfflineFetcher`).
     """
 
     apps: dict[str, ApiApp]

@@ -1,13 +1,14 @@
 """The emulator's outbound HTTP: callback POSTs and ``file_urls`` downloads (tornado's client).
 
-Kept apart from the service (:mod:`hsnb.emulator.dispatcher`, :mod:`hsnb.emulator.processing`)
-so the rules stay free of tornado and I/O, and tests can inject fakes. Both clients are private
-:class:`AsyncHTTPClient` instances made on first use on the loop that uses them.
+Kept apart from the service (:mod:`hsnb.emulator.service.dispatcher`,
+:mod:`hsnb.emulator.service.processing`) so the rules stay free of tornado and I/O, and tests can
+inject fakes. Both clients are private :class:`AsyncHTTPClient` instances made on first use on the
+loop that uses them.
 
 Callbacks (:class:`TornadoTransport`): network problems never raise; they come back as a
-:class:`~hsnb.emulator.dispatcher.Response` with ``status`` ``None`` and the reason.
+:class:`~hsnb.emulator.service.dispatcher.Response` with ``status`` ``None`` and the reason.
 
-Downloads (:class:`HttpFetcher`, a :class:`~hsnb.emulator.file_urls.Fetcher`): each URL is a
+Downloads (:class:`HttpFetcher`, a :class:`~hsnb.emulator.service.file_urls.Fetcher`): each URL is a
 ``GET`` with a total timeout (real seconds), at most five redirects and a size cap; the URLs of
 one request are fetched together, and the first one (by position) that fails names the error,
 in plain words::
@@ -17,8 +18,8 @@ in plain words::
     could not download file_urls[0] (https://slow.example/a.pdf): no answer within 10 seconds
 
 A request whose URLs are all ``data:`` URLs is decoded at once, with no task, exactly like an
-upload. UNCONFIRMED (see :mod:`hsnb.emulator.file_urls`): the real service's wording, timeout,
-size limit and redirect rule.
+upload. UNCONFIRMED (see :mod:`hsnb.emulator.service.file_urls`): the real service's wording,
+timeout, size limit and redirect rule.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from collections.abc import Sequence
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.simple_httpclient import HTTPStreamClosedError, HTTPTimeoutError
 
-from hsnb.emulator.dispatcher import Response
-from hsnb.emulator.file_urls import (
+from hsnb.emulator.service.dispatcher import Response
+from hsnb.emulator.service.file_urls import (
     FetchDone,
     Fetched,
     FetchError,
@@ -44,7 +45,7 @@ from hsnb.emulator.file_urls import (
     source_label,
     url_file_name,
 )
-from hsnb.emulator.parsing import UploadedFile
+from hsnb.emulator.service.parsing import UploadedFile
 
 USER_AGENT = "hsnb-emulator"
 
@@ -106,7 +107,7 @@ class HttpFetcher:
 
     ``timeout``: real seconds for each download (connecting included). ``max_bytes``: the
     largest file accepted (declared or received). Their defaults and checks are
-    :class:`~hsnb.emulator.config.EmulatorConfig`'s ``file_fetch_timeout`` and
+    :class:`~hsnb.emulator.service.config.EmulatorConfig`'s ``file_fetch_timeout`` and
     ``file_fetch_max_bytes``.
     """
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from hsnb.emulator import control
-from hsnb.emulator import handlers as api
-from hsnb.emulator.backend import Backend
-from hsnb.emulator.dispatcher import Dispatcher
-from hsnb.emulator.ratelimit import RateLimiter
+from hsnb.emulator.http import control
+from hsnb.emulator.http import handlers as api
+from hsnb.emulator.service.backend import Backend
+from hsnb.emulator.service.dispatcher import Dispatcher
+from hsnb.emulator.service.ratelimit import RateLimiter
 
 _ID = r"([0-9A-Za-z_-]+)"
 _HEX = r"([0-9A-Fa-f]+)"  # template ids; other words under /template fall through to 404

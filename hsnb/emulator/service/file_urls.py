@@ -1,17 +1,17 @@
 """Where a request's documents come from when it gives ``file_urls`` instead of ``files``.
 
-The real service answers create/send with 200 at once and downloads each ``file_urls`` entry
-while it processes the request; a URL it cannot use ends processing with a callback instead of
+The real service answers create/send with 200 at once and downloads each ``file_urls`` entry while
+it processes the request; a URL it cannot use ends processing with a callback instead of
 ``signature_request_sent``. The emulator does the same: processing
-(:class:`~hsnb.emulator.processing.ProcessingMixin`) hands the URLs to a :class:`Fetcher` and
-goes on when it calls back with a :class:`Fetched`. The network side is
-:class:`hsnb.emulator.outbound.HttpFetcher` (tornado, injected by the running
+(:class:`~hsnb.emulator.service.processing.ProcessingMixin`) hands the URLs to a :class:`Fetcher`
+and goes on when it calls back with a :class:`Fetched`. The network side is
+:class:`hsnb.emulator.http.outbound.HttpFetcher` (tornado, injected by the running
 :class:`~hsnb.emulator.server.Emulator`); this module holds what needs no I/O:
 
 * ``data:`` URLs (RFC 2397, base64 or percent-encoded), decoded here, so they work offline and
   behave exactly like an upload: ``data:application/pdf;base64,JVBERi0x...``;
 * :func:`source_label` and :func:`file_name`, the wording and file names used for fetched files;
-* :class:`OfflineFetcher`, a :class:`~hsnb.emulator.backend.Backend`'s fetcher when nothing
+* :class:`OfflineFetcher`, a :class:`~hsnb.emulator.service.backend.Backend`'s fetcher when nothing
   else is injected: ``data:`` URLs only.
 
 Nothing here imports tornado.
@@ -33,7 +33,7 @@ from pathlib import PurePosixPath
 from typing import Protocol
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
-from hsnb.emulator.parsing import UploadedFile
+from hsnb.emulator.service.parsing import UploadedFile
 
 #: The URL schemes ``file_urls`` accepts (``data:`` is an emulator convenience).
 URL_SCHEMES = ("http", "https", "data")

@@ -1,7 +1,7 @@
 """The emulator's state: accounts, API apps, signature requests and signers, as plain classes.
 
-The rules that change this state live in :mod:`hsnb.emulator.backend`; the life cycles in
-:mod:`hsnb.emulator.lifecycle`; the JSON shapes in :mod:`hsnb.emulator.serializers`.
+The rules that change this state live in :mod:`hsnb.emulator.service.backend`; the life cycles in
+:mod:`hsnb.emulator.service.lifecycle`; the JSON shapes in :mod:`hsnb.emulator.service.serializers`.
 Nothing here does I/O or imports tornado.
 """
 
@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from hsnb.emulator.lifecycle import RequestState, SignerStatus, TemplateState
-from hsnb.emulator.parsing import UploadedFile
+from hsnb.emulator.service.lifecycle import RequestState, SignerStatus, TemplateState
+from hsnb.emulator.service.parsing import UploadedFile
 
 if TYPE_CHECKING:
-    from hsnb.emulator.documents import AuditEntry, SourceDocument
+    from hsnb.emulator.service.documents import AuditEntry, SourceDocument
 
 
 @dataclass

@@ -1,17 +1,18 @@
 """Document processing after create/send: ``signature_request_sent``, or the error event.
 
-Part of the :class:`~hsnb.emulator.backend.Backend` (see :mod:`hsnb.emulator.core`). The
-create call schedules :meth:`ProcessingMixin._process` after the drawn ``processing_delay``
+Part of the :class:`~hsnb.emulator.service.backend.Backend` (see :mod:`hsnb.emulator.service.core`).
+The create call schedules :meth:`ProcessingMixin._process` after the drawn ``processing_delay``
 (emulated seconds); then (steps 2 and 3 are :func:`load_documents`, which templates share):
 
 1. an injected ``processing`` fault fails the request with its event;
 2. with ``file_urls``, the documents are downloaded first, by the injected
-   :class:`~hsnb.emulator.file_urls.Fetcher` (:class:`hsnb.emulator.outbound.HttpFetcher` in a
-   running emulator; ``data:`` URLs are decoded at once). Processing goes on when the fetcher
-   calls back, in real time: a download does not move the emulated clock. A URL that cannot be
-   used ends processing with ``file_error`` whose ``event_message`` says which URL and why
-   (``could not download file_urls[0] (https://...): HTTP 404 Not Found``);
-3. every document is read (:func:`hsnb.emulator.documents.load_document`): one that is not a
+   :class:`~hsnb.emulator.service.file_urls.Fetcher`
+   (:class:`hsnb.emulator.http.outbound.HttpFetcher` in a running emulator; ``data:`` URLs are
+   decoded at once). Processing goes on when the fetcher calls back, in real time: a download does
+   not move the emulated clock. A URL that cannot be used ends processing with ``file_error`` whose
+   ``event_message`` says which URL and why (``could not download file_urls[0] (https://...): HTTP
+   404 Not Found``);
+3. every document is read (:func:`hsnb.emulator.service.documents.load_document`): one that is not a
    readable PDF or text gives ``file_error``; a conversion bug gives ``unknown_error``;
 4. with ``use_text_tags``, tags are checked (``check_tags``): a malformed or mismatched tag gives
    ``text_tag_error_event`` unless ``ignore_text_tags_extraction_errors`` is set;
@@ -20,9 +21,9 @@ create call schedules :meth:`ProcessingMixin._process` after the drawn ``process
 A failure sets ``has_error``, every signer's ``status_code`` (``error_file`` for file problems,
 ``error_text_tag`` for tags) and ``error``, and the event's ``event_message``.
 
-UNCONFIRMED (see :mod:`hsnb.emulator.file_urls`): the real service's event and wording for a URL
-it cannot use. Not implemented: the ``non_pdf_text_tags`` warning for fetched files (the
-create answer comes before the download).
+UNCONFIRMED (see :mod:`hsnb.emulator.service.file_urls`): the real service's event and wording for a
+URL it cannot use. Not implemented: the ``non_pdf_text_tags`` warning for fetched files (the create
+answer comes before the download).
 """
 
 from __future__ import annotations
@@ -30,12 +31,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from hsnb.emulator import documents as docs
-from hsnb.emulator.core import REQUESTER, SERVICE, ServiceCore
-from hsnb.emulator.file_urls import Fetched, Fetcher, source_label
-from hsnb.emulator.lifecycle import RequestState, SignerStatus, move
-from hsnb.emulator.models import SignatureRequest
-from hsnb.emulator.parsing import UploadedFile
+from hsnb.emulator.service import documents as docs
+from hsnb.emulator.service.core import REQUESTER, SERVICE, ServiceCore
+from hsnb.emulator.service.file_urls import Fetched, Fetcher, source_label
+from hsnb.emulator.service.lifecycle import RequestState, SignerStatus, move
+from hsnb.emulator.service.models import SignatureRequest
+from hsnb.emulator.service.parsing import UploadedFile
 
 _ERROR_STATUS = {
     "file_error": SignerStatus.ERROR_FILE,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hsnb.emulator.models import Account, ApiApp, SignatureRequest, Signer, Template
+from hsnb.emulator.service.models import Account, ApiApp, SignatureRequest, Signer, Template
 
 
 @dataclass(frozen=True)

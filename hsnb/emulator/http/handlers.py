@@ -1,10 +1,10 @@
 """HTTP handlers of the emulated API ``/v3``: parse, call one backend method, serialise.
 
-Handlers hold no state of their own: the :class:`~hsnb.emulator.backend.Backend` and the
-:class:`~hsnb.emulator.ratelimit.RateLimiter` come through ``initialize()``. Every error is an
-:class:`~hsnb.errors.ApiError`, rendered by :meth:`BaseHandler.write_error` with
-:meth:`~hsnb.errors.ApiError.to_json` (the only place error JSON is built). Nothing is
-logged through tornado's loggers, so nothing prints into a notebook cell.
+Handlers hold no state of their own: the :class:`~hsnb.emulator.service.backend.Backend` and the
+:class:`~hsnb.emulator.service.ratelimit.RateLimiter` come through ``initialize()``. Every error is
+an :class:`~hsnb.errors.ApiError`, rendered by :meth:`BaseHandler.write_error` with
+:meth:`~hsnb.errors.ApiError.to_json` (the only place error JSON is built). Nothing is logged
+through tornado's loggers, so nothing prints into a notebook cell.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from typing import Any
 
 import tornado.web
 
-from hsnb.emulator import parsing
-from hsnb.emulator import serializers as views
-from hsnb.emulator.backend import Backend
-from hsnb.emulator.faults import API_ERRORS
-from hsnb.emulator.ratelimit import RateLimiter
+from hsnb.emulator.service import parsing
+from hsnb.emulator.service import serializers as views
+from hsnb.emulator.service.backend import Backend
+from hsnb.emulator.service.faults import API_ERRORS
+from hsnb.emulator.service.ratelimit import RateLimiter
 from hsnb.errors import (
     API_ERRORS_BY_NAME,
     ApiError,

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hsnb.emulator.models import Account, ApiApp, EmittedEvent
+from hsnb.emulator.service.models import Account, ApiApp, EmittedEvent
 from hsnb.events import ACCOUNT_CALLBACK, APP_CALLBACK
 from hsnb.payloads import build_event_payload
 

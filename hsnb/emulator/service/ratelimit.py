@@ -3,7 +3,7 @@
 Dropbox Sign allows 100 requests a minute per account, and 10 a minute in test mode
 ([HELP-rate] in the fact sheet; the spec's text says "per hour", the help article "per minute").
 The emulator's defaults (``rate_limit`` and ``test_mode_rate_limit`` in
-:class:`~hsnb.emulator.config.EmulatorConfig`) follow the help article: 100 for every
+:class:`~hsnb.emulator.service.config.EmulatorConfig`) follow the help article: 100 for every
 authenticated call and, on top, 10 for create/send calls with ``test_mode=true`` (UNCONFIRMED which
 calls the real test-mode limit counts; counting only those keeps ordinary notebooks under it).
 ``None`` switches a limit off. The window runs on real (monotonic) time, not emulated time: a

@@ -2,9 +2,9 @@
 
 An upload is a PDF (read with pypdf) or UTF-8 text (set in Courier with fpdf2). With
 ``use_text_tags`` its text tags are found (syntax and the rule for *malformed* tags:
-:mod:`hsnb.emulator.text_tags`). A copy of the documents is one PDF: the original pages, each
-signature so far drawn where its signer's ``sig`` / ``initial`` tags were (and the signing date on
-their ``date`` tags), then one audit trail page. Same inputs, same bytes.
+:mod:`hsnb.emulator.service.text_tags`). A copy of the documents is one PDF: the original pages,
+each signature so far drawn where its signer's ``sig`` / ``initial`` tags were (and the signing date
+on their ``date`` tags), then one audit trail page. Same inputs, same bytes.
 
 Example::
 
@@ -32,7 +32,7 @@ from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter, Transformation
 
-from hsnb.emulator.text_tags import (
+from hsnb.emulator.service.text_tags import (
     PDF_READ_ERRORS,
     TAG_KINDS,
     TagProblem,

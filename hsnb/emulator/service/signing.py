@@ -1,8 +1,8 @@
 """The signing side of the emulated service: what a signer does, sign URLs, the sign page.
 
-Part of the :class:`~hsnb.emulator.backend.Backend` (see :mod:`hsnb.emulator.core`); it shows
-the signer the current copy of the documents, so it builds on
-:class:`~hsnb.emulator.files.FilesMixin`.
+Part of the :class:`~hsnb.emulator.service.backend.Backend` (see :mod:`hsnb.emulator.service.core`);
+it shows the signer the current copy of the documents, so it builds on
+:class:`~hsnb.emulator.service.files.FilesMixin`.
 
 * what a person does: view, sign, decline (the sign page, the control plane and the
   ``Emulator`` helpers call these), with ``signature_request_viewed`` (first view only;
@@ -16,7 +16,7 @@ the signer the current copy of the documents, so it builds on
   order). UNCONFIRMED: the real service's rules (it e-mails later signers only when their turn
   comes; what it answers for an early embedded sign URL is not documented);
 * a request that expired, was declined, failed processing or is complete answers 409 (expiry
-  itself is :mod:`hsnb.emulator.requests`'s).
+  itself is :mod:`hsnb.emulator.service.requests`'s).
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from hsnb.emulator.core import SERVICE
-from hsnb.emulator.files import FilesMixin
-from hsnb.emulator.lifecycle import RequestState, SignerStatus, move
-from hsnb.emulator.models import SignatureRequest, Signer, SignUrl
+from hsnb.emulator.service.core import SERVICE
+from hsnb.emulator.service.files import FilesMixin
+from hsnb.emulator.service.lifecycle import RequestState, SignerStatus, move
+from hsnb.emulator.service.models import SignatureRequest, Signer, SignUrl
 from hsnb.errors import BadRequest, Conflict, Deleted, NotFound
 
 NOT_YET_MSG = "This request cannot be signed yet"

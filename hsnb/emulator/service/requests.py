@@ -1,11 +1,12 @@
 """Signature requests: create (``send`` and ``create_embedded``), get, list, cancel, remind and
-expiry. Part of the :class:`~hsnb.emulator.backend.Backend` (see :mod:`hsnb.emulator.core`).
+expiry. Part of the :class:`~hsnb.emulator.service.backend.Backend` (see
+:mod:`hsnb.emulator.service.core`).
 
-A new request is accepted at once (parameter problems answer 400 now) and processed after the
-drawn ``processing_delay`` (:mod:`hsnb.emulator.processing`: document problems come later, as
-an event). Expiry: once the emulated clock reaches a request's ``expires_at``, its unsigned
-signatures become ``expired``, the request answers like a finished one (409 "This request has
-expired." for sign URLs and the sign page; UNCONFIRMED: newer docs list an error name
+A new request is accepted at once (parameter problems answer 400 now) and processed after the drawn
+``processing_delay`` (:mod:`hsnb.emulator.service.processing`: document problems come later, as an
+event). Expiry: once the emulated clock reaches a request's ``expires_at``, its unsigned signatures
+become ``expired``, the request answers like a finished one (409 "This request has expired." for
+sign URLs and the sign page; UNCONFIRMED: newer docs list an error name
 ``signature_request_expired``, 400 or 403, without saying where it is used) and
 ``signature_request_expired`` is sent. A request still processing then does not expire.
 
@@ -18,11 +19,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hsnb.emulator.core import REQUESTER, SERVICE
-from hsnb.emulator.lifecycle import RequestState, SignerStatus, move
-from hsnb.emulator.models import Account, SignatureRequest, Signer
-from hsnb.emulator.processing import ProcessingMixin
-from hsnb.emulator.validation import check_signature_request, page_of
+from hsnb.emulator.service.core import REQUESTER, SERVICE
+from hsnb.emulator.service.lifecycle import RequestState, SignerStatus, move
+from hsnb.emulator.service.models import Account, SignatureRequest, Signer
+from hsnb.emulator.service.processing import ProcessingMixin
+from hsnb.emulator.service.validation import check_signature_request, page_of
 from hsnb.errors import BadRequest, Forbidden, InvalidReminder, SignatureRequestCancelFailed
 
 

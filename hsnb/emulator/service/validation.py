@@ -4,13 +4,13 @@ Each check raises :class:`~hsnb.errors.BadRequest` with ``error_path`` naming th
 parameter. Document problems are *not* checked here: the real service finds them after the 200,
 during processing, and reports them by callback.
 
-``files`` and ``file_urls`` are exclusive (exactly one, as the spec says); each ``file_urls``
-entry must be an http(s) URL with a host or a ``data:`` URL (UNCONFIRMED: the real service's
-wording, and whether it refuses a malformed URL at once or reports it by callback later).
-Whether a URL can be downloaded is found out during processing (:mod:`hsnb.emulator.file_urls`).
+``files`` and ``file_urls`` are exclusive (exactly one, as the spec says); each ``file_urls`` entry
+must be an http(s) URL with a host or a ``data:`` URL (UNCONFIRMED: the real service's wording, and
+whether it refuses a malformed URL at once or reports it by callback later). Whether a URL can be
+downloaded is found out during processing (:mod:`hsnb.emulator.service.file_urls`).
 
 Not implemented (answered with a clear 400): ``grouped_signers``. Templates:
-:mod:`hsnb.emulator.templates`. Accepted but
+:mod:`hsnb.emulator.service.templates`. Accepted but
 ignored: ``custom_fields``, ``attachments``, ``form_fields_*``, ``field_options``,
 ``signing_options``, ``allow_reassign``.
 """
@@ -22,8 +22,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from hsnb.callback_urls import is_local_host, scheme_and_host
-from hsnb.emulator.file_urls import URL_SCHEMES
-from hsnb.emulator.parsing import UploadedFile
+from hsnb.emulator.service.file_urls import URL_SCHEMES
+from hsnb.emulator.service.parsing import UploadedFile
 from hsnb.errors import BadRequest
 
 T = TypeVar("T")

@@ -35,13 +35,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hsnb.emulator import documents as docs
-from hsnb.emulator.lifecycle import TemplateState, move
-from hsnb.emulator.models import Account, SignatureRequest, Template
-from hsnb.emulator.parsing import role_keyed
-from hsnb.emulator.processing import Loaded, load_documents
-from hsnb.emulator.requests import RequestsMixin
-from hsnb.emulator.validation import check_signature_request, page_of
+from hsnb.emulator.service import documents as docs
+from hsnb.emulator.service.lifecycle import TemplateState, move
+from hsnb.emulator.service.models import Account, SignatureRequest, Template
+from hsnb.emulator.service.parsing import role_keyed
+from hsnb.emulator.service.processing import Loaded, load_documents
+from hsnb.emulator.service.requests import RequestsMixin
+from hsnb.emulator.service.validation import check_signature_request, page_of
 from hsnb.errors import BadRequest, Conflict, NotFound
 
 

@@ -28,13 +28,13 @@ import math
 from dataclasses import asdict
 from typing import Any
 
-from hsnb.emulator import serializers as views
-from hsnb.emulator import sign_page
-from hsnb.emulator.backend import Backend
-from hsnb.emulator.dispatcher import Dispatcher
-from hsnb.emulator.documents import pdf_text
-from hsnb.emulator.handlers import BaseHandler
-from hsnb.emulator.ratelimit import RateLimiter
+from hsnb.emulator.http import pages as sign_page
+from hsnb.emulator.http.handlers import BaseHandler
+from hsnb.emulator.service import serializers as views
+from hsnb.emulator.service.backend import Backend
+from hsnb.emulator.service.dispatcher import Dispatcher
+from hsnb.emulator.service.documents import pdf_text
+from hsnb.emulator.service.ratelimit import RateLimiter
 from hsnb.errors import ApiError, BadRequest
 
 CONTROL: dict[str, Any] = {

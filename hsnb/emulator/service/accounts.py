@@ -1,8 +1,8 @@
 """The account side of the emulated service: authentication, the account, its API apps.
 
-Part of the :class:`~hsnb.emulator.backend.Backend` (see :mod:`hsnb.emulator.core`). One account
-per emulator; its API key also works as a Bearer token, as do its access tokens. Callback URLs
-are checked by :func:`~hsnb.emulator.validation.check_callback_url`; with
+Part of the :class:`~hsnb.emulator.service.backend.Backend` (see :mod:`hsnb.emulator.service.core`).
+One account per emulator; its API key also works as a Bearer token, as do its access tokens.
+Callback URLs are checked by :func:`~hsnb.emulator.service.validation.check_callback_url`; with
 ``strict_callback_urls`` a local or private host is refused as the real service refuses it. Not
 checked, even then: the URLs given to the emulator's constructor (they are already set) and
 ``callback_test``'s own ``url``.
@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hsnb.emulator.callbacks import Delivery, callback_test_delivery
-from hsnb.emulator.core import ServiceCore
-from hsnb.emulator.models import Account, ApiApp
-from hsnb.emulator.validation import check_api_app, check_callback_url, page_of
+from hsnb.emulator.service.callbacks import Delivery, callback_test_delivery
+from hsnb.emulator.service.core import ServiceCore
+from hsnb.emulator.service.models import Account, ApiApp
+from hsnb.emulator.service.validation import check_api_app, check_callback_url, page_of
 from hsnb.errors import BadRequest, NotFound, Unauthorized
 
 

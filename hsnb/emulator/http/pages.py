@@ -12,7 +12,7 @@ from __future__ import annotations
 from html import escape
 from string import Template
 
-from hsnb.emulator.models import SignatureRequest, Signer
+from hsnb.emulator.service.models import SignatureRequest, Signer
 
 _PAGE = Template("""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>$title</title>

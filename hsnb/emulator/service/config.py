@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from hsnb.emulator.clock import Delay
-from hsnb.emulator.file_urls import DEFAULT_MAX_BYTES
+from hsnb.emulator.service.clock import Delay
+from hsnb.emulator.service.file_urls import DEFAULT_MAX_BYTES
 
 #: The events a malformed or mismatched text tag may cause (see ``text_tag_error_event``).
 TEXT_TAG_ERROR_EVENTS = ("file_error", "signature_request_invalid")
@@ -36,12 +36,13 @@ class RetryPolicy:
 @dataclass
 class EmulatorConfig:
     """How an emulator behaves. Delays are in emulated seconds: a number, a
-    :class:`~hsnb.emulator.clock.Delay`, or text such as ``"uniform:1,3"``.
+    :class:`~hsnb.emulator.service.clock.Delay`, or text such as ``"uniform:1,3"``.
 
     The emulated clock:
 
     * ``start_time``: emulated Unix time at start (``None``: now; a fixed value such as
-      :data:`~hsnb.emulator.clock.DEFAULT_EPOCH` makes ``created_at`` and ``event_time`` repeat).
+      :data:`~hsnb.emulator.service.clock.DEFAULT_EPOCH` makes ``created_at`` and ``event_time``
+      repeat).
     * ``time_scale``: real seconds per emulated second (``1e-6`` replays 30 hours of callback
       retries in a tenth of a second; ``None``: timers fire only on ``advance``).
 
