@@ -1,37 +1,37 @@
-"""Layering rules: the emulator's models know nothing of tornado, and nothing is logged noisily."""
+"""Layering rules: the emulator's service knows nothing of tornado or HTTP, and nothing is logged
+noisily."""
 
 from __future__ import annotations
 
+import ast
 import logging
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 import requests
 
-MODEL_MODULES = [
-    "hsnb.emulator.service.accounts",
-    "hsnb.emulator.service.backend",
-    "hsnb.emulator.service.callbacks",
-    "hsnb.emulator.service.clock",
-    "hsnb.emulator.service.files",
-    "hsnb.emulator.service.dispatcher",
-    "hsnb.errors",
-    "hsnb.emulator.service.faults",
-    "hsnb.emulator.service.lifecycle",
-    "hsnb.emulator.service.models",
-    "hsnb.emulator.service.parsing",
-    "hsnb.emulator.service.processing",
-    "hsnb.emulator.service.ratelimit",
-    "hsnb.emulator.service.serializers",
-    "hsnb.emulator.service.signing",
-    "hsnb.emulator.service.file_urls",
-    "hsnb.emulator.service.templates",
-    "hsnb.emulator.service.validation",
-]
+import hsnb.emulator.http
+import hsnb.emulator.service
+
+SERVICE = Path(hsnb.emulator.service.__file__).parent
+HTTP = Path(hsnb.emulator.http.__file__).parent
 
 
-def test_model_modules_do_not_import_tornado():
-    imports = "; ".join(f"import {name}" for name in MODEL_MODULES)
+def modules(folder: Path) -> list[str]:
+    """Every module in ``folder``, by its dotted name."""
+    package = folder.relative_to(folder.parents[2]).as_posix().replace("/", ".")
+    return [f"{package}.{path.stem}" for path in sorted(folder.glob("*.py"))]
+
+
+def test_the_service_folder_is_walked_not_listed():
+    assert len(modules(SERVICE)) >= 20
+    assert "hsnb.emulator.service.backend" in modules(SERVICE)
+
+
+def test_no_service_module_imports_tornado():
+    imports = "; ".join(f"import {name}" for name in modules(SERVICE))
     check = (
         f"import sys; {imports}; print(sorted(m for m in sys.modules if m.startswith('tornado')))"
     )
@@ -39,6 +39,24 @@ def test_model_modules_do_not_import_tornado():
         [sys.executable, "-c", check], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def imported(path: Path) -> set[str]:
+    """Every module ``path`` imports, at any depth (type-checking imports too)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("path", sorted(SERVICE.glob("*.py")), ids=lambda p: p.name)
+def test_no_service_module_names_tornado_or_the_http_edge(path: Path):
+    outside = {"tornado", "hsnb.emulator.http", "hsnb.emulator.server", "hsnb.listener"}
+    found = {n for n in imported(path) if any(n == o or n.startswith(o + ".") for o in outside)}
+    assert found == set()
 
 
 def test_errors_and_bad_bodies_log_nothing_through_tornado(emulator, caplog):
