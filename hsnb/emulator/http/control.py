@@ -1,4 +1,4 @@
-"""The control plane under ``/_emulator/`` and the pages a person opens in a browser.
+"""The control plane: JSON endpoints under ``/_emulator/`` to drive and inspect the emulator.
 
 JSON endpoints (no authentication: the emulator listens on 127.0.0.1 only)::
 
@@ -12,14 +12,8 @@ JSON endpoints (no authentication: the emulator listens on 127.0.0.1 only)::
     GET    /_emulator/deliveries                    every callback attempt, and dead letters
     GET    /_emulator/events                        every event raised (before delivery)
     GET    /_emulator/faults  POST {target, action, match?, count?, seconds?}  DELETE
-HTML pages::
 
-    GET    /editor/embeddedSign?signature_id=&token=   the sign page at an embedded sign URL
-    POST   /editor/embeddedSign  (session, action, reason)   its Sign / Decline buttons
-    GET    /_emulator/sign/{signature_id}           the sign page without a sign URL
-    GET    /_emulator/requests/{id}                 ``details_url``: status and signers
-    GET    /_emulator/sessions/{session}/document.pdf    the copy shown on a sign page
-    GET    /_emulator/file_links/{token}            ``files_as_file_url`` downloads
+The HTML pages a person opens (the sign page, file links) are in :mod:`hsnb.emulator.http.pages`.
 """
 
 from __future__ import annotations
@@ -28,14 +22,12 @@ import math
 from dataclasses import asdict
 from typing import Any
 
-from hsnb.emulator.http import pages as sign_page
 from hsnb.emulator.http.handlers import BaseHandler
 from hsnb.emulator.service import serializers as views
 from hsnb.emulator.service.backend import Backend
 from hsnb.emulator.service.dispatcher import Dispatcher
-from hsnb.emulator.service.documents import pdf_text
 from hsnb.emulator.service.ratelimit import RateLimiter
-from hsnb.errors import ApiError, BadRequest
+from hsnb.errors import BadRequest
 
 CONTROL: dict[str, Any] = {
     "seed": int,
@@ -217,82 +209,3 @@ class FaultsHandler(ControlHandler):
     def delete(self) -> None:
         self.backend.faults.clear()
         self.send_json({"faults": []})
-
-
-class PageHandler(ControlHandler):
-    """An HTML page; failures render as a short HTML page with the error's status."""
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        exc = kwargs.get("exc_info", (None, None, None))[1]
-        message = exc.error_msg if isinstance(exc, ApiError) else self._reason
-        status = exc.status if isinstance(exc, ApiError) else status_code
-        self.send_html(sign_page.message_page("This page cannot be shown", message), status)
-
-    def send_html(self, html: str, status: int = 200) -> None:
-        """Finish with ``html``."""
-        self.set_status(status)
-        self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.finish(html)
-
-    def show_sign_page(self, session: str) -> None:
-        """The sign page for an open session."""
-        sr, signer = self.backend.session_signer(session)
-        copy = self.backend.session_copy(session)
-        url = f"/_emulator/sessions/{session}/document.pdf"
-        self.send_html(sign_page.sign_page(sr, signer, session, url, pdf_text(copy)))
-
-
-class EmbeddedSignHandler(PageHandler):
-    """``/editor/embeddedSign``: GET opens a sign URL (once), POST is a button press."""
-
-    def get(self) -> None:
-        signature_id = self.get_query_argument("signature_id", "")
-        token = self.get_query_argument("token", "")
-        self.show_sign_page(self.backend.open_sign_url(signature_id, token))
-
-    def post(self) -> None:
-        session = self.get_body_argument("session", "")
-        action = self.get_body_argument("action", "")
-        reason = self.get_body_argument("reason", "") or None
-        self.backend.act_in_session(session, action, reason)
-        if action == "sign":
-            title, text = "Signed", "Thank you: your signature was recorded."
-        else:
-            title, text = "Declined", "You declined to sign this request."
-        self.send_html(sign_page.message_page(title, text))
-
-
-class SignerPageHandler(PageHandler):
-    """``GET /_emulator/sign/{signature_id}``: the sign page without a sign URL."""
-
-    def get(self, signature_id: str) -> None:
-        self.show_sign_page(self.backend.open_signer_page(signature_id))
-
-
-class RequestPageHandler(PageHandler):
-    """``GET /_emulator/requests/{id}``: the page behind ``details_url``."""
-
-    def get(self, request_id: str) -> None:
-        sr = self.backend.get_signature_request(self.backend.account, request_id)
-        links = {s.signature_id: f"/_emulator/sign/{s.signature_id}" for s in sr.signers}
-        self.send_html(sign_page.request_page(sr, links))
-
-
-class SessionDocumentHandler(PageHandler):
-    """``GET /_emulator/sessions/{session}/document.pdf``."""
-
-    def get(self, session: str) -> None:
-        self.set_header("Content-Type", "application/pdf")
-        self.set_header("Content-Disposition", 'inline; filename="document.pdf"')
-        self.finish(self.backend.session_copy(session))
-
-
-class FileLinkHandler(PageHandler):
-    """``GET /_emulator/file_links/{token}``: a ``files_as_file_url`` download."""
-
-    def get(self, token: str) -> None:
-        link = self.backend.open_file_link(token)
-        disposition = "inline" if link.inline else "attachment"
-        self.set_header("Content-Type", "application/pdf")
-        self.set_header("Content-Disposition", f'{disposition}; filename="{link.filename}"')
-        self.finish(link.data)

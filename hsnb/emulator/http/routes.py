@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hsnb.emulator.http import control
+from hsnb.emulator.http import control, pages
 from hsnb.emulator.http import handlers as api
 from hsnb.emulator.service.backend import Backend
 from hsnb.emulator.service.dispatcher import Dispatcher
@@ -45,7 +45,7 @@ def routes(backend: Backend, limiter: RateLimiter, dispatcher: Dispatcher) -> li
         ("/v3/api_app/list", api.ApiAppListHandler, deps),
         (f"/v3/api_app/{_ID}", api.ApiAppHandler, deps),
         (r"/v3(?:/.*)?", api.UnknownApiHandler, deps),
-        ("/editor/embeddedSign", control.EmbeddedSignHandler, plane),
+        ("/editor/embeddedSign", pages.EmbeddedSignHandler, deps),
         ("/_emulator/?", control.IndexHandler, plane),
         ("/_emulator/state", control.StateHandler, plane),
         ("/_emulator/reset", control.ResetHandler, plane),
@@ -60,8 +60,8 @@ def routes(backend: Backend, limiter: RateLimiter, dispatcher: Dispatcher) -> li
         ("/_emulator/deliveries", control.DeliveriesHandler, plane),
         ("/_emulator/events", control.EventsHandler, plane),
         ("/_emulator/faults", control.FaultsHandler, plane),
-        (f"/_emulator/sign/{_ID}", control.SignerPageHandler, plane),
-        (f"/_emulator/requests/{_ID}", control.RequestPageHandler, plane),
-        (f"/_emulator/sessions/{_ID}/document.pdf", control.SessionDocumentHandler, plane),
-        (f"/_emulator/file_links/{_ID}", control.FileLinkHandler, plane),
+        (f"/_emulator/sign/{_ID}", pages.SignerPageHandler, deps),
+        (f"/_emulator/requests/{_ID}", pages.RequestPageHandler, deps),
+        (f"/_emulator/sessions/{_ID}/document.pdf", pages.SessionDocumentHandler, deps),
+        (f"/_emulator/file_links/{_ID}", pages.FileLinkHandler, deps),
     ]
