@@ -14,8 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from hsnb.client import ApiError, Client
-from hsnb.emulator import DEFAULT_EPOCH, Emulator
-from hsnb.emulator.service.documents import page_texts
+from hsnb.emulator import DEFAULT_EPOCH, Emulator, page_texts
 from hsnb.listener import Listener
 
 Say = Callable[[str], None]

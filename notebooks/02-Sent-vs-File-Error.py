@@ -39,8 +39,7 @@ import requests
 
 import hsnb
 from hsnb.client import Client, Conflict
-from hsnb.emulator import DEFAULT_EPOCH
-from hsnb.emulator.service.documents import pdf_text
+from hsnb.emulator import DEFAULT_EPOCH, pdf_text
 
 API_KEY = "demo-api-key"  # made up, as every key in a notebook should be
 listener = hsnb.Listener(api_keys=API_KEY, name="notebook-02")

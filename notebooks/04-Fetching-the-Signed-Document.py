@@ -39,8 +39,7 @@ import pandas as pd
 import hsnb
 from hsnb.analysis import EVENT_ORDER
 from hsnb.client import Client, Conflict
-from hsnb.emulator import DEFAULT_EPOCH
-from hsnb.emulator.service.documents import page_texts
+from hsnb.emulator import DEFAULT_EPOCH, page_texts
 
 API_KEY = "demo-api-key"  # made up, as every key in a notebook should be
 listener = hsnb.Listener(api_keys=API_KEY, name="notebook-04")

@@ -37,8 +37,7 @@ from pathlib import Path
 
 import hsnb
 from hsnb.client import Client, Conflict, NotFound, Unauthorized
-from hsnb.emulator import Emulator
-from hsnb.emulator.service.clock import DEFAULT_EPOCH
+from hsnb.emulator import DEFAULT_EPOCH, Emulator
 from hsnb.listener import Listener
 from hsnb.live import LiveSetupError, connect
 from hsnb.recorder import Recorder, load

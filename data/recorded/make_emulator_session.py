@@ -12,8 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hsnb.client import ApiError, Client
-from hsnb.emulator import Emulator
-from hsnb.emulator.service.clock import DEFAULT_EPOCH
+from hsnb.emulator import DEFAULT_EPOCH, Emulator
 from hsnb.listener import Listener
 from hsnb.recorder import Recorder
 

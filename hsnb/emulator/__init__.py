@@ -5,17 +5,12 @@
 ...     len(emulator.api_key)
 64
 
-Layout (moto-style): :mod:`~hsnb.emulator.service.models` and :mod:`~hsnb.emulator.service.backend`
-(state and rules, with :mod:`~hsnb.emulator.service.accounts`,
-:mod:`~hsnb.emulator.service.processing`, :mod:`~hsnb.emulator.service.file_urls`,
-:mod:`~hsnb.emulator.service.signing`, :mod:`~hsnb.emulator.service.templates`,
-:mod:`~hsnb.emulator.service.files` and :mod:`~hsnb.emulator.service.lifecycle`),
-:mod:`~hsnb.emulator.http.handlers` + :mod:`~hsnb.emulator.http.routes` (HTTP), :mod:`hsnb.errors`
-(errors), :mod:`~hsnb.emulator.service.parsing` (request encodings),
-:mod:`~hsnb.emulator.service.dispatcher` (callbacks) and :mod:`~hsnb.emulator.http.outbound`
-(``file_urls`` downloads), :mod:`~hsnb.emulator.http.control` (``/_emulator``),
-:mod:`~hsnb.emulator.service.clock` (time and ids), :mod:`~hsnb.emulator.server`
-(:class:`Emulator`).
+Layout, by its one rule: :mod:`hsnb.emulator.service` is the emulated service, state and rules
+with no HTTP (nothing there imports tornado); :mod:`hsnb.emulator.http` is its HTTP edge (the
+route table, handlers, the ``/_emulator`` control plane, the pages a person opens, and the
+outbound client for callbacks and ``file_urls``); :mod:`hsnb.emulator.server` runs both as
+:class:`Emulator` on hsnb's background loop; :mod:`hsnb.emulator.command` is ``hsnb emulator``.
+Every setting and its default: :class:`EmulatorConfig`. Errors: :mod:`hsnb.errors`.
 """
 
 from __future__ import annotations
@@ -29,10 +24,12 @@ _LAZY = {
     "DEFAULT_EPOCH": "hsnb.emulator.service.clock",
     "Delay": "hsnb.emulator.service.clock",
     "Attempt": "hsnb.emulator.service.dispatcher",
+    "page_texts": "hsnb.emulator.service.documents",
+    "pdf_text": "hsnb.emulator.service.documents",
     "EmulatorConfig": "hsnb.emulator.service.config",
     "RetryPolicy": "hsnb.emulator.service.config",
     "Emulator": "hsnb.emulator.server",
-    "EmulatorError": "hsnb.emulator.server",
+    "EmulatorError": "hsnb.errors",
     "make_app": "hsnb.emulator.server",
     "running_emulators": "hsnb.emulator.server",
 }
@@ -46,14 +43,18 @@ __all__ = [
     "EmulatorError",
     "RetryPolicy",
     "make_app",
+    "page_texts",
+    "pdf_text",
     "running_emulators",
 ]
 
 if TYPE_CHECKING:
-    from hsnb.emulator.server import Emulator, EmulatorError, make_app, running_emulators
+    from hsnb.emulator.server import Emulator, make_app, running_emulators
     from hsnb.emulator.service.clock import DEFAULT_EPOCH, Delay
     from hsnb.emulator.service.config import EmulatorConfig, RetryPolicy
     from hsnb.emulator.service.dispatcher import Attempt
+    from hsnb.emulator.service.documents import page_texts, pdf_text
+    from hsnb.errors import EmulatorError
 
 
 def __getattr__(name: str) -> Any:
