@@ -231,7 +231,7 @@ class ExceededRate(ApiError):
     """429 ``exceeded_rate``: over the rate limit.
 
     On the client, ``reset_at`` (Unix time) says until when, ``retry_after`` is its estimate
-    of the seconds to wait (:func:`hsnb.client.http.rate_limit_delay`), ``limit`` and
+    of the seconds to wait (:func:`hsnb.client.waits.rate_limit_delay`), ``limit`` and
     ``remaining`` come from the ``X-RateLimit-*`` headers. In the emulator, ``rate`` is the
     window's state that the answer's headers are made from.
     """

@@ -26,6 +26,7 @@ from requests.auth import AuthBase, HTTPBasicAuth
 from hsnb import environment
 from hsnb.client.encoding import Upload
 from hsnb.client.models import ListPage, RateLimit
+from hsnb.client.waits import poll_delays, rate_limit_delay
 from hsnb.errors import (
     ApiError,
     ApiTimeout,
@@ -123,38 +124,6 @@ def resolve_api_key(
     if emulator is not None:
         return emulator.api_key
     return environment.api_key(env)
-
-
-def rate_limit_delay(headers: Mapping[str, str], now: float, margin: float = 1.0) -> float:
-    """Seconds to wait after a 429: ``Retry-After`` if sent, else until ``X-Ratelimit-Reset``.
-
-    The reset is a whole Unix second, so ``margin`` is added; a reset already past (or a server
-    clock behind ours) gives just the margin. A missing or unreadable header gives the margin.
-    """
-    retry_after = _number(headers.get("Retry-After"))
-    if retry_after is not None:
-        return max(retry_after, 0.0)
-    reset = _number(headers.get("X-Ratelimit-Reset"))
-    if reset is None:
-        return margin
-    return max(reset - now, 0.0) + margin
-
-
-def poll_delays(
-    initial: float = 0.25, maximum: float = 5.0, factor: float = 2.0
-) -> Iterator[float]:
-    """Backoff for polling: ``initial``, then times ``factor`` each step, capped at ``maximum``."""
-    delay = initial
-    while True:
-        yield delay
-        delay = min(delay * factor, maximum)
-
-
-def _number(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
 
 
 class HttpSession:

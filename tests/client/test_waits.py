@@ -8,7 +8,7 @@ import time
 import pytest
 
 from hsnb.client import Client, Conflict, ExceededRate, FilesNotReady
-from hsnb.client.http import poll_delays, rate_limit_delay
+from hsnb.client.waits import poll_delays, rate_limit_delay
 from tests.client.conftest import WAIT, completed, create
 
 # -- 429 ----------------------------------------------------------------------------------------
