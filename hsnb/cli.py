@@ -1,7 +1,8 @@
 """The ``hsnb`` command line: listen, trigger, replay, export, live, tour and emulator.
 
 API keys come from ``--api-key`` or the environment (``DROPBOX_SIGN_API_KEY``, then
-``HSNB_API_KEY``: :mod:`hsnb.environment`) and are never printed.
+``HSNB_API_KEY``: :mod:`hsnb.environment`) and are never printed. Each command imports what it
+needs when it runs, so ``hsnb --help`` and ``hsnb trigger`` start without pandas or the emulator.
 """
 
 from __future__ import annotations
@@ -11,15 +12,15 @@ import queue
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hsnb import __version__, environment, terminal
+from hsnb.emulator import command as emulator_command
 from hsnb.errors import HsnbError
 from hsnb.events import KNOWN_EVENT_TYPES
-from hsnb.frames import deliveries_frame, events_frame
-from hsnb.listener import Listener
-from hsnb.receiver import Answer
-from hsnb.store import EventStore
-from hsnb.trigger import sample_payload, send_callback
+
+if TYPE_CHECKING:
+    from hsnb.receiver import Answer
 
 API_KEY_ENV = environment.API_KEY_VARIABLES[0]
 
@@ -41,6 +42,8 @@ def describe_answer(answer: Answer) -> str:
 
 def cmd_listen(args: argparse.Namespace) -> int:
     """Run a standalone listener until SIGINT/SIGTERM, one line per delivery."""
+    from hsnb.listener import Listener
+
     key = _api_key(args)
     lines: queue.Queue[str] = queue.Queue()
     pump = terminal.print_until_signal(lines)
@@ -60,6 +63,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
 
 def cmd_trigger(args: argparse.Namespace) -> int:
     """Send one signed callback to --url; exit 0 only if the receiver acknowledged it."""
+    from hsnb.trigger import sample_payload, send_callback
+
     key = _api_key(args)
     if not key:
         print(f"hsnb trigger: give --api-key or set {API_KEY_ENV}", file=sys.stderr)
@@ -82,6 +87,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     The payloads go out byte-for-byte as stored (their ``event_hash`` included), so a receiver
     that verifies with the original account's key accepts them. Exit 0 if all were acknowledged.
     """
+    from hsnb.store import EventStore
+    from hsnb.trigger import send_callback
+
     store = EventStore(args.store, read_only=True)
     stored = store.stored_events(args.event_type)
     acknowledged = 0
@@ -97,6 +105,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write a store's events and deliveries as CSV or JSON lines into --out."""
+    from hsnb.frames import deliveries_frame, events_frame
+    from hsnb.store import EventStore
+
     store = EventStore(args.store, read_only=True)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -121,7 +132,9 @@ def cmd_live(args: argparse.Namespace) -> int:
     The callback URL registered before is put back on exit. Exit 2 when setup is impossible
     (the message says what is missing), 1 when the end-to-end check fails.
     """
-    from hsnb.live import LiveSetupError, connect
+    from hsnb.errors import LiveSetupError
+    from hsnb.listener import Listener
+    from hsnb.live import connect
 
     key = _api_key(args)
     lines: queue.Queue[str] = queue.Queue()
@@ -223,14 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     tour.add_argument("--seed", type=int, default=7, help="the emulator's seed (ids repeat)")
     tour.set_defaults(func=cmd_tour)
 
-    try:
-        from hsnb.emulator import command as emulator_command
-    except ImportError:
-        emulator_command = None
-    if emulator_command is not None and hasattr(emulator_command, "run"):
-        emulator = commands.add_parser("emulator", help="serve the Dropbox Sign API emulator")
-        emulator_command.add_arguments(emulator)
-        emulator.set_defaults(func=emulator_command.run)
+    emulator = commands.add_parser("emulator", help="serve the Dropbox Sign API emulator")
+    emulator_command.add_arguments(emulator)
+    emulator.set_defaults(func=emulator_command.run)
     return parser
 
 

@@ -228,3 +228,31 @@ def test_export_writes_events_and_deliveries(tmp_path: Path, fmt: str) -> None:
     deliveries = read(tmp_path / f"deliveries.{fmt}")
     assert len(events) == len(source) and len(deliveries) == len(source.delivery_rows())
     assert set(events["event_type"]) == {s.event.event_type for s in source.stored_events()}
+
+
+HEAVY = ("pandas", "tornado", "hsnb.emulator.server", "hsnb.emulator.service.backend", "pypdf")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["emulator", "--help"],
+        ["trigger", "callback_test", "--url", "http://127.0.0.1:9/", "--api-key=k", "--timeout=1"],
+    ],
+    ids=["help", "emulator-help", "trigger"],
+)
+def test_light_commands_start_without_pandas_or_the_emulator(argv: list[str]) -> None:
+    script = (
+        "import sys\n"
+        "from hsnb.cli import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -16,13 +16,14 @@ import argparse
 import queue
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hsnb import terminal
-from hsnb.emulator.server import Emulator
 from hsnb.emulator.service.clock import DEFAULT_EPOCH
 from hsnb.emulator.service.config import EmulatorConfig
-from hsnb.emulator.service.dispatcher import Attempt
+
+if TYPE_CHECKING:
+    from hsnb.emulator.service.dispatcher import Attempt
 
 #: The settings ``hsnb emulator`` offers, with their help; each option is ``--`` plus the
 #: setting's name with dashes, and its default is :class:`EmulatorConfig`'s.
@@ -73,6 +74,8 @@ def describe_attempt(attempt: Attempt) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM, printing the three lines and then one line per attempt."""
+    from hsnb.emulator.server import Emulator
+
     lines: queue.Queue[str] = queue.Queue()
     pump = terminal.print_until_signal(lines)
     emulator = Emulator(
