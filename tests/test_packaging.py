@@ -50,3 +50,10 @@ def test_environment_installs_the_project_itself_and_pins_python() -> None:
     assert "-e ." in pip_section
     requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
     assert f"python{requires}" in environment["dependencies"]
+
+
+def test_the_license_is_an_spdx_expression_with_its_file() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT"  # a string: setuptools warns about the old table form
+    assert project["license-files"] == ["LICENSE"]
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
