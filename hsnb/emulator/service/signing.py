@@ -226,16 +226,12 @@ class SigningMixin(FilesMixin):
             state = "has already been used" if link.used else "has expired"
             raise Deleted(f"This sign URL {state}; ask for a new one.")
         link.used = True
-        sr, signer = self.find_signature(signature_id)
-        self.check_signable(sr, signer)
-        self._viewed(sr, signer)
-        session = self.random.token()
-        self.sessions[session] = signature_id
-        return session
+        return self.open_signer_page(signature_id)
 
     def open_signer_page(self, signature_id: str) -> str:
-        """Open the request as the signer without a sign URL (the control plane's "inbox link",
-        e.g. for ``send`` requests); views it and returns a page session."""
+        """Open the request as the signer (after a sign URL was checked, or without one: the
+        control plane's "inbox link", e.g. for ``send`` requests); views it and returns a page
+        session."""
         sr, signer = self.find_signature(signature_id)
         self.check_signable(sr, signer)
         self._viewed(sr, signer)
