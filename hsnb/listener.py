@@ -21,14 +21,15 @@ from pathlib import Path
 import pandas as pd
 import tornado.httpserver
 import tornado.web
+from tornado.httputil import HTTPServerRequest
 
 from hsnb import environment
 from hsnb.errors import EventTimeoutError, ListenerError
 from hsnb.events import Event
 from hsnb.frames import deliveries_frame, events_frame
-from hsnb.receiver import DEFAULT_MAX_BODY_BYTES, Answer, CallbackReceiver, request_info
+from hsnb.receiver import DEFAULT_MAX_BODY_BYTES, Answer, CallbackReceiver
 from hsnb.runtime import ManagedServer, Registry
-from hsnb.store import EventStore
+from hsnb.store import EventStore, RequestInfo
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,24 @@ CALLBACK_PATH = "/callback"
 _POLL_SECONDS = 0.2
 
 DeliveryHook = Callable[[Answer], None]
+
+
+def request_info(request: HTTPServerRequest, body: bytes, body_size: int) -> RequestInfo:
+    """A :class:`RequestInfo` from a Tornado request and the (possibly capped) body read.
+
+    A header sent more than once is kept once, its values joined with ", " (as HTTP allows).
+    """
+    headers: dict[str, str] = {}
+    for name, value in request.headers.get_all():
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return RequestInfo(
+        method=request.method or "",
+        path=request.path,
+        headers=headers,
+        body=body,
+        remote_ip=request.remote_ip,
+        body_size=body_size,
+    )
 
 
 @tornado.web.stream_request_body

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from tornado.httputil import HTTPInputError, HTTPServerRequest, parse_body_arguments
+from tornado.httputil import HTTPInputError, parse_body_arguments
 
 from hsnb.errors import PayloadError, SignatureVerificationError, StoreError
 from hsnb.events import ACK_TEXT, Event, parse_event, verify_event
@@ -147,22 +147,4 @@ class CallbackReceiver:
         return True
 
 
-def request_info(request: HTTPServerRequest, body: bytes, body_size: int) -> RequestInfo:
-    """A :class:`RequestInfo` from a Tornado request and the (possibly capped) body read.
-
-    A header sent more than once is kept once, its values joined with ", " (as HTTP allows).
-    """
-    headers: dict[str, str] = {}
-    for name, value in request.headers.get_all():
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    return RequestInfo(
-        method=request.method or "",
-        path=request.path,
-        headers=headers,
-        body=body,
-        remote_ip=request.remote_ip,
-        body_size=body_size,
-    )
-
-
-__all__ = ["Answer", "CallbackReceiver", "DEFAULT_MAX_BODY_BYTES", "Verdict", "request_info"]
+__all__ = ["Answer", "CallbackReceiver", "DEFAULT_MAX_BODY_BYTES", "Verdict"]
