@@ -71,6 +71,7 @@ DELIVERY_COLUMNS: dict[str, Any] = {
     "reason": "string",
     "event_type": "string",
     "event_key": "string",
+    "verified_by": "string",
 }
 
 
