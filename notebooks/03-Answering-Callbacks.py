@@ -169,6 +169,48 @@ rejected = listener.deliveries().query("verdict == 'rejected'")
 rejected[["status", "reason"]].reset_index(drop=True)
 
 # %% [markdown]
+# ## What `event_hash` proves, and what it does not
+#
+# Dropbox Sign signs only two fields: `event_hash = HMAC-SHA256(key=API key, msg=event_time +
+# event_type)`. A matching hash proves that *someone with your key* made an event of that type
+# at that second. It does **not** cover the body: not the signature request, not the signer,
+# not the metadata. So whoever has seen one callback (its time, type and hash) can send a
+# different body under the same hash, and it verifies. Here is the `all_signed` event above,
+# replayed with another signature request inside:
+
+# %%
+import json
+
+from hsnb.payloads import encode_callback_multipart
+from hsnb.trigger import sample_payload
+
+genuine = sample_payload(
+    "signature_request_all_signed",
+    API_KEY,
+    event_time=T0 + 121,
+    seed=3,
+    signature_request_id=REQUEST_ID,
+)
+altered = json.loads(json.dumps(genuine))
+altered["signature_request"]["signature_request_id"] = "0" * 40  # same time, type and hash
+body, content_type = encode_callback_multipart(altered)
+answer = requests.post(listener.url, data=body, headers={"Content-Type": content_type}, timeout=5)
+print(answer.status_code, answer.text)
+listener.deliveries()[["event_type", "verdict", "verified_by"]].tail(2)
+
+# %% [markdown]
+# It was acknowledged and stored as a *new*, verified event, because its identity (type, time,
+# request id, ...) is new. `verified_by` names the key that matched by a fingerprint, never the
+# key itself. What follows from the hash's design:
+#
+# * treat a verified body as "sent by someone who knows the key or saw a callback", and fetch
+#   the signature request from the API (`Client.get`) before acting on money or signatures;
+# * keep the URL secret (a path nobody guesses), and HTTPS only;
+# * a freshness window (`Listener(tolerance=300)`, `hsnb listen --tolerance 300`) limits replays
+#   of old hashes, but real retries keep their original `event_time` and arrive up to about 30
+#   hours later, so a window shorter than that refuses genuine retries; it is off by default.
+
+# %% [markdown]
 # ## Testing your own handler
 #
 # The commonest mistake is answering something else: `OK`, an empty 200, a JSON body, a
