@@ -196,11 +196,13 @@ def main() -> None:
     parser.add_argument("--kernel-rate", type=float, default=500, help="callbacks/s (500)")
     parser.add_argument("--kernel-seconds", type=float, default=10, help="seconds (10)")
     parser.add_argument("--skip-kernel", action="store_true", help="throughput only")
+    parser.add_argument("--skip-throughput", action="store_true", help="the kernel only")
     args = parser.parse_args()
     if wrk_path() is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     print(f"machine: {os.cpu_count()} cores, {platform.platform()}; {versions()}")
-    throughput(args)
+    if not args.skip_throughput:
+        throughput(args)
     if not args.skip_kernel:
         responsiveness(args)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import statistics
 import subprocess
 import sys
@@ -26,7 +25,6 @@ from benchmarks.servers import KEY
 _START = """
 from hsnb.listener import Listener
 listener = Listener("events.sqlite", api_keys={key!r}, name="benchmark")
-print(listener.port)
 """
 _WAIT = 60.0
 
@@ -48,31 +46,22 @@ def p(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1]
 
 
-def _run(client: Any, code: str) -> tuple[float, str]:
-    """Execute ``code``; return (seconds to the execute reply, text printed)."""
-    started = time.perf_counter()
-    msg_id = client.execute(code, store_history=False)
+def _run(client: Any, code: str, value: str) -> str:
+    """Execute ``code``; return the text of the expression ``value`` evaluated after it.
+
+    The value comes back in the execute reply (``user_expressions``), not through the output
+    channel, which is full of the round-trip cells' messages.
+    """
+    msg_id = client.execute(code, store_history=False, user_expressions={"value": value})
     while True:
         reply = client.get_shell_msg(timeout=_WAIT)
         if reply["parent_header"].get("msg_id") == msg_id:
             break
-    elapsed = time.perf_counter() - started
-    if reply["content"]["status"] != "ok":
-        raise RuntimeError(f"the benchmark cell failed: {reply['content'].get('evalue')}")
-    printed = []
-    while True:  # the output of this cell (and nothing else is running)
-        try:
-            message = client.get_iopub_msg(timeout=0.5 if printed else 2)
-        except queue.Empty:
-            break
-        if message["parent_header"].get("msg_id") != msg_id:
-            continue
-        if message["msg_type"] == "stream":
-            printed.append(message["content"]["text"])
-        idle = message["msg_type"] == "status" and message["content"]["execution_state"] == "idle"
-        if idle:
-            break
-    return elapsed, "".join(printed)
+    content = reply["content"]
+    result = content.get("user_expressions", {}).get("value", {})
+    if content["status"] != "ok" or result.get("status") != "ok":
+        raise RuntimeError(f"the benchmark cell failed: {content.get('evalue') or result}")
+    return result["data"]["text/plain"]
 
 
 def _round_trips(client: Any, until: Any, limit: int) -> list[float]:
@@ -98,7 +87,7 @@ def measure(rate: float, seconds: float) -> KernelResult:
     with tempfile.TemporaryDirectory() as folder:
         manager, client = start_new_kernel(kernel_name="python3", cwd=folder)
         try:
-            port = int(_run(client, _START.format(key=KEY))[1].strip())
+            port = int(_run(client, _START.format(key=KEY), "listener.port"))
             idle = _round_trips(client, lambda: False, limit=int(seconds * 40))
             url = f"http://127.0.0.1:{port}/callback"
             pacer = subprocess.Popen(
@@ -110,8 +99,8 @@ def measure(rate: float, seconds: float) -> KernelResult:
             loaded = _round_trips(client, lambda: pacer.poll() is not None, int(seconds * 60))
             out, _ = pacer.communicate(timeout=_WAIT)
             counts = json.loads(out)
-            stored = int(_run(client, "print(len(listener.store))")[1].strip())
-            _run(client, "listener.stop(); listener.store.close()")
+            stored = int(_run(client, "", "len(listener.store)"))
+            _run(client, "listener.stop(); listener.store.close()", "0")
         finally:
             client.stop_channels()
             manager.shutdown_kernel(now=True)
