@@ -17,9 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from hsnb.simulation.workload import (
     DOCUMENT_KINDS,
@@ -31,6 +29,9 @@ from hsnb.simulation.workload import (
     plan,
 )
 from hsnb.store import EventStore
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "DOCUMENT_KINDS",
