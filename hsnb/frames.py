@@ -78,13 +78,16 @@ DELIVERY_COLUMNS: dict[str, Any] = {
 
 
 #: Columns of :func:`attempts_frame` (``Emulator.deliveries()``): one row per callback POST the
-#: emulator made. Times are on the emulator's clock; ``duration`` is real seconds on the wire.
+#: emulator made. Times are on the emulator's clock; ``raised_at`` is when the event was raised
+#: (``event_time`` without its fraction), so ``sent_at - raised_at`` of a first attempt is the
+#: service's queueing lag; ``duration`` is real seconds on the wire.
 ATTEMPT_COLUMNS: dict[str, Any] = {
     "delivery_id": "Int64",
     "attempt": "Int64",
     "url": "string",
     "event_type": EVENT_TYPE_DTYPE,
     "event_time": UTC_TIME,
+    "raised_at": UTC_TIME,
     "callback_type": CALLBACK_TYPE_DTYPE,
     "signature_request_id": "string",
     "related_signature_id": "string",
