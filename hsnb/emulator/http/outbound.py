@@ -26,11 +26,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import socket
 import ssl
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.netutil import DefaultLoopResolver
 from tornado.simple_httpclient import HTTPStreamClosedError, HTTPTimeoutError
 
 from hsnb.emulator.service.dispatcher import Response
@@ -51,6 +54,23 @@ from hsnb.emulator.service.workers import Sequencer
 USER_AGENT = "hsnb-emulator"
 
 
+class LiteralResolver(DefaultLoopResolver):
+    """Tornado's resolver, except that an IP address (``127.0.0.1``: every callback in a
+    notebook) is answered at once instead of by ``getaddrinfo`` on a thread."""
+
+    async def resolve(
+        self, host: str, port: int, family: socket.AddressFamily = socket.AF_UNSPEC
+    ) -> list[tuple[int, Any]]:
+        """The address of ``host``: itself when it is an IP literal."""
+        try:
+            address = ipaddress.ip_address(host.strip("[]"))
+        except ValueError:
+            return await super().resolve(host, port, family)
+        if address.version == 6:
+            return [(socket.AF_INET6, (str(address), port, 0, 0))]
+        return [(socket.AF_INET, (str(address), port))]
+
+
 class TornadoTransport:
     """POSTs with a private :class:`AsyncHTTPClient`, made on first use on the loop that posts."""
 
@@ -62,7 +82,9 @@ class TornadoTransport:
     def client(self) -> AsyncHTTPClient:
         """The HTTP client (created on the calling loop the first time)."""
         if self._client is None:
-            self._client = AsyncHTTPClient(force_instance=True, max_clients=self.max_clients)
+            self._client = AsyncHTTPClient(
+                force_instance=True, max_clients=self.max_clients, resolver=LiteralResolver()
+            )
         return self._client
 
     async def post(
@@ -137,7 +159,10 @@ class HttpFetcher:
         """The HTTP client (created on the calling loop the first time)."""
         if self._client is None:
             self._client = AsyncHTTPClient(
-                force_instance=True, max_clients=self.max_clients, max_body_size=self.max_bytes
+                force_instance=True,
+                max_clients=self.max_clients,
+                max_body_size=self.max_bytes,
+                resolver=LiteralResolver(),
             )
         return self._client
 
