@@ -61,6 +61,10 @@ class ReplayError(HsnbError):
     """A recording cannot be replayed (a file it uploaded is missing, a bad line)."""
 
 
+class MockError(HsnbError):
+    """``mock_dropbox_sign`` was used wrongly: started twice, stopped unstarted, none active."""
+
+
 # -- calling the API -------------------------------------------------------------------------
 
 
