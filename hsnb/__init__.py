@@ -59,6 +59,8 @@ _LAZY = {
     "latencies": "hsnb.analysis",
     "latency_summary": "hsnb.analysis",
     "retry_stats": "hsnb.analysis",
+    "resend": "hsnb.resending",
+    "mock_dropbox_sign": "hsnb.mocking",
 }
 
 __all__ = [
@@ -87,6 +89,8 @@ __all__ = [
     "latencies",
     "latency_summary",
     "retry_stats",
+    "resend",
+    "mock_dropbox_sign",
 ]
 
 if TYPE_CHECKING:
@@ -97,6 +101,8 @@ if TYPE_CHECKING:
     from hsnb.frames import deliveries_frame, events_frame
     from hsnb.listener import Listener
     from hsnb.live import connect
+    from hsnb.mocking import mock_dropbox_sign
+    from hsnb.resending import resend
     from hsnb.store import EventStore
 
 
