@@ -11,7 +11,8 @@ off; with plugin autoloading disabled, write ``pytest_plugins = ["hsnb.testing"]
   ``event_hash`` with :data:`TEST_API_KEY`;
 * ``hsnb_emulator``: an :class:`~hsnb.emulator.Emulator` with the :data:`FAST` settings and
   :data:`TEST_API_KEY`, whose account callbacks go to ``hsnb_listener``; mark a test
-  ``@pytest.mark.hsnb(**settings)`` to change its settings (``seed``, ``processing_delay``, ...);
+  ``@pytest.mark.hsnb(**settings)`` to change its settings (``seed``, ``processing_delay``,
+  ``time_scale="virtual"`` for discrete-event time, ...);
 * ``hsnb_emulator_factory``: ``make(**settings)`` starts more emulators the same way;
 * ``hsnb_client``: a :class:`~hsnb.client.Client` of ``hsnb_emulator``;
 * ``hsnb_mock``: ``hsnb_emulator`` answering ``https://api.hellosign.com`` for the test (a

@@ -21,6 +21,7 @@ import hsnb.pytest_plugin
 import hsnb.testing
 from hsnb.events import ACK_TEXT
 from hsnb.mocking import FAST, TEST_API_KEY
+from hsnb.testing import Receiver
 
 
 def test_the_plugin_is_registered_under_the_pytest11_entry_point() -> None:
@@ -57,6 +58,19 @@ def test_the_emulator_fixture_is_fast_and_calls_the_listener_back(
 def test_the_marker_changes_the_emulator_settings(hsnb_emulator: Any) -> None:
     assert hsnb_emulator.seed == 11
     assert hsnb_emulator.backend.account.email_address == "marked@example.com"
+
+
+@pytest.mark.hsnb(time_scale="virtual")
+def test_the_marker_can_ask_for_virtual_time_and_six_retries_play_out(
+    hsnb_emulator: Any, hsnb_client: Any
+) -> None:
+    with Receiver(script=[(500, "down", 0.0)] * 6) as handler:
+        hsnb_emulator.callback_url = handler.url
+        hsnb_client.create_embedded(b"Sign here: [sig|req|signer1]", [("Ann", "ann@x.org")])
+        handler.wait_for(7, timeout=10)
+    outcomes = [attempt.outcome for attempt in hsnb_emulator.attempts()]
+    assert outcomes == ["http_error"] * 6 + ["acknowledged"]
+    assert hsnb_emulator.clock.now() - FAST["start_time"] > 30 * 3600  # 30 h of retries
 
 
 def test_the_factory_starts_independent_emulators(hsnb_emulator_factory: Any) -> None:
