@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from urllib3.connectionpool import HTTPConnectionPool
+from urllib3.response import BaseHTTPResponse
 
 from hsnb import environment
 from hsnb.errors import MockError
@@ -93,7 +94,9 @@ class _Route:
         # a plain-HTTP request through a forwarding proxy: the pool is the proxy's
         return "://" in url and (urlsplit(url).hostname or "") in self.hosts
 
-    def forward(self, pool: HTTPConnectionPool, method: str, url: str, *args: Any, **kw: Any):
+    def forward(
+        self, pool: HTTPConnectionPool, method: str, url: str, *args: Any, **kw: Any
+    ) -> BaseHTTPResponse:
         parts = urlsplit(url)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         host = parts.hostname if "://" in url else pool.host
@@ -106,7 +109,9 @@ _routes: list[_Route] = []
 _lock = threading.Lock()
 
 
-def _intercepting_urlopen(self: HTTPConnectionPool, method: str, url: str, *args: Any, **kw: Any):
+def _intercepting_urlopen(
+    self: HTTPConnectionPool, method: str, url: str, *args: Any, **kw: Any
+) -> BaseHTTPResponse:
     with _lock:
         route = next((r for r in reversed(_routes) if r.wants(self, url)), None)
     if route is None:

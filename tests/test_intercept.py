@@ -106,9 +106,13 @@ def test_the_emulator_checks_the_key_as_the_real_api_does() -> None:
     assert "unauthorized" in raised.value.body
 
 
-def test_requests_to_the_api_host_reach_the_emulator_and_its_urls_work_too() -> None:
-    with mock_dropbox_sign() as mock:
+def test_requests_to_the_api_host_reach_the_emulator_and_its_urls_work_too(
+    listener: Any,
+) -> None:
+    with mock_dropbox_sign(callback_url=listener.url) as mock:
         sent = production_send("Files")
+        request_id = sent.signature_request.signature_request_id
+        listener.wait_for("signature_request_sent", signature_request_id=request_id, timeout=10)
         pdf = requests.get(sent.signature_request.files_url, auth=(mock.api_key, ""), timeout=10)
         account = requests.get(
             "https://api.hellosign.com/v3/account", auth=(TEST_API_KEY, ""), timeout=10

@@ -141,10 +141,14 @@ TESTS = """
         assert current_mock().calls[0].url == "https://api.hellosign.com/v3/account"
 
 
-    def test_the_context_manager_and_plain_requests():
-        with mock_dropbox_sign(account_email="ctx@example.com") as mock:
+    def test_the_context_manager_and_plain_requests(hsnb_listener):
+        settings = {"account_email": "ctx@example.com", "callback_url": hsnb_listener.url}
+        with mock_dropbox_sign(**settings) as mock:
             assert app.account_email() == "ctx@example.com"
             request = app.send("Letter", DOCUMENT)
+            hsnb_listener.wait_for(
+                "signature_request_sent", signature_request_id=request.signature_request_id
+            )
             pdf = requests.get(request.files_url, auth=(mock.api_key, ""), timeout=10)
         assert pdf.content.startswith(b"%PDF")
 
