@@ -9,6 +9,7 @@ True
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
@@ -17,12 +18,13 @@ from urllib.parse import urlsplit
 import tornado.httpserver
 import tornado.web
 
+from hsnb.clock_header import ATTEMPT_HEADER, CLOCK_HEADER, attempt_header, clock_header
 from hsnb.emulator.http.control import reset_all
 from hsnb.emulator.http.handlers import NotFoundHandler
 from hsnb.emulator.http.outbound import HttpFetcher, TornadoTransport
 from hsnb.emulator.http.routes import routes
 from hsnb.emulator.service.backend import Backend
-from hsnb.emulator.service.clock import Clock, Randomness
+from hsnb.emulator.service.clock import VIRTUAL, Clock, Randomness
 from hsnb.emulator.service.config import EmulatorConfig
 from hsnb.emulator.service.dispatcher import Attempt, Dispatcher
 from hsnb.emulator.service.faults import Fault
@@ -119,6 +121,7 @@ class Emulator(ManagedServer):
             min_real_timeout=config.min_callback_timeout,
         )
         self.backend.outbox = self.dispatcher.enqueue
+        self.dispatcher.extra_headers = self._attempt_headers
         #: Discrete-event time (``time_scale="virtual"``), else ``None``.
         self.virtual_time: VirtualTime | None = None
         if self.clock.virtual:
@@ -218,6 +221,26 @@ class Emulator(ManagedServer):
 
     def _make_app(self) -> tornado.web.Application:
         return make_app(self.backend, self.limiter, self.dispatcher)
+
+    def _attempt_headers(self, delivery: Any, attempt: int, sent_at: float) -> dict[str, str]:
+        """The signed clock and attempt headers of one callback (:mod:`hsnb.clock_header`)."""
+        scale = VIRTUAL if self.clock.virtual else self.clock.time_scale
+        key = self.backend.account.api_key
+        return {
+            CLOCK_HEADER: clock_header(key, sent_at, scale, time.time()),
+            ATTEMPT_HEADER: attempt_header(delivery.delivery_id, attempt),
+        }
+
+    def on_event(self, hook: Callable[[EmittedEvent], None]) -> Callable[[], None]:
+        """Call ``hook(event)`` on the loop thread as each event is raised (before delivery);
+        returns a function that removes it. Keep it quick (e.g. schedule work on the clock)."""
+        self.backend.event_hooks.append(hook)
+
+        def remove() -> None:
+            if hook in self.backend.event_hooks:
+                self.backend.event_hooks.remove(hook)
+
+        return remove
 
     def _on_loop_start(self) -> None:
         self.clock.attach(asyncio.get_running_loop())

@@ -78,6 +78,9 @@ class ServiceCore:
         self.fetcher: Fetcher = fetcher or OfflineFetcher()
         self.worker: Worker = worker or InlineWorker()
         self.faults = Faults()
+        #: Called with each event as it is raised, before it is delivered (e.g. a workload
+        #: script that reacts to ``signature_request_sent``); on the loop thread.
+        self.event_hooks: list[Callable[[EmittedEvent], None]] = []
         self._initial_urls = (callback_url, app_callback_url)
         identity = self._draw_identity()
         self.account = Account(
@@ -191,6 +194,8 @@ class ServiceCore:
             message,
         )
         self.events.append(event)
+        for hook in tuple(self.event_hooks):
+            hook(event)
         app = self.apps.get(subject.client_id) if subject.client_id else None
         if request is not None:
             snapshot, template_snapshot = signature_request_json(request, self.urls), None

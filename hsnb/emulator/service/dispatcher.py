@@ -141,6 +141,11 @@ class Dispatcher:
         self.hooks: list[AttemptHook] = []
         #: Called on the loop thread after every attempt (virtual time listens to it).
         self.on_change: Callable[[], None] = lambda: None
+        #: Headers added to every attempt, from ``(delivery, attempt number, sent_at)`` (the
+        #: emulator's signed clock and attempt headers: :mod:`hsnb.clock_header`).
+        self.extra_headers: Callable[[Delivery, int, float], dict[str, str]] = (
+            lambda delivery, attempt, sent_at: {}
+        )
         self.attempts: list[Attempt] = []
         self.dead_letters: list[Delivery] = []
         self._lanes: dict[str, _Lane] = {}
@@ -281,7 +286,10 @@ class Dispatcher:
             outcome = "dropped"
         else:
             body, content_type = encode_callback_multipart(compact_json(delivery.payload))
-            headers = {"Content-Type": content_type}
+            headers = {
+                **self.extra_headers(delivery, job.attempt, sent_at),
+                "Content-Type": content_type,
+            }
             response = await self.transport.post(delivery.url, body, headers, self.real_timeout())
             outcome = classify(response.status, response.body, timed_out=response.timed_out)
         retry = outcome != ACKNOWLEDGED and should_retry(job.attempt, self.policy)
