@@ -251,6 +251,7 @@ class _Replayer:
         request_id = self.map((payload.get("signature_request") or {}).get("signature_request_id"))
         if related and (event_type, related) not in self.acted:
             self.act(event_type, related, metadata.get("event_message"))
+
         def find() -> Any:
             return self.find(event_type, request_id, related, line.get("callback_type"))
 
