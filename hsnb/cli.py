@@ -73,7 +73,7 @@ def cmd_trigger(args: argparse.Namespace) -> int:
         print(f"hsnb trigger: give --api-key or set {API_KEY_ENV}", file=sys.stderr)
         return 2
     if (args.event_type is None) == (args.scenario is None):
-        print("hsnb trigger: give an EVENT_TYPE or --scenario, not both", file=sys.stderr)
+        print("hsnb trigger: give either an EVENT_TYPE or --scenario", file=sys.stderr)
         return 2
     overrides = [parse_override(text) for text in args.override]
     if args.scenario:
