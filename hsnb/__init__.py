@@ -58,7 +58,10 @@ _LAZY = {
     "lifecycle": "hsnb.analysis",
     "latencies": "hsnb.analysis",
     "latency_summary": "hsnb.analysis",
-    "retry_stats": "hsnb.analysis",
+    "retry_stats": "hsnb.retries",
+    "attempt_view": "hsnb.retries",
+    "simulate": "hsnb.simulation",
+    "Workload": "hsnb.simulation",
     "resend": "hsnb.resending",
     "mock_dropbox_sign": "hsnb.mocking",
 }
@@ -89,13 +92,16 @@ __all__ = [
     "latencies",
     "latency_summary",
     "retry_stats",
+    "attempt_view",
+    "simulate",
+    "Workload",
     "resend",
     "mock_dropbox_sign",
 ]
 
 if TYPE_CHECKING:
     from hsnb import live
-    from hsnb.analysis import latencies, latency_summary, lifecycle, read_log, retry_stats
+    from hsnb.analysis import latencies, latency_summary, lifecycle, read_log
     from hsnb.client import Client
     from hsnb.emulator import Emulator
     from hsnb.frames import deliveries_frame, events_frame
@@ -103,6 +109,8 @@ if TYPE_CHECKING:
     from hsnb.live import connect
     from hsnb.mocking import mock_dropbox_sign
     from hsnb.resending import resend
+    from hsnb.retries import attempt_view, retry_stats
+    from hsnb.simulation import Workload, simulate
     from hsnb.store import EventStore
 
 

@@ -19,7 +19,6 @@ the event they carried (the store keeps no event key for a refused delivery).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -93,25 +92,6 @@ LATENCY_SUMMARY_COLUMNS: dict[str, Any] = {
     "max": DURATION,
 }
 
-#: Columns of :attr:`RetryStats.by_type` (indexed by ``event_type``).
-RETRY_COLUMNS: dict[str, Any] = {
-    "event_type": "string",
-    "events": "Int64",
-    "deliveries": "Int64",
-    "duplicates": "Int64",
-    "retried_events": "Int64",
-    "max_deliveries": "Int64",
-}
-
-#: Columns of :attr:`RetryStats.rejected`: refused deliveries counted by status and reason.
-REJECTION_COLUMNS: dict[str, Any] = {
-    "status": "Int64",
-    "reason": "string",
-    "deliveries": "Int64",
-    "first_received_at": UTC_TIME,
-    "last_received_at": UTC_TIME,
-}
-
 #: Processing failures: any of these ends a request in state ``error``.
 ERROR_EVENT_TYPES = ("file_error", "unknown_error", "signature_request_invalid")
 
@@ -128,8 +108,9 @@ _FIRST_SEEN = {
 
 
 class EventLog(NamedTuple):
-    """The two frames of one event log: ``events`` (one row per logical event) and
-    ``deliveries`` (one row per HTTP request received)."""
+    """The two frames of a listener's log: ``events`` (one row per logical event) and
+    ``deliveries`` (one row per HTTP request received). What an emulator sent is its own frame
+    (``Emulator.deliveries()``, :mod:`hsnb.retries`)."""
 
     events: pd.DataFrame
     deliveries: pd.DataFrame
@@ -264,103 +245,6 @@ def latency_summary(events: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return to_frame(records, LATENCY_SUMMARY_COLUMNS).set_index("event_type")
-
-
-@dataclass(frozen=True)
-class RetryStats:
-    """What :func:`retry_stats` found: per-type retry counts, refusals, and the totals.
-
-    ``by_type`` has one row per event type (:data:`RETRY_COLUMNS`); ``rejected`` one row per
-    status and reason (:data:`REJECTION_COLUMNS`).
-    """
-
-    by_type: pd.DataFrame
-    rejected: pd.DataFrame
-    accepted: int
-    duplicates: int
-    refused: int
-
-    @property
-    def events(self) -> int:
-        """Logical events stored."""
-        return self.accepted
-
-    @property
-    def deliveries(self) -> int:
-        """Every HTTP request received: accepted, duplicate and refused."""
-        return self.accepted + self.duplicates + self.refused
-
-    @property
-    def duplicate_rate(self) -> float:
-        """Share of well-formed deliveries that repeated an event already stored."""
-        received = self.accepted + self.duplicates
-        return self.duplicates / received if received else 0.0
-
-    @property
-    def deliveries_per_event(self) -> float:
-        """Well-formed deliveries per logical event (1.0: nothing was sent twice)."""
-        return (self.accepted + self.duplicates) / self.accepted if self.accepted else 0.0
-
-    def __repr__(self) -> str:
-        lines = [
-            f"RetryStats: {self.events} events from {self.deliveries} deliveries "
-            f"({self.accepted} accepted, {self.duplicates} duplicate, {self.refused} refused)",
-            f"  deliveries per event {self.deliveries_per_event:.3f}, "
-            f"duplicate rate {self.duplicate_rate:.1%}",
-        ]
-        for row in self.rejected.itertuples(index=False):
-            lines.append(f"  refused {row.deliveries} x HTTP {row.status}: {row.reason}")
-        return "\n".join(lines)
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(repr(self))
-
-
-def retry_stats(events: pd.DataFrame, deliveries: pd.DataFrame) -> RetryStats:
-    """Deliveries per event, duplicates and refusals, from one log's two frames.
-
-    Duplicates are retries (or copies) of an event already stored; a retry after a refused or
-    lost attempt is not a duplicate (the listener stored the event only once it was accepted),
-    so such retries show in :func:`latencies` instead.
-    """
-    records = []
-    for event_type in _ordered(events["event_type_raw"].dropna().unique()):
-        counts = events.loc[events["event_type_raw"] == event_type, "deliveries"].fillna(1)
-        records.append(
-            {
-                "event_type": event_type,
-                "events": len(counts),
-                "deliveries": int(counts.sum()),
-                "duplicates": int((counts - 1).sum()),
-                "retried_events": int((counts > 1).sum()),
-                "max_deliveries": int(counts.max()),
-            }
-        )
-    by_type = to_frame(records, RETRY_COLUMNS).set_index("event_type")
-    verdicts = deliveries["verdict"].value_counts()
-    return RetryStats(
-        by_type=by_type,
-        rejected=_rejections(deliveries),
-        accepted=int(verdicts.get("accepted", 0)),
-        duplicates=int(verdicts.get("duplicate", 0)),
-        refused=int(verdicts.get("rejected", 0)),
-    )
-
-
-def _rejections(deliveries: pd.DataFrame) -> pd.DataFrame:
-    refused = deliveries[deliveries["verdict"] == "rejected"]
-    records = [
-        {
-            "status": status,
-            "reason": reason,
-            "deliveries": len(group),
-            "first_received_at": group["received_at"].min(),
-            "last_received_at": group["received_at"].max(),
-        }
-        for (status, reason), group in refused.groupby(["status", "reason"], dropna=False)
-    ]
-    records.sort(key=lambda r: (-r["deliveries"], r["status"], str(r["reason"])))
-    return to_frame(records, REJECTION_COLUMNS)
 
 
 def _ordered(event_types: Iterable[str]) -> list[str]:

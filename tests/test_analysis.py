@@ -27,18 +27,16 @@ from hsnb.analysis import (
     LATENCY_COLUMNS,
     LATENCY_SUMMARY_COLUMNS,
     LIFECYCLE_COLUMNS,
-    REJECTION_COLUMNS,
-    RETRY_COLUMNS,
     EventLog,
     latencies,
     latency_summary,
     lifecycle,
     read_log,
-    retry_stats,
 )
 from hsnb.emulator import DEFAULT_EPOCH, Emulator
 from hsnb.events import parse_event
 from hsnb.listener import Listener
+from hsnb.retries import REJECTION_COLUMNS, RETRY_COLUMNS, retry_stats
 from hsnb.store import EventStore, RequestInfo
 from tests.conftest import sent_payload
 
