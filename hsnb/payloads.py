@@ -8,11 +8,13 @@ compact JSON payload.
 
 from __future__ import annotations
 
+import copy
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from hsnb.errors import TriggerError
 from hsnb.events import ACK_TEXT, compute_event_hash
 
 
@@ -61,6 +63,81 @@ def build_event_payload(
     if account is not None:
         payload["account"] = dict(account)
     return payload
+
+
+def resign(payload: Mapping[str, Any], api_key: str) -> dict[str, Any]:
+    """A copy of ``payload`` whose ``event_hash`` is signed again with ``api_key`` (after its
+    ``event_time`` or ``event_type`` changed, or to re-send it under another account's key)."""
+    signed = copy.deepcopy(dict(payload))
+    event = signed["event"]
+    event["event_hash"] = compute_event_hash(api_key, event["event_time"], event["event_type"])
+    return signed
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``"signature_request.title=NDA"`` -> ``("signature_request.title", "NDA")``.
+
+    The value is read as JSON when it is JSON (``true``, ``3``, ``null``, ``{"a": 1}``,
+    ``'"7"'`` for the string 7), else taken as text.
+
+    >>> parse_override('signature_request.metadata={"case": 7}')
+    ('signature_request.metadata', {'case': 7})
+    >>> parse_override("signature_request.title=NDA v2")
+    ('signature_request.title', 'NDA v2')
+    """
+    path, sep, raw = text.partition("=")
+    if not sep or not path.strip():
+        raise TriggerError(
+            f"an override is PATH=VALUE (e.g. signature_request.title=NDA): {text!r}"
+        )
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = raw
+    return path.strip(), value
+
+
+def apply_overrides(
+    payload: Mapping[str, Any], overrides: Mapping[str, Any] | Iterable[tuple[str, Any]]
+) -> dict[str, Any]:
+    """A copy of ``payload`` with each dotted ``path`` set to its value, in order.
+
+    Dots separate keys from the payload's root (``event.event_metadata.event_message``); a
+    whole number indexes a list (``signature_request.signatures.1.status_code``). Missing keys
+    are created; a path through a value that is neither an object nor a list, or past a
+    list's end, raises :class:`~hsnb.errors.TriggerError`. ``event_hash`` is not re-signed here
+    (see :func:`resign`).
+
+    >>> apply_overrides({"event": {"event_type": "x"}}, {"event.event_metadata.reason": "hi"})
+    {'event': {'event_type': 'x', 'event_metadata': {'reason': 'hi'}}}
+    """
+    result = copy.deepcopy(dict(payload))
+    items = overrides.items() if isinstance(overrides, Mapping) else overrides
+    for path, value in items:
+        *parents, last = path.split(".")
+        node: Any = result
+        for depth, key in enumerate(parents):
+            if isinstance(node, list):
+                node = node[_index(node, key, path)]
+            else:
+                if node.get(key) is None:
+                    node[key] = {}
+                node = node[key]
+            if not isinstance(node, dict | list):
+                where = ".".join(parents[: depth + 1])
+                raise TriggerError(f"override {path!r}: {where} is {node!r}, not an object")
+        if isinstance(node, list):
+            node[_index(node, last, path)] = value
+        else:
+            node[last] = value
+    return result
+
+
+def _index(items: list[Any], key: str, path: str) -> int:
+    if not key.isdigit() or int(key) >= len(items):
+        size = len(items)
+        raise TriggerError(f"override {path!r}: {key!r} is not an index of a {size}-item list")
+    return int(key)
 
 
 def compact_json(payload: Mapping[str, Any]) -> str:
