@@ -65,7 +65,7 @@ def test_template_created_carries_the_template_object(harness):
     assert "signature_request" not in payload
     sent = payload["template"]
     assert sent["template_id"] == template.template_id
-    assert sent["signer_roles"] == ROLES
+    assert sent["signer_roles"] == [{**role, "order": i} for i, role in enumerate(ROLES)]
     assert sent["cc_roles"] == [{"name": "Manager"}]
     assert sent["metadata"] == {"k": "v"}
     assert sent["accounts"][0]["account_id"] == harness.account.account_id

@@ -32,8 +32,9 @@ from hsnb.errors import BadRequest, Conflict, Deleted, NotFound
 
 NOT_YET_MSG = "This request cannot be signed yet"
 _TAG_FIELDS: dict[str, tuple[str, dict[str, Any]]] = {
-    "sig": ("signature", {"value": None, "is_signed": True}),
-    "initial": ("initials", {"value": None, "is_signed": True}),
+    # The spec types a signature's ``value`` as a string and shows none: it is left out.
+    "sig": ("signature", {"is_signed": True}),
+    "initial": ("initials", {"is_signed": True}),
     "text": ("text", {"value": ""}),
     "check": ("checkbox", {"value": False}),
 }
