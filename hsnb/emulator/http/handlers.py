@@ -25,6 +25,7 @@ from hsnb.emulator.service.ratelimit import RateLimiter
 from hsnb.errors import (
     API_ERRORS_BY_NAME,
     ApiError,
+    BadRequest,
     NotFound,
     Unauthorized,
     UnknownError,
@@ -33,6 +34,7 @@ from hsnb.errors import (
 
 logger = logging.getLogger(__name__)
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH")
 
 
 def credentials(authorization: str | None) -> tuple[str | None, str | None]:
@@ -84,7 +86,18 @@ class BaseHandler(tornado.web.RequestHandler):
             for name, value in rate.headers().items():
                 self.set_header(name, value)
         self.clear_header("Content-Disposition")
+        if error.status == 405:
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
         self.send_json(error.to_json(), error.status)
+
+    def allowed_methods(self) -> list[str]:
+        """The methods this handler answers (its ``Allow`` header on a 405)."""
+        return [
+            m
+            for m in _METHODS
+            if m in self.SUPPORTED_METHODS
+            and getattr(type(self), m.lower()) is not getattr(tornado.web.RequestHandler, m.lower())
+        ]
 
     def body_params(self, schema: dict[str, Any]) -> dict[str, Any]:
         """The request body (JSON, bracket form or SDK form) normalised against ``schema``."""
@@ -346,6 +359,27 @@ class ApiAppHandler(ApiHandler):
         self.backend.delete_app(self.account, client_id)
         self.set_status(204)
         self.finish()
+
+
+class NotEmulatedHandler(ApiHandler):
+    """An operation of the spec the emulator does not emulate: 400 ``bad_request`` saying so
+    (see :mod:`hsnb.emulator.service.operations`), after authentication as any call; a method
+    the spec does not give the path answers 405 with ``Allow``."""
+
+    def initialize(
+        self, backend: Backend, limiter: RateLimiter, methods: tuple[str, ...], path: str
+    ) -> None:
+        super().initialize(backend, limiter)
+        self.SUPPORTED_METHODS = methods  # type: ignore[misc]
+        self.operation = path
+
+    def _refuse(self, *args: Any) -> None:
+        raise BadRequest(
+            f"{self.request.method} {self.operation} is not emulated by the hsnb emulator (see"
+            " the list of emulated operations in hsnb.emulator.service.operations)."
+        )
+
+    get = post = put = delete = patch = _refuse
 
 
 class UnknownApiHandler(ApiHandler):

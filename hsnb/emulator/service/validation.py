@@ -9,10 +9,11 @@ must be an http(s) URL with a host or a ``data:`` URL (UNCONFIRMED: the real ser
 whether it refuses a malformed URL at once or reports it by callback later). Whether a URL can be
 downloaded is found out during processing (:mod:`hsnb.emulator.service.file_urls`).
 
-Not implemented (answered with a clear 400): ``grouped_signers``. Templates:
-:mod:`hsnb.emulator.service.templates`. Accepted but
-ignored: ``custom_fields``, ``attachments``, ``form_fields_*``, ``field_options``,
-``signing_options``, ``allow_reassign``.
+Templates: :mod:`hsnb.emulator.service.templates`. Accepted but ignored: ``custom_fields``,
+``attachments``, ``form_fields_*`` (each ``form_fields_per_document`` entry's ``type`` is checked
+against the spec's list), ``field_options``, ``signing_options``, ``allow_reassign``. Keys the
+spec does not define inside an API app's ``options`` and ``white_labeling_options`` are ignored,
+not stored or echoed (UNCONFIRMED: whether the real service ignores or refuses them).
 """
 
 from __future__ import annotations
@@ -34,6 +35,43 @@ MAX_METADATA_KEYS = 10
 MAX_METADATA_KEY = 40
 MAX_METADATA_VALUE = 500
 DAY = 86400
+
+
+#: ``form_fields_per_document[].type`` values the spec defines (``SubFormFieldsPerDocumentBase``).
+FORM_FIELD_TYPES = frozenset(
+    {
+        "text",
+        "dropdown",
+        "hyperlink",
+        "checkbox",
+        "radio",
+        "signature",
+        "date_signed",
+        "initials",
+        "text-merge",
+        "checkbox-merge",
+    }
+)
+#: The keys of an API app's ``white_labeling_options`` (``SubWhiteLabelingOptions``).
+WHITE_LABELING_KEYS = frozenset(
+    {
+        "header_background_color",
+        "legal_version",
+        "link_color",
+        "page_background_color",
+        "primary_button_color",
+        "primary_button_color_hover",
+        "primary_button_text_color",
+        "primary_button_text_color_hover",
+        "secondary_button_color",
+        "secondary_button_color_hover",
+        "secondary_button_text_color",
+        "secondary_button_text_color_hover",
+        "text_color1",
+        "text_color2",
+    }
+)
+APP_OPTION_KEYS = frozenset({"can_insert_everywhere"})
 
 
 def check_email(value: str, path: str) -> str:
@@ -102,6 +140,7 @@ def check_signature_request(params: Mapping[str, Any], *, now: int) -> dict[str,
         check_email(a, f"cc_email_addresses[{i}]")
         for i, a in enumerate(_strings(params, "cc_email_addresses"))
     ]
+    check_form_fields(params.get("form_fields_per_document") or [])
     return {
         "uploads": files,
         "file_urls": urls,
@@ -146,9 +185,38 @@ def check_api_app(
         if not oauth.get("callback_url") or not oauth.get("scopes"):
             raise BadRequest("oauth needs callback_url and scopes.", error_path="oauth")
         cleaned["oauth"] = oauth
-    for key in ("options", "white_labeling_options"):
-        if key in params:
-            cleaned[key] = dict(params[key])
+    if "options" in params:
+        cleaned["options"] = {k: v for k, v in params["options"].items() if k in APP_OPTION_KEYS}
+    if "white_labeling_options" in params:
+        cleaned["white_labeling_options"] = _check_white_labeling(params["white_labeling_options"])
+    return cleaned
+
+
+def check_form_fields(fields: Sequence[Any], path: str = "form_fields_per_document") -> list:
+    """``form_fields_per_document`` entries: objects whose ``type`` the spec defines; a 400
+    naming the entry otherwise (they are kept, not drawn)."""
+    for i, item in enumerate(fields):
+        if not isinstance(item, Mapping):
+            raise BadRequest(f"{path}[{i}] must be an object.", error_path=f"{path}[{i}]")
+        kind = item.get("type")
+        if kind not in FORM_FIELD_TYPES:
+            raise BadRequest(
+                f"{path}[{i}].type must be one of {', '.join(sorted(FORM_FIELD_TYPES))},"
+                f" not {kind!r}.",
+                error_path=f"{path}[{i}].type",
+            )
+    return [dict(item) for item in fields]
+
+
+def _check_white_labeling(options: Mapping[str, Any]) -> dict[str, str]:
+    """The spec's keys only, as text; ``legal_version`` is ``terms1`` or ``terms2``."""
+    cleaned = {k: str(v) for k, v in options.items() if k in WHITE_LABELING_KEYS}
+    legal = cleaned.get("legal_version")
+    if legal is not None and legal not in ("terms1", "terms2"):
+        raise BadRequest(
+            "white_labeling_options.legal_version must be terms1 or terms2.",
+            error_path="white_labeling_options.legal_version",
+        )
     return cleaned
 
 
