@@ -35,7 +35,7 @@ SETTINGS: dict[str, str] = {
     "file_prep_delay": "files answer 409 this long after each signature",
     "callback_delay": "queueing lag before each first callback attempt",
     "public_base_url": "scheme and host written into payload URLs instead of http://127.0.0.1:PORT",
-    "strict_callback_urls": "refuse localhost and private callback URLs, as Dropbox Sign does",
+    "strict_callback_urls": "refuse localhost, private and http:// callback URLs, as Dropbox Sign",
     "file_fetch_timeout": "real seconds to download each file_urls entry",
     "rate_limit": "calls per minute (0: no limit)",
     "test_mode_rate_limit": "test-mode creates per minute (0: no limit)",

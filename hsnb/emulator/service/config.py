@@ -68,8 +68,10 @@ class EmulatorConfig:
     * ``reminder_interval``: a signer cannot be reminded again within this time.
     * ``emit_sign_url_invalid``: opening a used or expired sign URL sends ``sign_url_invalid``.
     * ``account_email``: the emulated account's e-mail address.
-    * ``strict_callback_urls``: refuse localhost, loopback and private callback URLs when an
-      account or app callback URL is set (400 ``bad_request``), as the real service does.
+    * ``strict_callback_urls``: refuse localhost, loopback and private callback URLs, and
+      ``http://`` ones (HTTPS is required since 1 December 2024), when an account or app
+      callback URL is set (400 ``bad_request``), as the real service does. Off by default so a
+      local receiver on ``http://127.0.0.1`` works out of the box.
     * ``public_base_url`` (e.g. ``"https://api.hellosign.test"``): the scheme and host written
       into payloads and answers (``files_url``, sign URLs, file links) instead of
       ``http://127.0.0.1:PORT``, so stored logs carry no port.

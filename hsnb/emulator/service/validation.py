@@ -22,7 +22,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from hsnb.callback_urls import is_local_host, scheme_and_host
+from hsnb.callback_urls import NOT_HTTPS, is_local_host, scheme_and_host
 from hsnb.emulator.service.file_urls import URL_SCHEMES
 from hsnb.emulator.service.parsing import UploadedFile
 from hsnb.errors import BadRequest
@@ -86,16 +86,18 @@ def check_callback_url(
 ) -> str | None:
     """An http(s) URL with a host (``""`` clears it: returns ``None``); else the legacy 400.
 
-    ``strict``: also refuse hosts the real service cannot reach
-    (:func:`hsnb.callback_urls.is_local_host`, the rule live mode uses too), with the same
-    message, as Dropbox Sign refuses localhost callback URLs (UNCONFIRMED: its exact wording
-    for that case; the emulator reuses the invalid-URL message).
+    ``strict``: also refuse what the real service refuses (the rules of
+    :mod:`hsnb.callback_urls`, which live mode uses too): hosts it cannot reach, with the same
+    message, and ``http://`` URLs, with the message saying HTTPS is required (UNCONFIRMED: the
+    real wording of both).
     """
     if value == "":
         return None
     scheme, host = scheme_and_host(value)
     if scheme not in ("http", "https") or not host or (strict and is_local_host(host)):
         raise BadRequest(f"Invalid url for {path} : {value}", error_path=path)
+    if strict and scheme != "https":
+        raise BadRequest(f"Invalid url for {path} : {value} ({NOT_HTTPS})", error_path=path)
     return value
 
 
