@@ -36,8 +36,7 @@ def is_local_host(host: str) -> bool:
 
 #: Why an ``http://`` callback URL is refused (live mode and the strict emulator).
 NOT_HTTPS = (
-    "Dropbox Sign sends callbacks only to HTTPS URLs (since 1 December 2024): "
-    "use an https:// URL"
+    "Dropbox Sign sends callbacks only to HTTPS URLs (since 1 December 2024): use an https:// URL"
 )
 
 
