@@ -36,6 +36,7 @@ def emulator() -> Iterator[Emulator]:
         "processing_delay": 0,
         "file_prep_delay": 0,
         "rate_limit": None,
+        "high_tier_rate_limit": None,
         "test_mode_rate_limit": None,
         "callback_url": "https://example.com/previous",
     }

@@ -38,6 +38,7 @@ SETTINGS: dict[str, str] = {
     "strict_callback_urls": "refuse localhost, private and http:// callback URLs, as Dropbox Sign",
     "file_fetch_timeout": "real seconds to download each file_urls entry",
     "rate_limit": "calls per minute (0: no limit)",
+    "high_tier_rate_limit": "send/create/files calls per minute (0: no limit)",
     "test_mode_rate_limit": "test-mode creates per minute (0: no limit)",
 }
 DEFAULTS = EmulatorConfig()
@@ -124,6 +125,7 @@ _PARSE: dict[str, Callable[[str], Any]] = {
     "time_scale": float,
     "file_fetch_timeout": float,
     "rate_limit": _limit,
+    "high_tier_rate_limit": _limit,
     "test_mode_rate_limit": _limit,
 }
 

@@ -106,7 +106,11 @@ class Emulator(ManagedServer):
         self.public_base_url = config.public_base_url
         if self.public_base_url:
             self.backend.urls = Urls(self.public_base_url)
-        self.limiter = RateLimiter(config.rate_limit, config.test_mode_rate_limit)
+        self.limiter = RateLimiter(
+            config.rate_limit,
+            config.test_mode_rate_limit,
+            high_tier_limit=config.high_tier_rate_limit,
+        )
         self.dispatcher = Dispatcher(
             self.clock,
             TornadoTransport(),

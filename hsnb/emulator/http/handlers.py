@@ -21,7 +21,7 @@ from hsnb.emulator.service import parsing
 from hsnb.emulator.service import serializers as views
 from hsnb.emulator.service.backend import Backend
 from hsnb.emulator.service.faults import API_ERRORS
-from hsnb.emulator.service.ratelimit import RateLimiter
+from hsnb.emulator.service.ratelimit import RateLimiter, is_high_tier
 from hsnb.errors import (
     API_ERRORS_BY_NAME,
     ApiError,
@@ -142,6 +142,8 @@ class ApiHandler(BaseHandler):
         self.account = self.backend.authenticate(api_key, bearer)
         status = self.limiter.hit(self.account.account_id)
         self.set_rate_headers(status)
+        if is_high_tier(self.request.path):
+            self.set_rate_headers(self.limiter.hit_high_tier(self.account.account_id))
         slow = self.backend.faults.take("api", self.request.path, ("delay",))
         if slow is not None:
             await asyncio.sleep(slow.seconds)

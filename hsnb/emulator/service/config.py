@@ -75,7 +75,10 @@ class EmulatorConfig:
     * ``public_base_url`` (e.g. ``"https://api.hellosign.test"``): the scheme and host written
       into payloads and answers (``files_url``, sign URLs, file links) instead of
       ``http://127.0.0.1:PORT``, so stored logs carry no port.
-    * ``rate_limit`` / ``test_mode_rate_limit``: calls per minute per account (``None``: off).
+    * ``rate_limit`` / ``high_tier_rate_limit`` / ``test_mode_rate_limit``: calls per minute per
+      account, standard (100), high tier (25: sending, creating and downloading files; see
+      :mod:`hsnb.emulator.service.ratelimit`) and test-mode creates (10), the help centre's
+      numbers, so a client that passes locally does not meet its first 429 live (``None``: off).
 
     Callbacks and downloads:
 
@@ -104,6 +107,7 @@ class EmulatorConfig:
     strict_callback_urls: bool = False
     public_base_url: str | None = None
     rate_limit: int | None = 100
+    high_tier_rate_limit: int | None = 25
     test_mode_rate_limit: int | None = 10
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     min_callback_timeout: float = 1.0
