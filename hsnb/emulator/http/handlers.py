@@ -363,6 +363,42 @@ class ApiAppHandler(ApiHandler):
         self.finish()
 
 
+class ApiKeysHandler(ApiHandler):
+    """``GET /api_key`` (list) and ``POST /api_key`` (create: the only answer with the
+    secret)."""
+
+    def get(self) -> None:
+        account_id = self.get_query_argument("account_id", None)
+        keys = self.backend.list_api_keys(self.account, account_id)
+        self.send_json({"api_keys": [views.api_key_json(k) for k in keys]})
+
+    def post(self) -> None:
+        params = self.body_params(parsing.API_KEY)
+        params.setdefault("account_id", self.get_query_argument("account_id", None))
+        key = self.backend.create_api_key(self.account, params)
+        self.send_json({"api_key": views.api_key_json(key, with_secret=True)})
+
+
+class ApiKeyHandler(ApiHandler):
+    """``GET`` / ``PUT`` / ``DELETE /api_key/{api_key_id}``."""
+
+    def get(self, api_key_id: str) -> None:
+        account_id = self.get_query_argument("account_id", None)
+        key = self.backend.get_api_key(self.account, api_key_id, account_id)
+        self.send_json({"api_key": views.api_key_json(key)})
+
+    def put(self, api_key_id: str) -> None:
+        params = self.body_params(parsing.API_KEY)
+        params.setdefault("account_id", self.get_query_argument("account_id", None))
+        key = self.backend.update_api_key(self.account, api_key_id, params)
+        self.send_json({"api_key": views.api_key_json(key)})
+
+    def delete(self, api_key_id: str) -> None:
+        account_id = self.get_query_argument("account_id", None)
+        self.backend.delete_api_key(self.account, api_key_id, account_id)
+        self.send_json({})
+
+
 class NotEmulatedHandler(ApiHandler):
     """An operation of the spec the emulator does not emulate: 400 ``bad_request`` saying so
     (see :mod:`hsnb.emulator.service.operations`), after authentication as any call; a method

@@ -60,6 +60,8 @@ def routes(backend: Backend, limiter: RateLimiter, dispatcher: Dispatcher) -> li
         (f"/v3/template/delete/{_HEX}", api.TemplateDeleteHandler, deps),
         (f"/v3/template/{_HEX}", api.TemplateHandler, deps),
         ("/v3/account", api.AccountHandler, deps),
+        ("/v3/api_key", api.ApiKeysHandler, deps),
+        (f"/v3/api_key/{_ID}", api.ApiKeyHandler, deps),
         ("/v3/api_app", api.ApiAppsHandler, deps),
         ("/v3/api_app/list", api.ApiAppListHandler, deps),
         (f"/v3/api_app/{_ID}", api.ApiAppHandler, deps),

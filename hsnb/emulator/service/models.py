@@ -18,8 +18,25 @@ if TYPE_CHECKING:
 
 
 @dataclass
+class ApiKey:
+    """One of an account's API keys (up to four): every key authenticates; the primary one
+    signs ``event_hash``. ``api_key_id`` is 40 hex; ``secret`` is the key itself."""
+
+    api_key_id: str
+    name: str
+    secret: str = field(repr=False)
+    is_primary: bool
+    created_at: int
+    updated_at: int
+    last_used_at: int | None = None
+
+
+@dataclass
 class Account:
-    """The emulated account: its API key, optional OAuth tokens and account callback URL."""
+    """The emulated account: its API keys, optional OAuth tokens and account callback URL.
+
+    ``api_key`` is the primary key's secret (it signs callbacks); ``keys`` every key.
+    """
 
     account_id: str
     email_address: str
@@ -27,6 +44,7 @@ class Account:
     access_tokens: set[str] = field(default_factory=set, repr=False)
     callback_url: str | None = None
     locale: str = "en-US"
+    keys: list[ApiKey] = field(default_factory=list, repr=False)
 
 
 @dataclass

@@ -16,7 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hsnb.emulator.service.models import Account, ApiApp, SignatureRequest, Signer, Template
+from hsnb.emulator.service.models import (
+    Account,
+    ApiApp,
+    ApiKey,
+    SignatureRequest,
+    Signer,
+    Template,
+)
 
 #: Where the official spec (hellosign-openapi ``openapi.yaml``) and its own examples disagree, the
 #: emulator follows the examples: ``(schema.property, what the spec says, what the examples show,
@@ -283,6 +290,22 @@ def api_app_json(app: ApiApp) -> dict[str, Any]:
         },
         "white_labeling_options": app.white_labeling_options,
     }
+
+
+def api_key_json(key: ApiKey, *, with_secret: bool = False) -> dict[str, Any]:
+    """An API key as the API Keys endpoints show it; the secret only when it was just created
+    (UNCONFIRMED: the name of that field)."""
+    body: dict[str, Any] = {
+        "api_key_id": key.api_key_id,
+        "name": key.name,
+        "is_primary": key.is_primary,
+        "created_at": key.created_at,
+        "updated_at": key.updated_at,
+        "last_used_at": key.last_used_at,
+    }
+    if with_secret:
+        body["secret"] = key.secret
+    return body
 
 
 def sign_url_response(url: str, expires_at: int) -> dict[str, Any]:
