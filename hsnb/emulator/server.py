@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import tornado.httpserver
 import tornado.web
 
+from hsnb.callback_urls import is_local_host
 from hsnb.emulator.http.control import reset_all
 from hsnb.emulator.http.handlers import NotFoundHandler
 from hsnb.emulator.http.outbound import HttpFetcher, TornadoTransport
@@ -93,7 +94,12 @@ class Emulator(ManagedServer):
         config = self.config
         self._init_server(name, host, port)
         self.clock = Clock(config.start_time, time_scale=config.time_scale)
-        self.fetcher = HttpFetcher(config.file_fetch_timeout, config.file_fetch_max_bytes)
+        allow_private = config.allow_private_file_urls
+        if allow_private is None:
+            allow_private = is_local_host(host) and host not in ("0.0.0.0", "::")
+        self.fetcher = HttpFetcher(
+            config.file_fetch_timeout, config.file_fetch_max_bytes, allow_private=allow_private
+        )
         self.backend = Backend(
             config,
             clock=self.clock,

@@ -93,6 +93,11 @@ class EmulatorConfig:
       runs.
     * ``file_fetch_timeout``: real seconds to download each ``file_urls`` entry;
       ``file_fetch_max_bytes``: the largest file accepted.
+    * ``allow_private_file_urls``: download ``file_urls`` from this machine or a private
+      network. Default ``None``: allowed when the emulator listens on a loopback address (only
+      this machine can ask, and local test servers are the usual source), refused otherwise,
+      so an emulator bound to ``0.0.0.0`` cannot be made to fetch, and serve back through
+      ``/files``, what only it can reach.
 
     Raises ``ValueError`` for a setting that cannot work.
     """
@@ -119,6 +124,7 @@ class EmulatorConfig:
     min_callback_timeout: float = 1.0
     file_fetch_timeout: float = 10.0
     file_fetch_max_bytes: int = DEFAULT_MAX_BYTES
+    allow_private_file_urls: bool | None = None
 
     def __post_init__(self) -> None:
         for name in _DELAYS:
