@@ -17,9 +17,9 @@ import pytest
 
 from hsnb.emulator import Emulator
 from hsnb.emulator.service.serializers import SPEC_CONTRADICTIONS
+from hsnb.testing import Receiver
 from tests.emulator import openapi_spec
 from tests.emulator.helpers import FAST, document
-from tests.emulator.receiver import Receiver
 from tests.emulator.spec_client import SpecSession
 
 PDF = ("nda.pdf", b"", "application/pdf")

@@ -8,8 +8,8 @@ import requests
 
 from hsnb.emulator import Emulator
 from hsnb.listener import Listener
+from tests.emulator.file_server import FileServer
 from tests.emulator.helpers import FAST
-from tests.emulator.test_file_urls import FileServer
 
 TIMEOUT = 10
 

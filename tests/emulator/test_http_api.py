@@ -387,3 +387,8 @@ def test_api_app_list_refuses_a_bad_page(emulator, query, path):
     response = call(emulator, "GET", "/api_app/list", params=query)
     assert response.status_code == 400
     assert error_of(response)["error_path"] == path
+
+
+def test_basic_auth_with_non_ascii_text_is_401(emulator):
+    answer = requests.get(f"{emulator.api_url}/account", headers={"Authorization": "Basic \xe9=="})
+    assert (answer.status_code, answer.json()["error"]["error_name"]) == (401, "unauthorized")

@@ -16,8 +16,8 @@ from dropbox_sign.models import EventCallbackRequest
 from hsnb.emulator import Emulator
 from hsnb.emulator.service.documents import pdf_text
 from hsnb.errors import BadRequest, Conflict, NotFound
+from hsnb.testing import Receiver
 from tests.emulator.helpers import DOCUMENTS, FAST, Harness, document, upload
-from tests.emulator.receiver import Receiver
 
 WAIT = 10
 ROLES = [{"name": "Client", "order": None}, {"name": "Witness", "order": None}]
