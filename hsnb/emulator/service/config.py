@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from hsnb.emulator.service import profiles
 from hsnb.emulator.service.clock import Delay
 from hsnb.emulator.service.file_urls import DEFAULT_MAX_BYTES
 
@@ -22,7 +23,9 @@ _DELAYS = ("processing_delay", "signing_delay", "file_prep_delay", "cancel_delay
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Dropbox Sign's retry rule: ``max_retries`` retries, ``base_delay * factor**(n-1)`` apart.
+    """Dropbox Sign's retry rule: ``max_retries`` retries, ``base_delay * factor**(n-1)`` apart
+    (at most ``max_delay``, when set); ``ack``: ``"contains"`` (a 200 whose body contains the
+    ACK text counts) or ``"exact"`` (the body must be exactly it).
 
     ``timeout`` is per attempt, in emulated seconds.
     """
@@ -31,6 +34,17 @@ class RetryPolicy:
     factor: float = 3.0
     max_retries: int = 6
     timeout: float = 30.0
+    max_delay: float | None = None
+    ack: str = "contains"
+
+
+#: The retry horizons of :mod:`hsnb.emulator.service.profiles`: the legacy FAQ's schedule (last
+#: retry 30 h 20 min after the first attempt), and "about 3 days" (the same, continued at most
+#: 24 h apart: 8 retries, the last after 78 h 20 min).
+RETRY_HORIZONS: dict[str, RetryPolicy] = {
+    "30h": RetryPolicy(),
+    "3d": RetryPolicy(max_retries=8, max_delay=86400.0),
+}
 
 
 @dataclass
@@ -86,9 +100,16 @@ class EmulatorConfig:
       :mod:`hsnb.emulator.service.ratelimit`) and test-mode creates (10), the help centre's
       numbers, so a client that passes locally does not meet its first 429 live (``None``: off).
 
+    Contested choices (:mod:`hsnb.emulator.service.profiles` says each source and why each
+    default): ``profile`` (``"default"`` or ``"strict"``, the reading hardest on a handler)
+    gives ``retry_horizon`` (``"30h"`` / ``"3d"``), ``ack_rule`` (``"contains"`` / ``"exact"``),
+    ``app_callbacks`` (``"both"`` / ``"app_only"``) and ``app_callback_account_id`` (``False`` /
+    ``True``) their values unless one is set explicitly.
+
     Callbacks and downloads:
 
-    * ``retry``: the :class:`RetryPolicy` of callback deliveries.
+    * ``retry``: the :class:`RetryPolicy` of callback deliveries (default: the one
+      ``retry_horizon`` and ``ack_rule`` make; one given here wins).
     * ``min_callback_timeout``: real seconds a receiver gets at the least, however fast time
       runs.
     * ``file_fetch_timeout``: real seconds to download each ``file_urls`` entry;
@@ -120,7 +141,16 @@ class EmulatorConfig:
     rate_limit: int | None = 100
     high_tier_rate_limit: int | None = 25
     test_mode_rate_limit: int | None = 10
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    profile: str = "default"
+    retry_horizon: str | None = None
+    ack_rule: str | None = None
+    app_callbacks: str | None = None
+    app_callback_account_id: bool | None = None
+    retry: RetryPolicy | None = None
+    #: The profile's switches as they apply (explicit settings over the profile's), set at init.
+    switches: dict[str, Any] = field(init=False, repr=False, default_factory=dict)
+    #: Whether ``retry`` was made from the switches (so a changed profile makes it anew).
+    retry_from_profile: bool = field(init=False, repr=False, default=False)
     min_callback_timeout: float = 1.0
     file_fetch_timeout: float = 10.0
     file_fetch_max_bytes: int = DEFAULT_MAX_BYTES
@@ -142,6 +172,18 @@ class EmulatorConfig:
                 f"file_fetch_max_bytes must be positive, not {self.file_fetch_max_bytes!r}"
             )
         self.public_base_url = _origin_only(self.public_base_url)
+        switches = profiles.resolve(
+            self.profile,
+            retry_horizon=self.retry_horizon,
+            ack_rule=self.ack_rule,
+            app_callbacks=self.app_callbacks,
+            app_callback_account_id=self.app_callback_account_id,
+        )
+        self.switches = switches
+        self.retry_from_profile = self.retry is None
+        if self.retry is None:
+            policy = RETRY_HORIZONS[switches["retry_horizon"]]
+            self.retry = dataclasses.replace(policy, ack=switches["ack_rule"])
 
     @classmethod
     def with_settings(cls, base: EmulatorConfig | None = None, **settings: Any) -> EmulatorConfig:
@@ -152,7 +194,10 @@ class EmulatorConfig:
             raise TypeError(
                 f"unknown emulator setting {', '.join(unknown)}: see hsnb.emulator.EmulatorConfig"
             )
-        return dataclasses.replace(base or cls(), **settings)
+        base = base or cls()
+        if "retry" not in settings and base.retry_from_profile:
+            settings["retry"] = None  # made anew from the (maybe changed) switches
+        return dataclasses.replace(base, **settings)
 
 
 def _origin_only(url: str | None) -> str | None:
