@@ -20,7 +20,9 @@ The create call schedules :meth:`ProcessingMixin._process` after the drawn ``pro
    ``ignore_text_tags_extraction_errors`` is set;
 5. otherwise the request is sent: ``signature_request_sent``.
 
-A failure sets ``has_error``, every signer's ``status_code`` (``error_file`` for file problems,
+Once processing ends the uploads are released (a request keeps only its read documents, which its
+copies need; a failed one keeps nothing). A failure sets ``has_error``, every signer's
+``status_code`` (``error_file`` for file problems,
 ``error_text_tag`` for tags) and ``error``, and the event's ``event_message``.
 
 UNCONFIRMED (see :mod:`hsnb.emulator.service.file_urls`): the real service's event and wording for a
@@ -144,7 +146,7 @@ class ProcessingMixin(ServiceCore):
             event_type, message = loaded.failure
             self._fail(sr, event_type, _ERROR_STATUS[event_type], message)
             return
-        sr.uploads = list(loaded.uploads)
+        sr.uploads = []  # released: the documents hold what copies and signing need
         sr.documents = loaded.documents
         problems = docs.check_tags(sr.documents, len(sr.signers)) if sr.use_text_tags else []
         if problems and not sr.ignore_tag_errors:
@@ -159,6 +161,7 @@ class ProcessingMixin(ServiceCore):
         self, sr: SignatureRequest, event_type: str, status: SignerStatus, message: str
     ) -> None:
         move(sr, RequestState.ERROR)
+        sr.uploads, sr.documents = [], ()  # an errored request never has files
         for signer in sr.signers:
             move(signer, status)
             signer.error = message
