@@ -66,7 +66,12 @@ class ApiApp:
 
 @dataclass
 class Signer:
-    """One signer of a signature request (one ``signatures[]`` entry)."""
+    """One signer of a signature request (one ``signatures[]`` entry).
+
+    ``index``: the signer's position, which text tag ``signerN`` names (N = index + 1); for
+    ``grouped_signers`` its group's position, shared by every member of ``group`` (whose
+    ``signatures[]`` entries carry ``group_guid`` as ``signer_group_guid``).
+    """
 
     signature_id: str
     index: int
@@ -84,6 +89,8 @@ class Signer:
     error: str | None = None
     pending_action: str | None = None
     role: str | None = None
+    group: str | None = None
+    group_guid: str | None = None
 
 
 @dataclass
@@ -153,6 +160,20 @@ class SignatureRequest:
     def signer(self, signature_id: str) -> Signer | None:
         """The signer with ``signature_id``, if any."""
         return next((s for s in self.signers if s.signature_id == signature_id), None)
+
+    @property
+    def positions(self) -> int:
+        """How many signing positions there are: signers, or groups of ``grouped_signers``."""
+        return len({s.index for s in self.signers})
+
+    def position_signed(self, index: int) -> bool:
+        """Whether position ``index`` has signed (for a group: any one of its members)."""
+        return any(s.index == index and s.status is SignerStatus.SIGNED for s in self.signers)
+
+    @property
+    def all_positions_signed(self) -> bool:
+        """Whether every signer, or one member of every group, signed."""
+        return all(self.position_signed(i) for i in {s.index for s in self.signers})
 
 
 @dataclass

@@ -64,7 +64,7 @@ SIGNATURE_REQUEST: dict[str, Any] = {
     "files": [UploadedFile],
     "file_urls": [str],
     "signers": [SIGNER],
-    "grouped_signers": [dict],
+    "grouped_signers": [{"group": str, "order": int, "signers": [SIGNER]}],
     "title": str,
     "subject": str,
     "message": str,

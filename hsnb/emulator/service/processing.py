@@ -148,7 +148,7 @@ class ProcessingMixin(ServiceCore):
             return
         sr.uploads = []  # released: the documents hold what copies and signing need
         sr.documents = loaded.documents
-        problems = docs.check_tags(sr.documents, len(sr.signers)) if sr.use_text_tags else []
+        problems = docs.check_tags(sr.documents, sr.positions) if sr.use_text_tags else []
         if problems and not sr.ignore_tag_errors:
             event_type = tag_error_event(self.config.text_tag_error_event, problems[0].kind)
             self._fail(sr, event_type, SignerStatus.ERROR_TEXT_TAG, problems[0].message)

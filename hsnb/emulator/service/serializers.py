@@ -109,7 +109,7 @@ def signature_json(signer: Signer) -> dict[str, Any]:
     """One ``signatures[]`` entry (``SignatureRequestResponseSignatures``)."""
     return {
         "signature_id": signer.signature_id,
-        "signer_group_guid": None,
+        "signer_group_guid": signer.group_guid,
         "signer_email_address": signer.email_address,
         "signer_name": signer.name,
         "signer_role": signer.role,

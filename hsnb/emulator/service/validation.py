@@ -9,10 +9,12 @@ must be an http(s) URL with a host or a ``data:`` URL (UNCONFIRMED: the real ser
 whether it refuses a malformed URL at once or reports it by callback later). Whether a URL can be
 downloaded is found out during processing (:mod:`hsnb.emulator.service.file_urls`).
 
-Templates: :mod:`hsnb.emulator.service.templates`. Accepted but ignored: ``custom_fields``,
-``attachments``, ``form_fields_*`` (each ``form_fields_per_document`` entry's ``type`` is checked
-against the spec's list), ``field_options``, ``signing_options``, ``allow_reassign``. Keys the
-spec does not define inside an API app's ``options`` and ``white_labeling_options`` are ignored,
+``signers`` or ``grouped_signers`` (exactly one of them, as the spec says; a group member keeps
+only ``name``, ``email_address`` and ``pin``). Templates: :mod:`hsnb.emulator.service.templates`.
+Accepted but ignored: ``custom_fields``, ``attachments``, ``form_fields_*`` (each
+``form_fields_per_document`` entry's ``type`` is checked against the spec's list),
+``field_options``, ``signing_options``, ``allow_reassign``. Keys the spec does not define inside
+an API app's ``options`` and ``white_labeling_options`` are ignored,
 not stored or echoed (UNCONFIRMED: whether the real service ignores or refuses them).
 """
 
@@ -126,14 +128,20 @@ def check_signature_request(params: Mapping[str, Any], *, now: int) -> dict[str,
             raise BadRequest(f"File {upload.filename} is empty.", error_path=f"files[{i}]")
     for i, url in enumerate(urls):
         check_file_url(url, f"file_urls[{i}]")
-    if params.get("grouped_signers"):
-        raise BadRequest(
-            "grouped_signers is not supported by the hsnb emulator.", error_path="grouped_signers"
-        )
     signers = list(params.get("signers") or [])
-    if not signers:
+    groups = list(params.get("grouped_signers") or [])
+    if signers and groups:
+        raise BadRequest(
+            "Specify signers or grouped_signers, not both.", error_path="grouped_signers"
+        )
+    if not signers and not groups:
         raise BadRequest("Must specify at least one signer.", error_path="signers")
-    cleaned_signers = [_check_signer(s, i) for i, s in enumerate(signers)]
+    if groups:
+        cleaned_signers = _check_groups(groups)
+        ordered = any(isinstance(g, Mapping) and g.get("order") is not None for g in groups)
+    else:
+        cleaned_signers = [_check_signer(s, i) for i, s in enumerate(signers)]
+        ordered = any(isinstance(s, Mapping) and s.get("order") is not None for s in signers)
     for key, limit in (("title", MAX_TITLE), ("subject", MAX_TITLE), ("message", MAX_MESSAGE)):
         value = params.get(key)
         if value is not None and len(value) > limit:
@@ -147,7 +155,7 @@ def check_signature_request(params: Mapping[str, Any], *, now: int) -> dict[str,
         "uploads": files,
         "file_urls": urls,
         "signers": cleaned_signers,
-        "ordered": any(isinstance(s, Mapping) and s.get("order") is not None for s in signers),
+        "ordered": ordered,
         "title": params.get("title") or None,
         "subject": params.get("subject") or None,
         "message": params.get("message") or None,
@@ -233,8 +241,8 @@ def page_of(items: Sequence[T], page: int, page_size: int) -> tuple[list[T], int
     return list(items[start : start + page_size]), len(items)
 
 
-def _check_signer(signer: Any, index: int) -> dict[str, Any]:
-    path = f"signers[{index}]"
+def _check_signer(signer: Any, index: int, path: str | None = None) -> dict[str, Any]:
+    path = path or f"signers[{index}]"
     if not isinstance(signer, Mapping):
         raise BadRequest(f"{path} must be an object.", error_path=path)
     name = str(signer.get("name") or "").strip()
@@ -264,6 +272,43 @@ def _check_signer(signer: Any, index: int) -> dict[str, Any]:
         "sms_phone_number": signer.get("sms_phone_number"),
         "sms_phone_number_type": sms_type,
     }
+
+
+def _check_groups(groups: list[Any]) -> list[dict[str, Any]]:
+    """``grouped_signers``: each group named, with at least one member; a member is a signer
+    with only ``name``, ``email_address`` and ``pin`` (the spec: others are ignored). Every
+    member gets ``position`` (its group's index: text tag ``signerN`` names group N) and the
+    group's name and ``order``."""
+    cleaned: list[dict[str, Any]] = []
+    names: set[str] = set()
+    for g, group in enumerate(groups):
+        path = f"grouped_signers[{g}]"
+        if not isinstance(group, Mapping):
+            raise BadRequest(f"{path} must be an object.", error_path=path)
+        name = str(group.get("group") or "").strip()
+        if not name:
+            raise BadRequest(f"{path}.group is required.", error_path=f"{path}.group")
+        if name in names:
+            raise BadRequest(f"Duplicate group name: {name}", error_path=f"{path}.group")
+        names.add(name)
+        members = list(group.get("signers") or [])
+        if not members:
+            raise BadRequest(
+                f"{path}.signers must name at least one signer.", error_path=f"{path}.signers"
+            )
+        order = group.get("order")
+        if order is not None and order < 0:
+            raise BadRequest(f"{path}.order must not be negative.", error_path=f"{path}.order")
+        for m, member in enumerate(members):
+            if not isinstance(member, Mapping):
+                raise BadRequest(
+                    f"{path}.signers[{m}] must be an object.", error_path=f"{path}.signers[{m}]"
+                )
+            kept = {k: member[k] for k in ("name", "email_address", "pin") if k in member}
+            signer = _check_signer(kept, m, f"{path}.signers[{m}]")
+            signer.update(order=g if order is None else order, position=g, group=name)
+            cleaned.append(signer)
+    return cleaned
 
 
 def _check_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
