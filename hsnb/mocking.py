@@ -59,6 +59,7 @@ FAST: dict[str, Any] = {
     "processing_delay": 0,
     "file_prep_delay": 0,
     "rate_limit": None,
+    "high_tier_rate_limit": None,
     "test_mode_rate_limit": None,
     "min_callback_timeout": 2.0,
 }

@@ -172,15 +172,22 @@ ATTEMPT_OUTCOMES = (
 )
 
 
-def is_acknowledged(status: int | None, body: bytes | str | None) -> bool:
-    """Whether an answer counts as received: HTTP 200 with the ACK text in its body."""
+def is_acknowledged(status: int | None, body: bytes | str | None, *, exact: bool = False) -> bool:
+    """Whether an answer counts as received: HTTP 200 with the ACK text in its body (``exact``:
+    the body is exactly the ACK text, the newer glossary's reading).
+
+    >>> is_acknowledged(200, "Hello API Event Received\\n"), is_acknowledged(200, "x ", exact=True)
+    (True, False)
+    """
     if status != 200 or body is None:
         return False
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    return ACK_TEXT in text
+    return text == ACK_TEXT if exact else ACK_TEXT in text
 
 
-def classify(status: int | None, body: bytes | None, *, timed_out: bool = False) -> str:
+def classify(
+    status: int | None, body: bytes | None, *, timed_out: bool = False, exact: bool = False
+) -> str:
     """The outcome of one attempt (one of :data:`ATTEMPT_OUTCOMES`): acknowledged or why not.
 
     >>> classify(200, b"Hello API Event Received"), classify(200, b"OK"), classify(None, None)
@@ -189,5 +196,5 @@ def classify(status: int | None, body: bytes | None, *, timed_out: bool = False)
     if status is None:
         return "timeout" if timed_out else "connection_error"
     if status == 200:
-        return "acknowledged" if is_acknowledged(status, body) else "wrong_answer"
+        return "acknowledged" if is_acknowledged(status, body, exact=exact) else "wrong_answer"
     return "http_error"

@@ -200,6 +200,7 @@ def run_workload(
         callback_delay=workload.callback_delay,
         signing_delay=0,
         rate_limit=None,
+        high_tier_rate_limit=None,
         test_mode_rate_limit=None,
         min_callback_timeout=0.5,
         public_base_url=PUBLIC_BASE_URL,
