@@ -32,6 +32,7 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
+import hsnb
 from hsnb import analysis, plots
 
 events, deliveries = analysis.read_log("../data/events/sample-log.sqlite")
@@ -185,7 +186,7 @@ plt.show()
 # refusals by reason.
 
 # %%
-stats = analysis.retry_stats(events, deliveries)
+stats = hsnb.retry_stats(events, deliveries)
 stats
 
 # %%

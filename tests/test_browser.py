@@ -18,8 +18,6 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from hsnb.client import Client, SignatureRequest
-from hsnb.emulator import Emulator
-from hsnb.emulator.service.clock import DEFAULT_EPOCH
 from hsnb.events import Event
 from hsnb.listener import Listener
 
@@ -52,7 +50,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 NETWORK_SCHEMES = {"http", "https", "ws", "wss", "ftp"}
-KEY = "hsnb-browser-test-key"
 NDA = Path(__file__).resolve().parents[1] / "data" / "documents" / "nda-two-signers.pdf"
 SIGNERS = [("Jack Doe", "jack@example.com"), ("Jill Doe", "jill@example.com")]
 TITLE = "NDA for Jack and Jill"
@@ -95,37 +92,6 @@ def page(browser: Browser) -> Iterator[Page]:
     yield context.new_page()
     context.close()
     assert elsewhere == [], f"the page tried to reach beyond 127.0.0.1: {elsewhere}"
-
-
-@pytest.fixture
-def listener() -> Iterator[Listener]:
-    """A listener verifying ``event_hash`` with :data:`KEY`."""
-    with Listener(api_keys=KEY, name="browser-tests", host="127.0.0.1", port=0) as running:
-        yield running
-
-
-@pytest.fixture
-def client(listener: Listener) -> Iterator[Client]:
-    """A client of a fast emulator (no delays, no rate limits) whose callbacks go to listener."""
-    emulator = Emulator(
-        api_key=KEY,
-        callback_url=listener.url,
-        name="browser-tests",
-        host="127.0.0.1",
-        port=0,
-        start_time=DEFAULT_EPOCH,
-        time_scale=1e-6,
-        processing_delay=0,
-        file_prep_delay=0,
-        rate_limit=None,
-        test_mode_rate_limit=None,
-        min_callback_timeout=2.0,
-    )
-    try:
-        with Client(base_url=emulator.api_url, api_key=KEY, timeout=WAIT) as running:
-            yield running
-    finally:
-        emulator.stop()
 
 
 def sent_request(client: Client, listener: Listener, **params: Any) -> SignatureRequest:

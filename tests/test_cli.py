@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -17,8 +18,8 @@ import tornado.web
 from hsnb.cli import main
 from hsnb.events import ACK_TEXT
 from hsnb.listener import Listener
-from hsnb.runtime import background_loop
 from hsnb.store import EventStore
+from hsnb.testing import serve_app
 from tests.conftest import KEY, post_multipart, sent_payload
 
 
@@ -116,19 +117,8 @@ class WrongBody(tornado.web.RequestHandler):
 def test_trigger_explains_a_receiver_that_answers_the_wrong_body(
     capsys: pytest.CaptureFixture,
 ) -> None:
-    async def start() -> tornado.httpserver.HTTPServer:
-        server = tornado.httpserver.HTTPServer(tornado.web.Application([(r"/.*", WrongBody)]))
-        server.listen(0, "127.0.0.1")
-        return server
-
-    server = background_loop().run(start())
-    port = next(iter(server._sockets.values())).getsockname()[1]
-    try:
-        code = main(
-            ["trigger", "callback_test", "--url", f"http://127.0.0.1:{port}/", "--api-key", KEY]
-        )
-    finally:
-        background_loop().call(server.stop)
+    with serve_app([(r"/.*", WrongBody)]) as server:
+        code = main(["trigger", "callback_test", "--url", server.url(), "--api-key", KEY])
     assert code == 1
     assert (
         "NOT ACKNOWLEDGED: body 'ok thanks' lacks 'Hello API Event Received'"
@@ -256,3 +246,27 @@ def test_light_commands_start_without_pandas_or_the_emulator(argv: list[str]) ->
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_cli_on_a_taken_port_says_so_in_one_line(tmp_path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "hsnb.cli",
+                "listen",
+                "--port",
+                str(port),
+                "--store",
+                str(tmp_path / "e.sqlite"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"hsnb: cannot listen on 127.0.0.1:{port}: Address already in use"

@@ -16,7 +16,7 @@ from hsnb.events import (
     parse_event,
     verify_event,
 )
-from tests.conftest import KEY, SDK_TEST_KEY, sent_payload, shared_example
+from tests.conftest import KEY, SDK_TEST_KEY, fixture_json, sent_payload
 
 FIXTURES = [
     "official_test_fixture_EventCallbackHelper_AccountCallbacks.json",
@@ -34,7 +34,7 @@ def test_known_types_are_exactly_the_sdk_enum() -> None:
 
 
 def test_synthetic_hash_vectors_match() -> None:
-    vectors = shared_example("synthetic_hash_vectors.json")
+    vectors = fixture_json("synthetic_hash_vectors.json")
     for vector in vectors["vectors"]:
         computed = compute_event_hash(
             vectors["api_key"], vector["event_time"], vector["event_type"]
@@ -44,7 +44,7 @@ def test_synthetic_hash_vectors_match() -> None:
 
 @pytest.mark.parametrize("fixture_file", FIXTURES)
 def test_official_fixtures_verify_with_sdk_key_and_agree_with_sdk(fixture_file: str) -> None:
-    fixtures = shared_example(fixture_file)
+    fixtures = fixture_json(fixture_file)
     for name, payload in fixtures.items():
         event = parse_event(json.dumps(payload))
         assert verify_event(event, SDK_TEST_KEY) == SDK_TEST_KEY, name

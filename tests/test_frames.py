@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pandas.testing as pdt
+import pytest
 
-from hsnb.events import parse_event
+from hsnb.events import ACK_TEXT, parse_event
 from hsnb.frames import (
     DELIVERY_COLUMNS,
     EVENT_COLUMNS,
@@ -13,8 +14,9 @@ from hsnb.frames import (
     deliveries_frame,
     events_frame,
 )
+from hsnb.listener import Listener
 from hsnb.store import EventStore, RequestInfo
-from tests.conftest import sent_payload
+from tests.conftest import post_multipart, sent_payload
 
 
 def expected_dtypes(columns: dict) -> pd.Series:
@@ -48,3 +50,24 @@ def test_event_rows_become_typed_columns() -> None:
     assert pd.isna(second["verified"])
     assert frame["received_at"].dt.tz is not None
     assert list(frame["event_type"].cat.categories) == list(EVENT_TYPE_DTYPE.categories)
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("is_complete", "yes"),
+        ("created_at", 10**15),
+        ("created_at", "2026-01-01"),
+        ("title", {"nested": True}),
+    ],
+)
+def test_an_odd_value_in_an_accepted_payload_never_breaks_the_frame(
+    listener: Listener, field: str, value: object
+) -> None:
+    payload = sent_payload()
+    payload["signature_request"][field] = value
+    assert post_multipart(listener.url, payload).text == ACK_TEXT
+    frame = listener.events()
+    assert len(frame) == 1
+    column = "title" if field == "title" else field
+    assert frame[column].isna().all()

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from hsnb.emulator import Emulator
-from hsnb.emulator.service.clock import DEFAULT_EPOCH
 from hsnb.listener import Listener
 from hsnb.live import (
     LiveSetupError,
@@ -20,26 +19,16 @@ from hsnb.live import (
     public_url_problem,
 )
 from hsnb.recorder import load
+from tests.conftest import FAST, KEY
 
-KEY = "live-test-secret-" + "ab12" * 12
 WAIT = 10.0
 
 
 @pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    """A fast emulator with a known key and an account callback URL to restore later."""
-    settings: dict[str, Any] = {
-        "name": "live-tests",
-        "api_key": KEY,
-        "start_time": DEFAULT_EPOCH,
-        "time_scale": 1e-6,
-        "processing_delay": 0,
-        "file_prep_delay": 0,
-        "rate_limit": None,
-        "test_mode_rate_limit": None,
-        "callback_url": "https://example.com/previous",
-    }
-    with Emulator(**settings) as running:
+def live_emulator() -> Iterator[Emulator]:
+    """A fast emulator with :data:`KEY` and an account callback URL to restore later."""
+    settings = {**FAST, "name": "live-tests", "api_key": KEY}
+    with Emulator(**settings, callback_url="https://example.com/previous") as running:
         yield running
 
 
@@ -50,11 +39,11 @@ def public() -> Iterator[Listener]:
         yield running
 
 
-def go_live(emulator: Emulator, listener: Listener, **kwargs: Any):
+def go_live(live_emulator: Emulator, listener: Listener, **kwargs: Any):
     kwargs.setdefault("public_url", listener.url)
     return connect(
         api_key=KEY,
-        base_url=emulator.api_url,
+        base_url=live_emulator.api_url,
         listener=listener,
         allow_localhost=True,
         **kwargs,
@@ -107,7 +96,7 @@ def test_local_urls_are_refused(url):
 
 
 @pytest.mark.parametrize(
-    "url", ["https://abc123.ngrok-free.app", "https://hooks.example.com/dbs", "http://8.8.8.8/"]
+    "url", ["https://abc123.ngrok-free.app", "https://hooks.example.com/dbs", "https://8.8.8.8/"]
 )
 def test_public_urls_are_accepted(url):
     assert public_url_problem(url) is None
@@ -134,11 +123,11 @@ def test_tunnel_without_pyngrok(monkeypatch):
     )
 
 
-def test_a_rejected_key_is_explained_without_showing_it(emulator, public):
+def test_a_rejected_key_is_explained_without_showing_it(live_emulator, public):
     with pytest.raises(LiveSetupError) as caught:
         connect(
             api_key="wrong-" + KEY[::-1],
-            base_url=emulator.api_url,
+            base_url=live_emulator.api_url,
             public_url=public.url,
             listener=public,
             allow_localhost=True,
@@ -146,29 +135,31 @@ def test_a_rejected_key_is_explained_without_showing_it(emulator, public):
     message = str(caught.value)
     assert message.startswith("Could not set the callback URL on the account: 401 unauthorized")
     assert KEY[::-1] not in message
-    assert emulator.callback_url == "https://example.com/previous"
+    assert live_emulator.callback_url == "https://example.com/previous"
 
 
-def test_key_and_public_url_from_the_environment(emulator, public):
+def test_key_and_public_url_from_the_environment(live_emulator, public):
     env = {"DROPBOX_SIGN_API_KEY": KEY, "HSNB_PUBLIC_URL": public.url}
-    with connect(base_url=emulator.api_url, listener=public, allow_localhost=True, env=env) as s:
+    with connect(
+        base_url=live_emulator.api_url, listener=public, allow_localhost=True, env=env
+    ) as s:
         assert s.callback_url == public.url
-        assert emulator.callback_url == public.url
+        assert live_emulator.callback_url == public.url
 
 
 # -- registering and checking -------------------------------------------------------------------
 
 
-def test_registers_the_account_callback_and_restores_the_old_one(emulator, public):
-    with go_live(emulator, public) as session:
+def test_registers_the_account_callback_and_restores_the_old_one(live_emulator, public):
+    with go_live(live_emulator, public) as session:
         assert session.registered and session.target == "account"
         assert session.previous_callback_url == "https://example.com/previous"
-        assert emulator.callback_url == public.url
-    assert emulator.callback_url == "https://example.com/previous"
+        assert live_emulator.callback_url == public.url
+    assert live_emulator.callback_url == "https://example.com/previous"
 
 
-def test_check_proves_the_path_end_to_end(emulator, public):
-    with go_live(emulator, public) as session:
+def test_check_proves_the_path_end_to_end(live_emulator, public):
+    with go_live(live_emulator, public) as session:
         result = session.check(timeout=WAIT)
     assert result.ok, result.explain()
     assert result.explain() == (
@@ -180,18 +171,18 @@ def test_check_proves_the_path_end_to_end(emulator, public):
     assert len(public.store.stored_events("callback_test")) == 2
 
 
-def test_registers_an_app_callback(emulator, public):
-    with go_live(emulator, public, app=True) as session:
-        assert session.target == emulator.client_id
-        assert emulator.app_callback_url == public.url
-        assert emulator.callback_url == "https://example.com/previous"
+def test_registers_an_app_callback(live_emulator, public):
+    with go_live(live_emulator, public, app=True) as session:
+        assert session.target == live_emulator.client_id
+        assert live_emulator.app_callback_url == public.url
+        assert live_emulator.callback_url == "https://example.com/previous"
         result = session.check(timeout=WAIT)
         assert result.ok, result.explain()
         assert result.steps[0].detail == "on the API app"
-    assert emulator.app_callback_url is None
+    assert live_emulator.app_callback_url is None
 
 
-def test_app_true_needs_a_client_id(emulator, public, monkeypatch):
+def test_app_true_needs_a_client_id(live_emulator, public, monkeypatch):
     for name in ("DROPBOX_SIGN_CLIENT_ID", "HSNB_CLIENT_ID"):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(LiveSetupError, match="no API app is known"):
@@ -205,9 +196,9 @@ def test_app_true_needs_a_client_id(emulator, public, monkeypatch):
         )
 
 
-def test_check_sees_a_url_that_does_not_reach_this_listener(emulator, public):
+def test_check_sees_a_url_that_does_not_reach_this_listener(live_emulator, public):
     with Listener(api_keys=KEY, name="live-elsewhere") as elsewhere:
-        with go_live(emulator, elsewhere, public_url=public.url) as session:
+        with go_live(live_emulator, elsewhere, public_url=public.url) as session:
             result = session.check(timeout=1.0)
     assert not result.ok
     failed = [step.name for step in result.steps if not step.ok]
@@ -215,27 +206,27 @@ def test_check_sees_a_url_that_does_not_reach_this_listener(emulator, public):
     assert "does the URL forward to the listener" in result.explain()
 
 
-def test_check_sees_a_url_that_does_not_answer(emulator, public):
-    with go_live(emulator, public, public_url=closed_port_url(), register=False) as session:
+def test_check_sees_a_url_that_does_not_answer(live_emulator, public):
+    with go_live(live_emulator, public, public_url=closed_port_url(), register=False) as session:
         result = session.check(timeout=1.0)
     assert [step.ok for step in result.steps] == [False, False, False]
     assert "FAILED: public URL answers: FAILED: ConnectionError" in result.explain()
 
 
-def test_connect_with_check_raises_when_the_check_fails(emulator, public):
+def test_connect_with_check_raises_when_the_check_fails(live_emulator, public):
     with pytest.raises(LiveSetupError) as caught:
-        go_live(emulator, public, public_url=closed_port_url(), check=True)
+        go_live(live_emulator, public, public_url=closed_port_url(), check=True)
     assert str(caught.value).startswith("The callback check failed:\nOK: callback URL registered")
-    assert emulator.callback_url == "https://example.com/previous"
+    assert live_emulator.callback_url == "https://example.com/previous"
 
 
-def test_connect_with_check_returns_a_working_session(emulator, public):
-    with go_live(emulator, public, check=True) as session:
+def test_connect_with_check_returns_a_working_session(live_emulator, public):
+    with go_live(live_emulator, public, check=True) as session:
         assert session.registered
 
 
-def test_events_flow_to_the_listener_through_the_public_url(emulator, public):
-    with go_live(emulator, public) as session:
+def test_events_flow_to_the_listener_through_the_public_url(live_emulator, public):
+    with go_live(live_emulator, public) as session:
         sr = session.client.create_embedded(
             [b"%PDF-1.4\n"], [("Jack", "jack@example.com")], use_text_tags=False
         )
@@ -245,10 +236,10 @@ def test_events_flow_to_the_listener_through_the_public_url(emulator, public):
     assert event.signature_request_id == sr.signature_request_id
 
 
-def test_connect_starts_and_stops_its_own_listener(emulator, public, tmp_path):
+def test_connect_starts_and_stops_its_own_listener(live_emulator, public, tmp_path):
     session = connect(
         api_key=KEY,
-        base_url=emulator.api_url,
+        base_url=live_emulator.api_url,
         public_url=public.url,
         allow_localhost=True,
         register=False,
@@ -259,15 +250,15 @@ def test_connect_starts_and_stops_its_own_listener(emulator, public, tmp_path):
     assert not session.listener.running
 
 
-def test_a_session_repr_shows_no_key(emulator, public):
-    with go_live(emulator, public) as session:
+def test_a_session_repr_shows_no_key(live_emulator, public):
+    with go_live(live_emulator, public) as session:
         assert repr(session) == "<LiveSession target='account' registered>"
         assert KEY not in repr(vars(session))
 
 
-def test_record_writes_the_session_with_the_key_redacted(emulator, public, tmp_path):
+def test_record_writes_the_session_with_the_key_redacted(live_emulator, public, tmp_path):
     path = tmp_path / "live.jsonl"
-    with go_live(emulator, public, record=str(path)) as session:
+    with go_live(live_emulator, public, record=str(path)) as session:
         session.check(timeout=WAIT)
     header, lines = load(path)
     assert header["source"] == "live"
@@ -306,12 +297,12 @@ def install(monkeypatch, fake: FakeNgrok) -> None:
     monkeypatch.setitem(sys.modules, "pyngrok.ngrok", fake)  # type: ignore[arg-type]
 
 
-def test_tunnel_is_opened_to_the_listener_port_and_closed(emulator, public, monkeypatch):
+def test_tunnel_is_opened_to_the_listener_port_and_closed(live_emulator, public, monkeypatch):
     fake = FakeNgrok(public.url.removesuffix("/callback"))
     install(monkeypatch, fake)
     session = connect(
         api_key=KEY,
-        base_url=emulator.api_url,
+        base_url=live_emulator.api_url,
         listener=public,
         tunnel=True,
         allow_localhost=True,
@@ -324,12 +315,12 @@ def test_tunnel_is_opened_to_the_listener_port_and_closed(emulator, public, monk
     assert fake.disconnected == [public.url.removesuffix("/callback")]
 
 
-def test_a_tunnel_that_cannot_open_is_explained(emulator, monkeypatch, tmp_path):
+def test_a_tunnel_that_cannot_open_is_explained(live_emulator, monkeypatch, tmp_path):
     install(monkeypatch, FakeNgrok(None, error=RuntimeError("authentication failed")))
     with pytest.raises(LiveSetupError) as caught:
         connect(
             api_key=KEY,
-            base_url=emulator.api_url,
+            base_url=live_emulator.api_url,
             tunnel=True,
             env={},
             store=tmp_path / "events.sqlite",
@@ -339,7 +330,7 @@ def test_a_tunnel_that_cannot_open_is_explained(emulator, monkeypatch, tmp_path)
     )
 
 
-def test_going_live_never_picks_the_emulator_by_itself(emulator, public, tmp_path):
+def test_going_live_never_picks_the_emulator_by_itself(live_emulator, public, tmp_path):
     durable = Listener(tmp_path / "events.sqlite", api_keys=KEY, name="live-durable")
     session = connect(
         api_key=KEY,
@@ -352,8 +343,8 @@ def test_going_live_never_picks_the_emulator_by_itself(emulator, public, tmp_pat
     assert session.client.base_url == "https://api.hellosign.com/v3"
     session.close()
     durable.stop()
-    env = {"HSNB_BASE_URL": emulator.api_url}
+    env = {"HSNB_BASE_URL": live_emulator.api_url}
     with connect(
         api_key=KEY, public_url=public.url, listener=public, allow_localhost=True, env=env
     ) as session:
-        assert session.client.base_url == emulator.api_url
+        assert session.client.base_url == live_emulator.api_url

@@ -114,10 +114,19 @@ def test_a_folder_is_not_a_store(tmp_path: Path) -> None:
         EventStore(tmp_path)
 
 
+def schema_1_store(path: Path) -> Path:
+    """A copy of the sample log as schema 1 wrote it (before deliveries.verified_by)."""
+    shutil.copy(SAMPLE_LOG, path)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("ALTER TABLE deliveries DROP COLUMN verified_by")
+    db.execute("PRAGMA user_version=1")
+    db.execute("PRAGMA journal_mode=DELETE")
+    db.close()
+    return path
+
+
 def test_an_older_store_is_read_as_it_is_and_brought_up_to_date_for_writing(tmp_path) -> None:
-    old = tmp_path / "old.sqlite"
-    shutil.copy(SAMPLE_LOG, old)
-    assert sqlite3.connect(old).execute("PRAGMA user_version").fetchone()[0] == 1
+    old = schema_1_store(tmp_path / "old.sqlite")
     before = old.read_bytes()
     events = len(EventStore(old, read_only=True))
     assert old.read_bytes() == before  # reading changes nothing

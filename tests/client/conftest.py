@@ -1,4 +1,4 @@
-"""Fixtures for the client tests: an emulator with a recognisable key, a listener, a client."""
+"""Helpers of the client tests (``emulator``, ``listener``, ``client``: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,35 +8,20 @@ from typing import Any
 
 import pytest
 
+from hsnb import testing
 from hsnb.client import Client, Exchange, SignatureRequest
 from hsnb.emulator import Emulator
-from hsnb.emulator.service.clock import DEFAULT_EPOCH
 from hsnb.listener import Listener
+from tests.conftest import KEY
 
 DOCUMENTS = Path(__file__).resolve().parents[2] / "data" / "documents"
 NDA = DOCUMENTS / "nda-two-signers.pdf"
 SIGNERS = [("Jack Doe", "jack@example.com"), ("Jill Doe", "jill@example.com")]
-#: A key easy to search for in outputs (the emulator accepts any key it is given).
-SECRET_KEY = "hsnb-test-secret-" + "5eC7e7" * 8
-FAST: dict[str, Any] = {
-    "name": "client-tests",
-    "api_key": SECRET_KEY,
-    "start_time": DEFAULT_EPOCH,
-    "time_scale": 1e-6,
-    "processing_delay": 0,
-    "file_prep_delay": 0,
-    "rate_limit": None,
-    "test_mode_rate_limit": None,
-    "min_callback_timeout": 2.0,
-}
+#: The key of the client tests' emulators (searched for in every output: it must never leak).
+SECRET_KEY = KEY
+#: Settings of the emulators :func:`make_emulator` starts.
+FAST: dict[str, Any] = {**testing.FAST, "name": "client-tests", "api_key": SECRET_KEY}
 WAIT = 10.0
-
-
-@pytest.fixture
-def listener() -> Iterator[Listener]:
-    """A listener verifying with the test key."""
-    with Listener(api_keys=SECRET_KEY, name="client-tests") as running:
-        yield running
 
 
 @pytest.fixture
@@ -52,19 +37,6 @@ def make_emulator(listener: Listener) -> Iterator[Callable[..., Emulator]]:
     yield make
     for emulator in started:
         emulator.stop()
-
-
-@pytest.fixture
-def emulator(make_emulator: Callable[..., Emulator]) -> Emulator:
-    """A fast emulator (no delays, no rate limits) sending callbacks to ``listener``."""
-    return make_emulator()
-
-
-@pytest.fixture
-def client(emulator: Emulator) -> Iterator[Client]:
-    """A client of ``emulator`` (base URL given explicitly)."""
-    with Client(base_url=emulator.api_url) as running:
-        yield running
 
 
 @pytest.fixture

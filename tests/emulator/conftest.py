@@ -1,4 +1,4 @@
-"""Fixtures for the emulator tests."""
+"""Fixtures of the emulator tests (``emulator``, ``receiver`` and the others: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ import pytest
 
 from hsnb.emulator import Emulator
 from tests.emulator.helpers import FAST, Harness
-from tests.emulator.receiver import Receiver
 
 
 @pytest.fixture
 def harness() -> Harness:
-    """A fresh harness with default settings."""
+    """The model layer on a manual clock, with default settings."""
     return Harness()
 
 
@@ -21,22 +20,6 @@ def harness() -> Harness:
 def make_harness() -> Callable[..., Harness]:
     """Build a harness with other settings."""
     return Harness
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    """A callback receiver that acknowledges everything (script more answers in the test)."""
-    running = Receiver()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    """A fast emulator: fixed epoch, no delays, retries in microseconds, high rate limits."""
-    with Emulator(**FAST) as running:
-        yield running
-        assert running.clock.errors == []
 
 
 @pytest.fixture

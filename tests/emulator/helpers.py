@@ -5,23 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from hsnb import testing
 from hsnb.emulator.service.backend import Backend
 from hsnb.emulator.service.callbacks import Delivery
 from hsnb.emulator.service.clock import DEFAULT_EPOCH, Clock, Randomness
 from hsnb.emulator.service.config import EmulatorConfig
 from hsnb.emulator.service.parsing import UploadedFile
 
-#: Emulator settings for fast, reproducible tests.
-FAST: dict[str, Any] = {
-    "name": "tests",
-    "start_time": DEFAULT_EPOCH,
-    "time_scale": 1e-6,
-    "processing_delay": 0,
-    "file_prep_delay": 0,
-    "rate_limit": None,
-    "test_mode_rate_limit": None,
-    "min_callback_timeout": 2.0,
-}
+#: hsnb.testing's fast settings, for emulators a test makes itself (named "tests").
+FAST: dict[str, Any] = {**testing.FAST, "name": "tests"}
 DOCUMENTS = Path(__file__).resolve().parents[2] / "data" / "documents"
 CALLBACK = "http://127.0.0.1:9/callback"
 

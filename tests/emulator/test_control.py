@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import re
 import socket
 
 import pandas as pd
 import pandas.testing as pdt
+import pytest
 import requests
 
 from hsnb.emulator import DEFAULT_EPOCH, Emulator
+from hsnb.errors import EmulatorError
 from hsnb.frames import ATTEMPT_COLUMNS
-from tests.emulator.helpers import FAST, create_form
+from hsnb.testing import Receiver
+from tests.emulator.helpers import FAST, create_form, document
+
+SEND_BODY = {
+    "file_urls": ["data:text/plain,hi"],
+    "signers": [{"name": "A", "email_address": "a@example.com"}],
+}
 
 TIMEOUT = 10
 
@@ -26,6 +35,7 @@ def create(emulator, path="create_embedded", **fields):
         **form,
     )
     assert response.status_code == 200, response.text
+    emulator.wait_idle(TIMEOUT)  # processing (zero-delay or due) has ended
     return response.json()["signature_request"]
 
 
@@ -160,6 +170,7 @@ def test_events_log(emulator):
 
 
 def test_callback_test_without_a_url(emulator):
+    emulator.callback_url = None
     response = plane(emulator, "POST", "callback_test")
     assert response.json()["error"]["error_msg"] == "No callback URL is set for the account."
 
@@ -282,3 +293,65 @@ def test_deliveries_frame_has_the_declared_schema_before_and_after_callbacks(emu
     row = frame.iloc[0]
     assert (row["outcome"], row["status"], row["attempt"]) == ("acknowledged", 200, 1)
     assert row["event_type"] == "signature_request_sent"
+
+
+@pytest.mark.parametrize("path", ["/_emulator/advance", "/_emulator/faults"])
+def test_infinite_seconds_are_refused_and_the_clock_keeps_working(emulator, path):
+    body = {"seconds": "inf", "target": "api", "action": "delay"}
+    answer = requests.post(f"{emulator.base_url}{path}", json=body)
+    assert answer.status_code == 400
+    assert "finite" in answer.json()["error"]["error_msg"]
+    sent = requests.post(
+        f"{emulator.api_url}/signature_request/send", auth=(emulator.api_key, ""), json=SEND_BODY
+    )
+    assert sent.status_code == 200
+
+
+def test_a_person_acting_before_start_is_told_so_and_callbacks_still_flow_after():
+    receiver = Receiver()
+    emulator = Emulator(
+        **{**FAST, "name": "review-lane", "callback_url": receiver.url}, start=False
+    )
+    try:
+        with pytest.raises(EmulatorError, match="not running"):
+            emulator.callback_test()
+        emulator.start()
+        requests.post(
+            f"{emulator.api_url}/signature_request/send",
+            auth=(emulator.api_key, ""),
+            json=SEND_BODY,
+        )
+        assert emulator.wait_settled(5), f"never settled; the receiver got {receiver.types()}"
+        assert "signature_request_sent" in receiver.types()
+    finally:
+        emulator.stop()
+        receiver.stop()
+
+
+def test_the_sign_page_document_is_gone_after_cancel(emulator):
+    session = requests.Session()
+    session.auth = (emulator.api_key, "")
+    body = {
+        "client_id": emulator.client_id,
+        "use_text_tags": "1",
+        "signers[0][name]": "A",
+        "signers[0][email_address]": "a@example.com",
+        "signers[1][name]": "B",
+        "signers[1][email_address]": "b@example.com",
+    }
+    files = {"files[0]": ("nda.pdf", document("nda-two-signers.pdf"), "application/pdf")}
+    created = session.post(
+        f"{emulator.api_url}/signature_request/create_embedded", data=body, files=files
+    ).json()["signature_request"]
+    emulator.wait_idle(5)
+    signature_id = created["signatures"][0]["signature_id"]
+    url = session.get(f"{emulator.api_url}/embedded/sign_url/{signature_id}").json()["embedded"][
+        "sign_url"
+    ]
+    page_session = re.search(r"/_emulator/sessions/([0-9a-f]+)/", requests.get(url).text).group(1)
+    request_id = created["signature_request_id"]
+    assert (
+        session.post(f"{emulator.api_url}/signature_request/cancel/{request_id}").status_code == 200
+    )
+    document_url = f"{emulator.base_url}/_emulator/sessions/{page_session}/document.pdf"
+    assert requests.get(document_url).status_code == 410

@@ -15,8 +15,8 @@ from hsnb.emulator.service.config import RetryPolicy
 from hsnb.emulator.service.dispatcher import retry_delay, should_retry
 from hsnb.events import ACK_TEXT, parse_event, verify_event
 from hsnb.payloads import classify
+from hsnb.testing import Receiver
 from tests.emulator.helpers import FAST, create_form
-from tests.emulator.receiver import Receiver
 
 MINUTE = 60
 

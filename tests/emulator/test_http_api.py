@@ -35,6 +35,7 @@ def create(emulator, **kwargs):
         **create_form(emulator.client_id, **kwargs),
     )
     assert response.status_code == 200, response.text
+    emulator.wait_idle(TIMEOUT)  # processing (zero-delay or due) has ended
     return response.json()["signature_request"]
 
 
@@ -147,7 +148,7 @@ def test_unknown_request_is_not_found(emulator):
 
 
 def test_unknown_path_is_not_found(emulator):
-    response = call(emulator, "GET", "/template/files_as_file_url/x")
+    response = call(emulator, "GET", "/template/no_such_thing/x")
     assert (response.status_code, error_of(response)["error_name"]) == (404, "not_found")
 
 
@@ -387,3 +388,8 @@ def test_api_app_list_refuses_a_bad_page(emulator, query, path):
     response = call(emulator, "GET", "/api_app/list", params=query)
     assert response.status_code == 400
     assert error_of(response)["error_path"] == path
+
+
+def test_basic_auth_with_non_ascii_text_is_401(emulator):
+    answer = requests.get(f"{emulator.api_url}/account", headers={"Authorization": "Basic \xe9=="})
+    assert (answer.status_code, answer.json()["error"]["error_name"]) == (401, "unauthorized")

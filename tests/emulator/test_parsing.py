@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 
 from hsnb.emulator.service.parsing import (
     API_APP,
@@ -16,6 +17,7 @@ from hsnb.emulator.service.parsing import (
     parse_json,
 )
 from hsnb.errors import BadRequest
+from tests.emulator.helpers import document
 
 PDF = UploadedFile("a.pdf", b"%PDF-1.4", "application/pdf")
 EXPECTED_SIGNERS = [
@@ -121,3 +123,19 @@ def test_empty_value_is_absent_except_for_text():
 
 def test_unknown_keys_pass_through():
     assert normalise({"future_option": "x"}, SIGNATURE_REQUEST) == {"future_option": "x"}
+
+
+def test_a_unicode_digit_as_a_bracket_index_is_400(emulator):
+    data = {
+        "client_id": emulator.client_id,
+        "signers[\u00b2][name]": "A",
+        "signers[\u00b2][email_address]": "a@example.com",
+    }
+    files = {"files[0]": ("one-signer.pdf", document("one-signer.pdf"), "application/pdf")}
+    answer = requests.post(
+        f"{emulator.api_url}/signature_request/create_embedded",
+        auth=(emulator.api_key, ""),
+        data=data,
+        files=files,
+    )
+    assert (answer.status_code, answer.json()["error"]["error_name"]) == (400, "bad_request")

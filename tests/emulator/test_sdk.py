@@ -20,8 +20,8 @@ from pypdf import PdfReader
 from hsnb.emulator import Emulator
 from hsnb.emulator.service.documents import pdf_text
 from hsnb.listener import Listener
+from hsnb.testing import Receiver
 from tests.emulator.helpers import DOCUMENTS, FAST
-from tests.emulator.receiver import Receiver
 
 WAIT = 10
 

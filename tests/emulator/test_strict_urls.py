@@ -85,3 +85,13 @@ def test_constructor_urls_are_not_checked(receiver):
 def test_local_urls_are_accepted_by_default(emulator):
     response = call(emulator, "PUT", "/account", data={"callback_url": "http://localhost:1/cb"})
     assert response.status_code == 200
+
+
+def test_a_malformed_callback_url_is_400(emulator):
+    answer = requests.put(
+        f"{emulator.api_url}/account",
+        auth=(emulator.api_key, ""),
+        json={"callback_url": "http://[::1/cb"},
+    )
+    assert (answer.status_code, answer.json()["error"]["error_name"]) == (400, "bad_request")
+    assert "Invalid url for callback_url" in answer.json()["error"]["error_msg"]
