@@ -6,8 +6,9 @@ an hour to send its headers and forever to send a body, the number of open conne
 unbounded, and when the process runs out of file descriptors, ``accept()`` fails with EMFILE on
 every loop iteration, each failure logged with a traceback, while nothing is answered. Here:
 
-* headers must arrive within ``header_timeout`` (also the keep-alive idle time) and a body
-  within ``body_timeout`` seconds, else the connection is closed;
+* headers must arrive within the header timeout (``idle_connection_timeout``, also the
+  keep-alive idle time), else the connection is closed (the listener's handler puts a deadline
+  on the body itself, one timer per request, cheaper than Tornado's per-read ``body_timeout``);
 * at ``max_connections`` open connections the server stops accepting; newcomers wait in the
   kernel's listen queue and are accepted as soon as one closes;
 * EMFILE/ENFILE pause accepting for a moment (one warning, not a traceback per attempt);
@@ -70,7 +71,7 @@ class GuardedHTTPServer(tornado.httpserver.HTTPServer):
     """An ``HTTPServer`` with a connection cap and an accept loop that survives EMFILE.
 
     Takes ``HTTPServer``'s arguments plus ``max_connections``. Pass ``idle_connection_timeout``
-    (the header timeout) and ``body_timeout`` too: Tornado's defaults are an hour and none.
+    (the header timeout) too: Tornado's default is an hour.
     """
 
     def initialize(

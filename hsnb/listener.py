@@ -30,6 +30,7 @@ import pandas as pd
 import tornado.httpserver
 import tornado.web
 from tornado.httputil import HTTPServerRequest
+from tornado.ioloop import IOLoop
 
 from hsnb import environment
 from hsnb.connections import (
@@ -139,18 +140,30 @@ class CallbackHandler(tornado.web.RequestHandler):
 
     SUPPORTED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
-    def initialize(self, receiver: CallbackReceiver, subscribers: Subscribers) -> None:
+    def initialize(
+        self, receiver: CallbackReceiver, subscribers: Subscribers, body_timeout: float | None
+    ) -> None:
         self.receiver = receiver
         self.subscribers = subscribers
+        self.body_timeout = body_timeout
         self.chunks: list[bytes] = []
         self.size = 0
+        self._deadline: object | None = None
 
     def prepare(self) -> Awaitable[None] | None:
         declared = self.request.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.receiver.max_body_bytes:
             self.size = int(declared)
             return self.respond()  # refused before the body is read
+        if self.body_timeout is not None:
+            # one timer per request: cheaper than Tornado's body_timeout, which wraps each read
+            loop = IOLoop.current()
+            self._deadline = loop.call_later(self.body_timeout, self._body_too_slow)
         return None
+
+    def _body_too_slow(self) -> None:
+        """The body did not arrive in time: drop the connection, without an answer."""
+        self.request.connection.close()  # type: ignore[union-attr]
 
     def data_received(self, chunk: bytes) -> None:
         self.size += len(chunk)
@@ -159,6 +172,8 @@ class CallbackHandler(tornado.web.RequestHandler):
 
     async def respond(self) -> None:
         """Judge the request, await its commit, and write the answer (plain text)."""
+        if self._deadline is not None:
+            IOLoop.current().remove_timeout(self._deadline)
         if self._finished:
             return
         body = b"".join(self.chunks) if self.size <= self.receiver.max_body_bytes else b""
@@ -179,11 +194,16 @@ class CallbackHandler(tornado.web.RequestHandler):
     get = head = post = put = patch = delete = options = respond  # type: ignore[assignment]
 
 
-def make_app(receiver: CallbackReceiver, subscribers: Subscribers) -> tornado.web.Application:
-    """The listener's Tornado application: one handler for every path and method."""
+def make_app(
+    receiver: CallbackReceiver, subscribers: Subscribers, body_timeout: float | None = None
+) -> tornado.web.Application:
+    """The listener's Tornado application: one handler for every path and method.
+
+    ``body_timeout``: seconds from the end of a request's headers to the end of its body.
+    """
+    handler_args = {"receiver": receiver, "subscribers": subscribers, "body_timeout": body_timeout}
     return tornado.web.Application(
-        [(r".*", CallbackHandler, {"receiver": receiver, "subscribers": subscribers})],
-        log_function=lambda handler: None,
+        [(r".*", CallbackHandler, handler_args)], log_function=lambda handler: None
     )
 
 
@@ -256,14 +276,13 @@ class Listener(ManagedServer):
         return self.origin + CALLBACK_PATH
 
     def _make_app(self) -> tornado.web.Application:
-        return make_app(self.receiver, self._subscribers)
+        return make_app(self.receiver, self._subscribers, self.body_timeout)
 
     def _make_server(self) -> tornado.httpserver.HTTPServer:
         return GuardedHTTPServer(
             self._make_app(),
             max_body_size=self.max_body_size,
             idle_connection_timeout=self.header_timeout,
-            body_timeout=self.body_timeout,
             max_connections=self.max_connections or default_max_connections(),
         )
 

@@ -106,6 +106,7 @@ class EventStore:
         self.path = str(path)
         self.read_only = read_only
         self._changed = threading.Condition()
+        self._waiting = 0  # callers in wait_for_change (read without the lock: at worst late)
         self._writer: GroupCommitWriter | None = None
         self._read_lock = threading.Lock()
         try:
@@ -208,8 +209,9 @@ class EventStore:
 
     def notify_waiters(self) -> None:
         """Wake the callers of :meth:`wait_for_change` (each commit does; so may a listener)."""
-        with self._changed:
-            self._changed.notify_all()
+        if self._waiting:  # nobody waits most of the time: then the lock is not even taken
+            with self._changed:
+                self._changed.notify_all()
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -305,7 +307,11 @@ class EventStore:
     def wait_for_change(self, timeout: float) -> None:
         """Block until a commit in this process, or ``timeout`` seconds (other writers: poll)."""
         with self._changed:
-            self._changed.wait(timeout)
+            self._waiting += 1
+            try:
+                self._changed.wait(timeout)
+            finally:
+                self._waiting -= 1
 
 
 def _bring_up_to_date(db: sqlite3.Connection, version: int) -> None:
