@@ -5,7 +5,8 @@ and serves until SIGTERM or SIGINT. KIND is one of:
 
 * ``tornado``: a bare Tornado handler on hsnb's background loop (the listener's own layout)
   that reads the ``json`` field and answers the ACK text: no parsing, no check, no storage;
-* ``flask``: the same in Flask's development server (threaded), as a tutorial would write it;
+* ``flask``: the same in Flask's development server (werkzeug, threaded), as a tutorial would
+  write it;
 * ``listener``: :class:`hsnb.Listener` verifying ``event_hash`` and committing each callback to
   the SQLite file STORE (WAL, ``synchronous=FULL``) before its ACK.
 
@@ -56,8 +57,11 @@ def serve_flask(port: int) -> None:
         request.form["json"]
         return ACK_TEXT
 
-    print("ready", flush=True)
-    app.run("127.0.0.1", port, threaded=True)
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", port, app, threaded=True)  # what app.run() serves with
+    print("ready", flush=True)  # bound: wrk may connect now
+    server.serve_forever()
 
 
 def main(argv: list[str]) -> None:
