@@ -27,13 +27,14 @@ from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import ipywidgets
 import pandas as pd
 from IPython.display import HTML
 
 from hsnb.durations import readable_duration
-from hsnb.errors import PayloadError
+from hsnb.errors import Conflict, PayloadError
 from hsnb.events import parse_event
 from hsnb.frames import UTC_TIME, VERDICT_DTYPE, event_record, to_frame
 from hsnb.receiver import Answer
@@ -201,11 +202,12 @@ class SigningPanel(ipywidgets.Box):
     """A signer's sign page (an IFrame of ``sign_url``) beside a :class:`LiveEvents` table of
     what the listener receives, so you sign and watch the callbacks arrive in one place.
 
-    In JupyterLab the frame shows the page the signer sees (the emulator's page here; see
-    notebook 06 for the real service, whose sign URLs open only through ``hellosign-embedded``
-    on an allowed domain). Opening the page uses the sign URL: it works once, as on the real
-    service. Without a browser (nbval, a script) nothing opens it. The two sit side by side
-    and wrap under each other in a narrow window. :meth:`close` closes both.
+    In JupyterLab the frame shows the page the signer sees: the emulator's page (the real
+    service's sign URLs open only through ``hellosign-embedded`` on an allowed domain; see
+    notebook 06). Opening the page uses the sign URL: it works once, as on the real service.
+    Without a browser (nbval, a script) nothing opens it, and :meth:`sign_unless_clicked` signs
+    in place of the click. The two sit side by side and wrap under each other in a narrow
+    window. :meth:`close` closes both.
     """
 
     def __init__(
@@ -214,13 +216,16 @@ class SigningPanel(ipywidgets.Box):
         listener: Any,
         *,
         signer: str | None = None,
-        height: int = 420,
+        height: int = 560,
         max_rows: int = 8,
         columns: Sequence[str] = PANEL_COLUMNS,
         **kwargs: Any,
     ) -> None:
         self.sign_url = sign_url
         self.signer = signer
+        found = parse_qs(urlsplit(sign_url).query).get("signature_id", [None])
+        #: The signer's ``signature_id`` (from the sign URL's query), or ``None``.
+        self.signature_id: str | None = found[0]
         page = (
             f'<iframe src="{html.escape(sign_url)}" title="sign page" '
             f'style="width:100%;height:{int(height)}px;border:1px solid #ccd;border-radius:4px">'
@@ -244,6 +249,24 @@ class SigningPanel(ipywidgets.Box):
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(repr(self))
+
+    def sign_unless_clicked(self, emulator: Any) -> str:
+        """Sign as this panel's signer through ``emulator`` (``Emulator.sign``), unless the
+        signer already signed or is signing in the page: what a run without anyone at the page
+        does in place of the click. Returns who signed: ``"the emulator"`` or ``"the page"``.
+
+        Raises ``ValueError`` when the sign URL names no ``signature_id``, and the emulator's
+        error when the request cannot be signed for another reason.
+        """
+        if self.signature_id is None:
+            raise ValueError("the sign URL has no signature_id to sign as")
+        try:
+            emulator.sign(self.signature_id)
+        except Conflict as error:
+            if "already been signed" in error.error_msg or "already busy" in error.error_msg:
+                return "the page"
+            raise
+        return "the emulator"
 
     def close(self) -> None:
         """Stop the table's updates and close the panel."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pandas.testing as pdt
@@ -194,3 +196,45 @@ def test_closing_a_signing_panel_stops_its_table(listener: Listener) -> None:
     panel.close()
     post_multipart(listener.url, sent_payload())
     assert panel.table.rows.empty
+
+
+NDA = Path(__file__).resolve().parents[1] / "data" / "documents" / "nda-two-signers.pdf"
+
+
+def sent_request(client: Any, listener: Listener) -> Any:
+    """A two-signer embedded request, once ``signature_request_sent`` arrived."""
+    sr = client.create_embedded(
+        [NDA],
+        [("Jack Doe", "jack@example.com"), ("Jill Doe", "jill@example.com")],
+        use_text_tags=True,
+    )
+    listener.wait_for("signature_request_sent", signature_request_id=sr.signature_request_id)
+    return sr
+
+
+def test_sign_unless_clicked_signs_when_nobody_did(emulator, client, listener) -> None:
+    sr = sent_request(client, listener)
+    panel = SigningPanel(client.sign_url(sr.signature_ids[0]).sign_url, listener)
+    assert panel.signature_id == sr.signature_ids[0]
+    assert panel.sign_unless_clicked(emulator) == "the emulator"
+    signed = listener.wait_for("signature_request_signed", timeout=10)
+    assert signed.related_signature_id == sr.signature_ids[0]
+    assert panel.sign_unless_clicked(emulator) == "the page"  # nothing is signed twice
+
+
+def test_sign_unless_clicked_leaves_a_click_in_the_page_alone(emulator, client, listener) -> None:
+    sr = sent_request(client, listener)
+    panel = SigningPanel(client.sign_url(sr.signature_ids[1]).sign_url, listener)
+    page = requests.get(panel.sign_url, timeout=10)  # what the IFrame does
+    session = re.search(r'name="session" value="([^"]+)"', page.text).group(1)
+    form = {"session": session, "action": "sign"}
+    requests.post(f"{emulator.base_url}/editor/embeddedSign", data=form, timeout=10)
+    assert panel.sign_unless_clicked(emulator) == "the page"
+    listener.wait_for("signature_request_signed", timeout=10)
+    emulator.wait_settled()
+    assert len(listener.store.stored_events("signature_request_signed")) == 1
+
+
+def test_sign_unless_clicked_needs_a_signature_id(emulator, listener) -> None:
+    with pytest.raises(ValueError, match="no signature_id"):
+        SigningPanel("http://127.0.0.1:9/page", listener).sign_unless_clicked(emulator)
