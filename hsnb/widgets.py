@@ -79,7 +79,8 @@ class LiveEvents(ipywidgets.HTML):
 
     It starts from what the listener's store already holds. ``columns`` chooses what the
     table shows (default: every column of :data:`LIVE_COLUMNS`; :attr:`rows` always has them
-    all). A refused callback whose body could be read keeps its claimed ``event_type``.
+    all) and ``time_format`` how times read (UTC, to the second by default). A refused callback
+    whose body could be read keeps its claimed ``event_type``.
     :meth:`close` stops the updates and removes its hook from the listener. Updates come from
     the listener's loop thread; ipykernel sends widget messages from any thread through its
     IOPub thread.
@@ -91,9 +92,11 @@ class LiveEvents(ipywidgets.HTML):
         *,
         max_rows: int = 10,
         columns: Sequence[str] | None = None,
+        time_format: str = _TIME_FORMAT,
         **kwargs: Any,
     ) -> None:
         self._remove_hook: Callable[[], None] = lambda: None
+        self._time_format = time_format
         if max_rows < 1:
             raise ValueError("max_rows must be at least 1")
         self._columns = tuple(columns) if columns is not None else tuple(LIVE_COLUMNS)
@@ -166,7 +169,7 @@ class LiveEvents(ipywidgets.HTML):
     def _render(self) -> None:
         frame = self.rows
         summary = html.escape(repr(self))
-        table = _table_html(frame, self._columns)
+        table = _table_html(frame, self._columns, self._time_format)
         self.value = f"{_STYLE}<div><b>{summary}</b></div><div class='hsnb-scroll'>{table}</div>"
 
 
@@ -236,6 +239,7 @@ class SigningPanel(ipywidgets.Box):
             listener,
             max_rows=max_rows,
             columns=columns,
+            time_format="%H:%M:%S",  # beside a page, the time of day is enough
             layout=ipywidgets.Layout(flex="2 1 320px", margin="0 0 0 12px", overflow="auto"),
         )
         layout = ipywidgets.Layout(
@@ -291,22 +295,24 @@ def event_table(
     return HTML(_STYLE + _table_html(frame.tail(max_rows), columns))
 
 
-def _table_html(frame: pd.DataFrame, columns: Sequence[str]) -> str:
+def _table_html(
+    frame: pd.DataFrame, columns: Sequence[str], time_format: str = _TIME_FORMAT
+) -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
     body = []
     for record in frame[list(columns)].to_dict("records"):
         verdict = record.get("verdict")
         css = f' class="{verdict}"' if verdict in ("rejected", "duplicate") else ""
-        cells = "".join(f"<td>{html.escape(_cell(record[c]))}</td>" for c in columns)
+        cells = "".join(f"<td>{html.escape(_cell(record[c], time_format))}</td>" for c in columns)
         body.append(f"<tr{css}>{cells}</tr>")
     return f'<table class="hsnb-table"><tr>{head}</tr>{"".join(body)}</table>'
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, time_format: str = _TIME_FORMAT) -> str:
     if value is None or value is pd.NA or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if isinstance(value, pd.Timestamp):
-        return value.strftime(_TIME_FORMAT)
+        return value.strftime(time_format)
     if isinstance(value, pd.Timedelta):
         return readable_duration(value)
     return str(value)

@@ -87,6 +87,12 @@ def test_columns_choose_what_the_table_shows(listener: Listener) -> None:
     assert list(view.rows.columns) == list(LIVE_COLUMNS)
 
 
+def test_time_format_sets_how_times_read(listener: Listener) -> None:
+    post_multipart(listener.url, sent_payload(event_time=1_767_225_661))
+    assert "<td>00:01:01</td>" in LiveEvents(listener, time_format="%H:%M:%S").value
+    assert "<td>2026-01-01 00:01:01</td>" in LiveEvents(listener).value
+
+
 def test_unknown_columns_are_refused(listener: Listener) -> None:
     with pytest.raises(KeyError, match="no such columns: nope"):
         LiveEvents(listener, columns=["nope"])
