@@ -52,8 +52,9 @@ emulator = hsnb.Emulator(
     callback_url=listener.url,  # the emulator POSTs its callbacks to our listener
     name="notebook-02",
     start_time=DEFAULT_EPOCH,  # 2026-01-01 00:00:00 UTC, so event times repeat
-    time_scale=0.1,  # one emulated second lasts 0.1 s here
-    processing_delay="uniform:10,20",  # processing takes 10 to 20 s (1 to 2 s here)
+    time_scale=0.05,  # one emulated second lasts 0.05 s here
+    processing_delay="uniform:10,20",  # processing takes 10 to 20 s (0.5 to 1 s here)
+    file_prep_delay=0,  # no files are downloaded here; no timer moves the clock behind our back
 )
 client = Client(base_url=emulator.api_url)  # the same client works with the real API
 DOCUMENTS = "../data/documents/"
