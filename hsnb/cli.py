@@ -18,6 +18,7 @@ from hsnb import __version__, environment, terminal
 from hsnb.emulator import command as emulator_command
 from hsnb.errors import HsnbError
 from hsnb.events import KNOWN_EVENT_TYPES
+from hsnb.simulation import command as simulate_command
 
 if TYPE_CHECKING:
     from hsnb.receiver import Answer
@@ -235,6 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
     tour = commands.add_parser("tour", help="walk a signature request's life on the emulator")
     tour.add_argument("--seed", type=int, default=7, help="the emulator's seed (ids repeat)")
     tour.set_defaults(func=cmd_tour)
+
+    simulate = commands.add_parser("simulate", help="run a seeded workload into an event store")
+    simulate_command.add_arguments(simulate)
+    simulate.set_defaults(func=simulate_command.run)
 
     emulator = commands.add_parser("emulator", help="serve the Dropbox Sign API emulator")
     emulator_command.add_arguments(emulator)

@@ -34,7 +34,7 @@ import tornado.httpserver
 import tornado.web
 
 from hsnb.events import ACK_TEXT
-from hsnb.runtime import bind, http_url, serve, shut_down
+from hsnb.runtime import serve_app
 
 #: A recognisable made-up API key (search any output for it to prove it never leaks).
 TEST_API_KEY = "hsnb-test-secret-" + "5eC7e7" * 8
@@ -50,47 +50,6 @@ FAST: dict[str, Any] = {
     "test_mode_rate_limit": None,
     "min_callback_timeout": 2.0,
 }
-
-
-class ServedApp:
-    """A Tornado application served on 127.0.0.1 (a free port) on hsnb's background loop.
-
-    ``rules`` are Tornado's ``(pattern, handler, kwargs)`` routes, or a whole application.
-    Use it as a context manager, or call :meth:`stop`.
-    """
-
-    def __init__(self, rules: list[Any] | tornado.web.Application) -> None:
-        app = (
-            rules
-            if isinstance(rules, tornado.web.Application)
-            else tornado.web.Application(rules, log_function=lambda handler: None)
-        )
-        sockets, self.port = bind("127.0.0.1", 0)
-        self.origin = http_url("127.0.0.1", self.port)
-        self._server: tornado.httpserver.HTTPServer | None = serve(
-            lambda: app, sockets, max_body_size=64 * 2**20
-        )
-
-    def url(self, path: str = "/") -> str:
-        """The full URL of ``path`` on this server."""
-        return self.origin + path
-
-    def stop(self) -> None:
-        """Stop serving and drop open connections (idempotent)."""
-        server, self._server = self._server, None
-        if server is not None:
-            shut_down(server)
-
-    def __enter__(self) -> ServedApp:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-
-def serve_app(rules: list[Any] | tornado.web.Application) -> ServedApp:
-    """Serve ``rules`` (or an application) on a free 127.0.0.1 port; see :class:`ServedApp`."""
-    return ServedApp(rules)
 
 
 @dataclass

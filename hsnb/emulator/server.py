@@ -9,6 +9,7 @@ True
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
@@ -17,18 +18,21 @@ from urllib.parse import urlsplit
 import tornado.httpserver
 import tornado.web
 
+from hsnb.clock_header import ATTEMPT_HEADER, CLOCK_HEADER, attempt_header, clock_header
 from hsnb.emulator.http.control import reset_all
 from hsnb.emulator.http.handlers import NotFoundHandler
 from hsnb.emulator.http.outbound import HttpFetcher, TornadoTransport
 from hsnb.emulator.http.routes import routes
 from hsnb.emulator.service.backend import Backend
-from hsnb.emulator.service.clock import Clock, Randomness
+from hsnb.emulator.service.clock import VIRTUAL, Clock, Randomness
 from hsnb.emulator.service.config import EmulatorConfig
 from hsnb.emulator.service.dispatcher import Attempt, Dispatcher
 from hsnb.emulator.service.faults import Fault
 from hsnb.emulator.service.models import EmittedEvent
 from hsnb.emulator.service.ratelimit import RateLimiter
 from hsnb.emulator.service.serializers import Urls, signature_request_json
+from hsnb.emulator.service.virtual_time import VirtualTime
+from hsnb.emulator.service.workers import ThreadWorker
 from hsnb.errors import EmulatorError
 from hsnb.runtime import ManagedServer, Registry, background_loop
 
@@ -94,6 +98,7 @@ class Emulator(ManagedServer):
         self._init_server(name, host, port)
         self.clock = Clock(config.start_time, time_scale=config.time_scale)
         self.fetcher = HttpFetcher(config.file_fetch_timeout, config.file_fetch_max_bytes)
+        self.worker = ThreadWorker()
         self.backend = Backend(
             config,
             clock=self.clock,
@@ -102,6 +107,7 @@ class Emulator(ManagedServer):
             callback_url=callback_url,
             app_callback_url=app_callback_url,
             fetcher=self.fetcher,
+            worker=self.worker,
         )
         self.public_base_url = config.public_base_url
         if self.public_base_url:
@@ -115,6 +121,21 @@ class Emulator(ManagedServer):
             min_real_timeout=config.min_callback_timeout,
         )
         self.backend.outbox = self.dispatcher.enqueue
+        self.dispatcher.extra_headers = self._attempt_headers
+        #: Discrete-event time (``time_scale="virtual"``), else ``None``.
+        self.virtual_time: VirtualTime | None = None
+        if self.clock.virtual:
+            self.virtual_time = VirtualTime(
+                self.clock,
+                [
+                    lambda: self.dispatcher.in_flight,
+                    lambda: self.fetcher.in_flight,
+                    lambda: self.worker.in_flight,
+                ],
+            )
+            self.dispatcher.on_change = self.fetcher.on_change = self.virtual_time.notify
+            self.worker.on_done = self.virtual_time.notify
+            self.worker.ordered = self.fetcher.ordered = True
         if start:
             self.start()
 
@@ -201,13 +222,38 @@ class Emulator(ManagedServer):
     def _make_app(self) -> tornado.web.Application:
         return make_app(self.backend, self.limiter, self.dispatcher)
 
+    def _attempt_headers(self, delivery: Any, attempt: int, sent_at: float) -> dict[str, str]:
+        """The signed clock and attempt headers of one callback (:mod:`hsnb.clock_header`)."""
+        scale = VIRTUAL if self.clock.virtual else self.clock.time_scale
+        key = self.backend.account.api_key
+        return {
+            CLOCK_HEADER: clock_header(key, sent_at, scale, time.time()),
+            ATTEMPT_HEADER: attempt_header(delivery.delivery_id, attempt),
+        }
+
+    def on_event(self, hook: Callable[[EmittedEvent], None]) -> Callable[[], None]:
+        """Call ``hook(event)`` on the loop thread as each event is raised (before delivery);
+        returns a function that removes it. Keep it quick (e.g. schedule work on the clock)."""
+        self.backend.event_hooks.append(hook)
+
+        def remove() -> None:
+            if hook in self.backend.event_hooks:
+                self.backend.event_hooks.remove(hook)
+
+        return remove
+
     def _on_loop_start(self) -> None:
         self.clock.attach(asyncio.get_running_loop())
+        if self.virtual_time is not None:
+            self.virtual_time.start()
 
     async def _cleanup(self) -> None:
-        """Cancel pending timers and deliveries (stopping frees the port too)."""
+        """Cancel pending timers, work and deliveries (stopping frees the port too)."""
+        if self.virtual_time is not None:
+            await self.virtual_time.stop()
         self.clock.attach(None)
         self.clock.cancel_all()
+        self.worker.cancel_all()
         await self.fetcher.close()
         await self.dispatcher.close()
 
@@ -257,15 +303,34 @@ class Emulator(ManagedServer):
         self._call(reset_all, self.backend, self.limiter, self.dispatcher, seed)
 
     def wait_settled(self, timeout: float = 10.0) -> bool:
-        """Wait (real seconds) until no callback delivery is pending; ``False`` on timeout."""
+        """Wait (real seconds) until no callback delivery is pending and no work that raises
+        events (reading documents, downloads, a due timer) is in flight; ``False`` on
+        timeout."""
         if not self.running:
             return self.dispatcher.unsettled == 0
-        return background_loop().run(self.dispatcher.wait_settled(timeout), timeout + 5)
+        return background_loop().run(self._settled(timeout), timeout + 5)
+
+    async def _settled(self, timeout: float) -> bool:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            if not await self.dispatcher.wait_settled(max(0.0, deadline - loop.time())):
+                return False
+            if not (self._work_in_flight() or self.clock.is_due()):
+                if self.dispatcher.unsettled == 0:
+                    return True
+                continue
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(0.001)
+
+    def _work_in_flight(self) -> bool:
+        return self.fetcher.in_flight > 0 or self.worker.in_flight > 0
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait (real seconds) until no callback is queued or on the wire, no ``file_urls``
-        download is running and no timer is due at the current emulated time; ``False`` on
-        timeout.
+        download or document reading is running and no timer is due at the current emulated
+        time; ``False`` on timeout.
 
         Unlike :meth:`wait_settled` this does not wait for retries or delayed deliveries (they
         are timers in the future). With a manual clock (``time_scale=None``) the pattern is::
@@ -276,7 +341,7 @@ class Emulator(ManagedServer):
         """
         if not self.running:
             return self.dispatcher.in_flight == 0
-        idle = self.dispatcher.wait_idle(timeout, busy=lambda: self.fetcher.in_flight > 0)
+        idle = self.dispatcher.wait_idle(timeout, busy=self._work_in_flight)
         return background_loop().run(idle, timeout + 5)
 
     def next_deadline(self) -> float | None:

@@ -35,6 +35,7 @@ def create(emulator, **kwargs):
         **create_form(emulator.client_id, **kwargs),
     )
     assert response.status_code == 200, response.text
+    emulator.wait_idle(TIMEOUT)  # processing (zero-delay or due) has ended
     return response.json()["signature_request"]
 
 

@@ -28,6 +28,7 @@ def create(emulator, path="create_embedded"):
         emulator, "POST", f"signature_request/{path}", **create_form(emulator.client_id)
     )
     assert response.status_code == 200, response.text
+    emulator.wait_idle(TIMEOUT)  # processing (zero-delay) has ended
     return response.json()["signature_request"]
 
 

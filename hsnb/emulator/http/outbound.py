@@ -28,7 +28,7 @@ import asyncio
 import contextlib
 import socket
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.simple_httpclient import HTTPStreamClosedError, HTTPTimeoutError
@@ -46,6 +46,7 @@ from hsnb.emulator.service.file_urls import (
     url_file_name,
 )
 from hsnb.emulator.service.parsing import UploadedFile
+from hsnb.emulator.service.workers import Sequencer
 
 USER_AGENT = "hsnb-emulator"
 
@@ -117,6 +118,11 @@ class HttpFetcher:
         self.max_clients = max_clients
         self._client: AsyncHTTPClient | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        #: Called on the loop after each request's downloads end (virtual time listens to it).
+        self.on_change: Callable[[], None] = lambda: None
+        #: Hand results over in the order the fetches started (virtual time sets it).
+        self.ordered = False
+        self._sequencer = Sequencer()
 
     def __repr__(self) -> str:
         return f"<HttpFetcher timeout={self.timeout:g}s max_bytes={self.max_bytes}>"
@@ -136,8 +142,17 @@ class HttpFetcher:
         return self._client
 
     def start(self, urls: Sequence[str], done: FetchDone) -> None:
-        """Fetch ``urls``; ``done`` gets the files or the first error (see the module doc)."""
+        """Fetch ``urls``; ``done`` gets the files or the first error (see the module doc).
+
+        With ``ordered`` (virtual time), ``done`` calls come in the order the fetches started.
+        """
         urls = list(urls)
+        if self.ordered:
+            ticket, given = self._sequencer.ticket(), done
+
+            def done(fetched: Fetched) -> None:
+                self._sequencer.complete(ticket, lambda: given(fetched))
+
         if all(is_data_url(url) for url in urls):
             OfflineFetcher(self.max_bytes).start(urls, done)
             return
@@ -150,10 +165,15 @@ class HttpFetcher:
             return
         task = loop.create_task(self._fetch_all(urls, done))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self.on_change()
 
     def cancel_all(self) -> None:
         """Abandon every download in flight; their ``done`` is never called."""
+        self._sequencer.reset()
         for task in list(self._tasks):
             task.cancel()
 

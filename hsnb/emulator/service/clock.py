@@ -12,6 +12,11 @@ asyncio loop attached, a timer also fires by itself after ``delay * time_scale``
 :meth:`Clock.advance` does; zero-delay timers still run at once). Whichever way a timer fires,
 emulated time moves to its deadline first, so event times never depend on real scheduling.
 
+``time_scale="virtual"`` is discrete-event time: timers never fire on real time; whoever runs the
+world (:class:`hsnb.emulator.Emulator`) calls :meth:`Clock.fire_next` as soon as nothing is in
+flight, so the clock jumps from one due timer to the next. A run then depends only on its seed
+and its calls, and goes as fast as the machine allows.
+
 :class:`Randomness` is the single ``random.Random`` of an emulator: ids (40 hex like real
 signature request ids and account ids, 32 hex for signature ids and client ids, 64 hex for API
 keys) and delay draws (:class:`Delay`) all come from it.
@@ -36,6 +41,9 @@ logger = logging.getLogger(__name__)
 
 #: 2026-01-01T00:00:00Z, a convenient fixed epoch for reproducible runs.
 DEFAULT_EPOCH = 1_767_225_600
+#: The ``time_scale`` of discrete-event time (see the module docstring).
+VIRTUAL = "virtual"
+TimeScale = float | str | None
 
 
 @dataclass(order=True)
@@ -70,16 +78,27 @@ class Clock:
         self,
         start: float | None = None,
         *,
-        time_scale: float | None = 1.0,
+        time_scale: TimeScale = 1.0,
         follow_wall: bool | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        if time_scale is not None and (time_scale < 0 or not math.isfinite(time_scale)):
-            raise ValueError(f"time_scale must be a finite number >= 0 or None, not {time_scale}")
+        self.virtual = time_scale == VIRTUAL
+        if self.virtual:
+            time_scale = None
+        elif time_scale is not None and (
+            isinstance(time_scale, str) or time_scale < 0 or not math.isfinite(time_scale)
+        ):
+            raise ValueError(
+                f"time_scale must be a finite number >= 0, None or {VIRTUAL!r}, not {time_scale!r}"
+            )
         self._wall_start = start is None
         self.start = float(time.time() if start is None else start)
-        self.time_scale = time_scale
-        self.follow_wall = (start is None) if follow_wall is None else follow_wall
+        self.time_scale: float | None = time_scale  # type: ignore[assignment]
+        follow = start is None and not self.virtual
+        self.follow_wall = follow if follow_wall is None else follow_wall
+        #: Called (on the loop thread) whenever a timer is added or fired: virtual time's driver
+        #: waits on it.
+        self.on_change: Callable[[], None] = lambda: None
         self._monotonic = monotonic
         self._t0 = monotonic()
         self._virtual = self.start
@@ -90,7 +109,8 @@ class Clock:
         self.errors: list[Exception] = []
 
     def __repr__(self) -> str:
-        return f"<Clock now={self.now():.3f} time_scale={self.time_scale}>"
+        scale = VIRTUAL if self.virtual else self.time_scale
+        return f"<Clock now={self.now():.3f} time_scale={scale}>"
 
     def now(self) -> float:
         """Emulated Unix time in seconds (a float)."""
@@ -123,6 +143,7 @@ class Clock:
         timer = Timer(self.now() + max(0.0, delay), next(self._seq), callback)
         heapq.heappush(self._timers, timer)
         self._arm(timer)
+        self.on_change()
         return timer
 
     async def sleep(self, delay: float) -> None:
@@ -146,6 +167,14 @@ class Clock:
         if seconds < 0:
             raise ValueError("the clock cannot go backwards")
         return self._fire_due(self.now() + seconds, move_to=True)
+
+    def fire_next(self) -> int:
+        """Move emulated time to the next pending timer's deadline and fire every timer due then
+        (virtual time's one step); return how many fired (0: nothing is scheduled)."""
+        deadline = self.next_deadline()
+        if deadline is None:
+            return 0
+        return self._fire_due(max(deadline, self.now()), move_to=True)
 
     def reset(self) -> None:
         """Go back to the start (a wall-clock start restarts at the current wall time)."""
@@ -205,6 +234,8 @@ class Clock:
             fired += 1
         if move_to:
             self._virtual = max(self._virtual, until)
+        if fired:
+            self.on_change()
         return fired
 
 

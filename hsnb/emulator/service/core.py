@@ -5,7 +5,8 @@ accounts, requests, processing, signing, files and templates. Each part creates 
 state (it extends :meth:`ServiceCore._fresh_state`, which runs at start and on every reset) and uses
 the rest of the service only through this small API:
 
-* settings and sources: ``config``, ``clock``, ``random``, ``urls``, ``faults``, ``fetcher``;
+* settings and sources: ``config``, ``clock``, ``random``, ``urls``, ``faults``, ``fetcher``,
+  ``worker`` (CPU work off the loop);
 * the shared records: ``account``, its ``apps``, the ``requests`` and every ``events`` raised;
 * :meth:`get_signature_request` (the 404 / 403 / 410 rules) and :meth:`owned_app` (a
   ``client_id`` of this account, or 400);
@@ -32,6 +33,7 @@ from hsnb.emulator.service.file_urls import Fetcher, OfflineFetcher
 from hsnb.emulator.service.lifecycle import RequestState
 from hsnb.emulator.service.models import Account, ApiApp, EmittedEvent, SignatureRequest, Template
 from hsnb.emulator.service.serializers import Urls, signature_request_json, template_json
+from hsnb.emulator.service.workers import InlineWorker, Worker
 from hsnb.errors import BadRequest, Deleted, Forbidden, NotFound
 
 Outbox = Callable[[Delivery], None]
@@ -45,8 +47,9 @@ class ServiceCore:
     """Identity, reset and the shared API of the backend's parts (see the module docstring).
 
     ``api_key``: the account's key (default: drawn from the seed). ``callback_url`` and
-    ``app_callback_url``: the account's and the default app's callback URLs. ``fetcher``:
-    downloads ``file_urls`` (default: :class:`~hsnb.emulator.service.file_urls.OfflineFetcher`).
+    ``app_callback_url``: the account's and the default app's callback URLs. ``fetcher``: downloads
+    ``file_urls`` (default: :class:`~hsnb.emulator.service.file_urls.OfflineFetcher`). ``worker``:
+    runs CPU work (default: inline, :class:`~hsnb.emulator.service.workers.InlineWorker`).
     """
 
     apps: dict[str, ApiApp]
@@ -65,6 +68,7 @@ class ServiceCore:
         urls: Urls | None = None,
         outbox: Outbox | None = None,
         fetcher: Fetcher | None = None,
+        worker: Worker | None = None,
     ) -> None:
         self.config = config or EmulatorConfig()
         self.clock = clock or Clock()
@@ -72,7 +76,11 @@ class ServiceCore:
         self.urls = urls or Urls()
         self.outbox: Outbox = outbox or (lambda delivery: None)
         self.fetcher: Fetcher = fetcher or OfflineFetcher()
+        self.worker: Worker = worker or InlineWorker()
         self.faults = Faults()
+        #: Called with each event as it is raised, before it is delivered (e.g. a workload
+        #: script that reacts to ``signature_request_sent``); on the loop thread.
+        self.event_hooks: list[Callable[[EmittedEvent], None]] = []
         self._initial_urls = (callback_url, app_callback_url)
         identity = self._draw_identity()
         self.account = Account(
@@ -104,6 +112,7 @@ class ServiceCore:
         """
         self.clock.cancel_all()
         self.fetcher.cancel_all()
+        self.worker.cancel_all()
         self.clock.reset()
         self.random.reseed(self.random.seed if seed is None else seed)
         self._draw_identity()
@@ -185,6 +194,8 @@ class ServiceCore:
             message,
         )
         self.events.append(event)
+        for hook in tuple(self.event_hooks):
+            hook(event)
         app = self.apps.get(subject.client_id) if subject.client_id else None
         if request is not None:
             snapshot, template_snapshot = signature_request_json(request, self.urls), None

@@ -139,11 +139,19 @@ class Dispatcher:
         self.min_real_timeout = min_real_timeout
         self.excerpt_chars = excerpt_chars
         self.hooks: list[AttemptHook] = []
+        #: Called on the loop thread after every attempt (virtual time listens to it).
+        self.on_change: Callable[[], None] = lambda: None
+        #: Headers added to every attempt, from ``(delivery, attempt number, sent_at)`` (the
+        #: emulator's signed clock and attempt headers: :mod:`hsnb.clock_header`).
+        self.extra_headers: Callable[[Delivery, int, float], dict[str, str]] = (
+            lambda delivery, attempt, sent_at: {}
+        )
         self.attempts: list[Attempt] = []
         self.dead_letters: list[Delivery] = []
         self._lanes: dict[str, _Lane] = {}
         self._unsettled = 0
         self._idle: asyncio.Event | None = None
+        self._one_at_a_time: asyncio.Lock | None = None
 
     @property
     def unsettled(self) -> int:
@@ -160,7 +168,10 @@ class Dispatcher:
         return sum(lane.queue.qsize() + lane.busy for lane in self._lanes.values())
 
     def real_timeout(self) -> float:
-        """The per-attempt timeout in real seconds."""
+        """The per-attempt timeout in real seconds (virtual time: ``min_real_timeout``, as no
+        emulated time passes while an attempt is answered)."""
+        if self.clock.virtual:
+            return self.min_real_timeout
         scaled = self.clock.real_seconds(self.policy.timeout)
         return self.policy.timeout if scaled is None else max(scaled, self.min_real_timeout)
 
@@ -235,6 +246,11 @@ class Dispatcher:
             self._idle.set()
         return self._idle
 
+    def _serial(self) -> asyncio.Lock:
+        if self._one_at_a_time is None:
+            self._one_at_a_time = asyncio.Lock()
+        return self._one_at_a_time
+
     def _put(self, job: _Job) -> None:
         lane = self._lanes.get(job.delivery.url)
         if lane is None:
@@ -248,13 +264,18 @@ class Dispatcher:
             job = await lane.queue.get()
             lane.busy = True
             try:
-                await self._attempt(job)
+                if self.clock.virtual:  # one attempt at a time: arrivals in a fixed order
+                    async with self._serial():
+                        await self._attempt(job)
+                else:
+                    await self._attempt(job)
             except Exception:  # an emulator bug must not kill the lane or hang wait_settled
                 logger.exception("callback attempt failed")
                 self._settle()
             finally:
                 lane.busy = False
                 lane.queue.task_done()
+                self.on_change()
 
     async def _attempt(self, job: _Job) -> None:
         delivery = job.delivery
@@ -265,7 +286,10 @@ class Dispatcher:
             outcome = "dropped"
         else:
             body, content_type = encode_callback_multipart(compact_json(delivery.payload))
-            headers = {"Content-Type": content_type}
+            headers = {
+                **self.extra_headers(delivery, job.attempt, sent_at),
+                "Content-Type": content_type,
+            }
             response = await self.transport.post(delivery.url, body, headers, self.real_timeout())
             outcome = classify(response.status, response.body, timed_out=response.timed_out)
         retry = outcome != ACKNOWLEDGED and should_retry(job.attempt, self.policy)

@@ -37,6 +37,7 @@ from hsnb.emulator.service.file_urls import Fetched, Fetcher, source_label
 from hsnb.emulator.service.lifecycle import RequestState, SignerStatus, move
 from hsnb.emulator.service.models import SignatureRequest
 from hsnb.emulator.service.parsing import UploadedFile
+from hsnb.emulator.service.workers import Job, Worker
 
 _ERROR_STATUS = {
     "file_error": SignerStatus.ERROR_FILE,
@@ -60,29 +61,34 @@ class Loaded:
 
 def load_documents(
     fetcher: Fetcher,
+    worker: Worker,
     uploads: Sequence[UploadedFile],
     file_urls: Sequence[str],
     *,
     use_text_tags: bool,
     done: Callable[[Loaded], None],
-) -> None:
-    """Download ``file_urls`` (if given, by ``fetcher``), read every document, call ``done``.
+) -> Job[Loaded] | None:
+    """Download ``file_urls`` (if given, by ``fetcher``), read every document (on ``worker``,
+    off the loop), call ``done``.
 
     The one loading path of signature requests and templates. ``done`` is called once, maybe
-    before this returns (uploads, ``data:`` URLs), else when the downloads end (never when
-    they are cancelled).
+    before this returns (an inline worker), else on the loop when the work ends (never when it
+    is cancelled). Returns the reading job for uploads (``None`` while ``file_urls`` are
+    downloaded).
     """
     if not file_urls:
-        done(_read(list(uploads), (), use_text_tags))
-        return
+        files = list(uploads)
+        return worker.run(lambda: _read(files, (), use_text_tags), done)
 
     def fetched(result: Fetched) -> None:
         if result.error is not None:
             done(Loaded(failure=("file_error", result.error)))
         else:
-            done(_read(list(result.files), file_urls, use_text_tags))
+            files = list(result.files)
+            worker.run(lambda: _read(files, file_urls, use_text_tags), done)
 
     fetcher.start(file_urls, fetched)
+    return None
 
 
 def _read(uploads: list[UploadedFile], file_urls: Sequence[str], use_text_tags: bool) -> Loaded:
@@ -102,8 +108,40 @@ def _read(uploads: list[UploadedFile], file_urls: Sequence[str], use_text_tags: 
     return Loaded(tuple(uploads), tuple(documents))
 
 
+class _Reading:
+    """Uploads being read ahead of their processing timer."""
+
+    def __init__(self) -> None:
+        self.result: Loaded | None = None
+        self.job: Job[Loaded] | None = None
+        self.due = False
+
+
 class ProcessingMixin(ServiceCore):
     """Processing of a new request's documents (see the module docstring)."""
+
+    _reading: dict[str, _Reading]
+
+    def _fresh_state(self) -> None:
+        super()._fresh_state()
+        self._reading = {}
+
+    def _read_ahead(self, sr: SignatureRequest) -> None:
+        """Start reading a new request's uploads now, on the worker: the CPU time passes while
+        the processing timer runs, so it does not hold the loop that keeps emulated time
+        (``file_urls`` are downloaded when processing starts, as the service does)."""
+        if sr.file_urls:
+            return
+        reading = self._reading[sr.signature_request_id] = _Reading()
+
+        def read(loaded: Loaded) -> None:
+            reading.result = loaded
+            if reading.due:
+                self._loaded(sr, loaded)
+
+        reading.job = load_documents(
+            self.fetcher, self.worker, sr.uploads, (), use_text_tags=sr.use_text_tags, done=read
+        )
 
     def _process(self, request_id: str) -> None:
         sr = self.requests.get(request_id)
@@ -111,10 +149,24 @@ class ProcessingMixin(ServiceCore):
             return
         fault = self.faults.take("processing", request_id)
         if fault is not None:
+            self._reading.pop(request_id, None)
             self._fail(sr, fault.action, _ERROR_STATUS[fault.action], "Injected fault.")
+            return
+        reading = self._reading.get(request_id)
+        if reading is not None and reading.job is not None:
+            if reading.result is not None:
+                self._loaded(sr, reading.result)
+            elif self.clock.time_scale is None and not self.clock.virtual:
+                # A clock moved by hand: advance() means "processing is over", so wait here.
+                self._loaded(sr, reading.job.wait())
+            else:
+                # Still being read (slower in real time than the whole delay): go on when
+                # done, holding nothing else back.
+                reading.due = True
             return
         load_documents(
             self.fetcher,
+            self.worker,
             sr.uploads,
             sr.file_urls,
             use_text_tags=sr.use_text_tags,
@@ -125,6 +177,7 @@ class ProcessingMixin(ServiceCore):
         """Check the tags, and send the request or fail it."""
         if self.requests.get(sr.signature_request_id) is not sr:
             return  # reset (or otherwise gone) while downloading
+        self._reading.pop(sr.signature_request_id, None)
         if sr.state is not RequestState.PROCESSING:
             return
         if loaded.failure is not None:

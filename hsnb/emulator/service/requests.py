@@ -69,6 +69,7 @@ class RequestsMixin(ProcessingMixin):
         self.audit(sr, "created", REQUESTER)
         delay = self.random.draw(self.config.processing_delay)
         self.clock.call_later(delay, lambda: self._process(sr.signature_request_id))
+        self._read_ahead(sr)
         if sr.expires_at is not None:
             until = sr.expires_at - self.clock.now()
             self.clock.call_later(until, lambda: self._expire(sr.signature_request_id))

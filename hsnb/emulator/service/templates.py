@@ -166,6 +166,7 @@ class TemplatesMixin(RequestsMixin):
             return
         load_documents(
             self.fetcher,
+            self.worker,
             template.uploads,
             template.file_urls,
             use_text_tags=True,

@@ -1,0 +1,265 @@
+"""Run a workload through the real emulator and a real listener, on virtual time.
+
+Everything goes over HTTP on 127.0.0.1: requests are created with :class:`~hsnb.client.Client`,
+signers act through the emulator's control plane, callbacks are POSTed by the emulator to a
+:class:`~hsnb.simulation.receiver.FlakyReceiver` in front of a :class:`~hsnb.listener.Listener`
+that commits them to a store. The emulator runs on virtual time: each planned action is a timer
+on its clock; when it falls due the clock is held, this thread performs the action, and the
+hold is released, so nothing moves while an action is under way and a run depends only on its
+seed. Reactions to events (a signer may open a request once it was sent, or once the signer
+before them signed) are planned from the emulator's own events, on its clock.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from hsnb.client import Client
+from hsnb.emulator import DEFAULT_EPOCH, Emulator
+from hsnb.emulator.service.models import EmittedEvent
+from hsnb.errors import ApiError, HsnbError
+from hsnb.listener import Listener
+from hsnb.runtime import background_loop
+from hsnb.simulation.receiver import FlakyReceiver
+from hsnb.simulation.workload import RequestPlan, Workload, document, plan
+from hsnb.store import EventStore
+
+#: Events after which a request changes no more (its progress is counted then).
+FINAL_EVENTS = (
+    "signature_request_downloadable",
+    "signature_request_declined",
+    "signature_request_expired",
+    "signature_request_canceled",
+    "file_error",
+    "unknown_error",
+    "signature_request_invalid",
+)
+#: Where payload URLs point (no local port: the same log on every run).
+PUBLIC_BASE_URL = "https://hellosign.test"
+#: A file_urls entry nobody serves (the discard port refuses connections at once).
+UNREACHABLE_URL = "http://127.0.0.1:9/contract.pdf"
+
+
+class SimulationError(HsnbError):
+    """A simulation could not run to its end (the message says why)."""
+
+
+@dataclass(frozen=True)
+class _Action:
+    kind: str  # create, template, view, sign, decline
+    plan: RequestPlan | None = None
+    signature_id: str | None = None
+    signers: int = 0
+
+
+@dataclass
+class Run:
+    """The state of one simulation while it runs."""
+
+    emulator: Emulator
+    listener: Listener
+    client: Client
+    front: FlakyReceiver
+    workload: Workload
+    plans: list[RequestPlan]
+    actions: queue.Queue[_Action] = field(default_factory=queue.Queue)
+    by_request: dict[str, RequestPlan] = field(default_factory=dict)
+    templates: dict[int, str] = field(default_factory=dict)
+    finished: set[str] = field(default_factory=set)
+    refused: int = 0
+
+    # -- scheduling (on the emulator's loop thread) ------------------------------------------
+
+    def at(self, delay: float, action: _Action) -> None:
+        """Perform ``action`` after ``delay`` emulated seconds (call on the loop thread)."""
+        vt = self.emulator.virtual_time
+        assert vt is not None
+
+        def due() -> None:
+            vt.acquire()  # released by the thread that performs it
+            self.actions.put(action)
+
+        self.emulator.clock.call_later(delay, due)
+
+    def on_event(self, event: EmittedEvent) -> None:
+        """React to an event of the emulated service (on the loop thread)."""
+        request = self.by_request.get(event.signature_request_id or "")
+        if request is None:
+            return
+        if event.event_type in FINAL_EVENTS:
+            self.finished.add(event.signature_request_id or "")
+        sr = self.emulator.backend.requests.get(event.signature_request_id or "")
+        if sr is None:
+            return
+        if event.event_type == "signature_request_sent":
+            first = [0] if request.ordered else range(len(request.signers))
+            for n in first:
+                self._signer_may_act(request, sr.signers[n].signature_id, n)
+        elif event.event_type == "signature_request_signed" and request.ordered:
+            n = next(
+                i for i, s in enumerate(sr.signers) if s.signature_id == event.related_signature_id
+            )
+            if n + 1 < len(request.signers):
+                self._signer_may_act(request, sr.signers[n + 1].signature_id, n + 1)
+
+    def _signer_may_act(self, request: RequestPlan, signature_id: str, n: int) -> None:
+        signer = request.signers[n]
+        if signer.action == "none":
+            return
+        self.at(signer.view_after, _Action("view", request, signature_id))
+        delay = signer.view_after + signer.act_after
+        self.at(delay, _Action(signer.action, request, signature_id))
+
+    # -- acting (on the caller's thread) -----------------------------------------------------
+
+    def perform(self, action: _Action) -> None:
+        """Do ``action`` over HTTP."""
+        if action.kind == "template":
+            self._create_template(action.signers)
+        elif action.kind == "create":
+            assert action.plan is not None
+            self._create(action.plan)
+        else:
+            self._signer(action)
+
+    def _create_template(self, signers: int) -> None:
+        roles = [f"Signer {n}" for n in range(1, signers + 1)]
+        body = document("good", signers, f"Template for {signers}")
+        made = self.client.create_template([("template.txt", body)], roles, title="Template")
+        self.templates[signers] = made.template_id
+
+    def _create(self, request: RequestPlan) -> None:
+        signers = [{"name": s.name, "email_address": s.email_address} for s in request.signers]
+        if request.ordered:
+            for n, signer in enumerate(signers):
+                signer["order"] = n
+        expires_at = int(self.emulator.clock.now() + self.workload.expires_in)
+        common: dict[str, Any] = {
+            "title": f"Agreement {request.index + 1}",
+            "expires_at": expires_at,
+        }
+        try:
+            if request.template and len(request.signers) in self.templates:
+                by_role = {f"Signer {n + 1}": s for n, s in enumerate(signers)}
+                create = (
+                    self.client.create_embedded_with_template
+                    if request.embedded
+                    else self.client.send_with_template
+                )
+                made = create(self.templates[len(request.signers)], by_role, **common)
+            else:
+                files: Any = (
+                    [UNREACHABLE_URL]
+                    if request.document == "unreachable_url"
+                    else [("agreement.txt", document(request.document, len(signers), "Agreement"))]
+                )
+                create = self.client.create_embedded if request.embedded else self.client.send
+                made = create(files, signers, use_text_tags=True, **common)
+        except ApiError:
+            self.refused += 1
+            return
+        self.by_request[made.signature_request_id] = request
+
+    def _signer(self, action: _Action) -> None:
+        url = f"{self.emulator.base_url}/_emulator/signatures/{action.signature_id}/{action.kind}"
+        answer = requests.post(url, json={"reason": "Not this time"}, timeout=30)
+        if answer.status_code != 200:
+            self.refused += 1  # e.g. the request expired or was declined meanwhile
+
+
+def run_workload(
+    workload: Workload,
+    *,
+    seed: int,
+    store: EventStore | str | Path,
+    start_time: float = DEFAULT_EPOCH,
+    progress: Callable[[int, int], None] | None = None,
+    timeout: float = 600.0,
+) -> tuple[Run, float]:
+    """Run ``workload`` to its end; return the run (still open: close it) and the wall seconds.
+
+    Raises :class:`SimulationError` when it does not end within ``timeout`` real seconds.
+    """
+    started = time.monotonic()
+    emulator = Emulator(
+        seed=seed,
+        name="hsnb-simulate",
+        start_time=start_time,
+        time_scale="virtual",
+        processing_delay=workload.processing_delay,
+        file_prep_delay=workload.file_prep_delay,
+        callback_delay=workload.callback_delay,
+        signing_delay=0,
+        rate_limit=None,
+        test_mode_rate_limit=None,
+        min_callback_timeout=0.5,
+        public_base_url=PUBLIC_BASE_URL,
+    )
+    listener = Listener(store, api_keys=emulator.api_key, name="hsnb-simulate")
+    front = FlakyReceiver(listener.url, workload.receiver, seed, slow_seconds=0.7)
+    emulator.callback_url = front.url
+    client = Client(base_url=emulator.api_url, api_key=emulator.api_key)
+    run = Run(emulator, listener, client, front, workload, plan(workload, seed))
+    emulator.on_event(run.on_event)
+
+    def schedule() -> None:
+        if workload.templates > 0:
+            for signers in range(1, len(workload.signers) + 1):
+                run.at(0.0, _Action("template", signers=signers))
+        offset = 600.0 if workload.templates > 0 else 0.0  # templates are ready by then
+        for request in run.plans:
+            run.at(offset + request.arrival, _Action("create", request))
+
+    background_loop().call(schedule)
+    total = len(run.plans)
+    try:
+        while True:
+            try:
+                action = run.actions.get(timeout=0.05)
+            except queue.Empty:
+                if _ended(run):
+                    break
+                if time.monotonic() - started > timeout:
+                    raise SimulationError(
+                        f"the simulation did not end within {timeout:g} s"
+                    ) from None
+                continue
+            try:
+                run.perform(action)
+            finally:
+                emulator.virtual_time.release()  # type: ignore[union-attr]
+            if progress is not None:
+                progress(len(run.finished), total)
+    except BaseException:
+        close(run)
+        raise
+    if progress is not None:
+        progress(len(run.finished), total)
+    return run, time.monotonic() - started
+
+
+def _ended(run: Run) -> bool:
+    """Whether nothing is scheduled, queued or in flight any more."""
+    vt = run.emulator.virtual_time
+    assert vt is not None
+
+    def check() -> bool:
+        clock = run.emulator.clock
+        return clock.next_deadline() is None and not clock.is_due() and vt.busy() == 0
+
+    return run.actions.empty() and background_loop().call(check)
+
+
+def close(run: Run) -> None:
+    """Stop the servers of a run (the store stays open with the listener's log)."""
+    run.client.close()
+    run.emulator.stop()
+    run.front.stop()
+    run.listener.stop()
