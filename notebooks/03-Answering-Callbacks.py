@@ -56,7 +56,7 @@ from hsnb.durations import readable
 from hsnb.emulator import DEFAULT_EPOCH
 from hsnb.payloads import encode_callback_multipart
 from hsnb.plots import plot_attempts
-from hsnb.runtime import bind, http_url, serve, shut_down
+from hsnb.runtime import serve_app
 from hsnb.trigger import sample_payload, send_callback
 from hsnb.widgets import LiveEvents
 
@@ -260,11 +260,9 @@ def serve_handler(name, handler):
     """Serve a Tornado handler on a free 127.0.0.1 port (in hsnb's background loop); its URL.
     Serving the same name again replaces the previous server."""
     if name in servers:
-        shut_down(servers.pop(name))
-    sockets, port = bind("127.0.0.1", 0)
-    app = tornado.web.Application([(r"/.*", handler)], log_function=lambda handler: None)
-    servers[name] = serve(lambda: app, sockets, max_body_size=2**20)
-    return http_url("127.0.0.1", port) + "/callback"
+        servers.pop(name).stop()
+    servers[name] = serve_app([(r"/.*", handler)])
+    return servers[name].url("/callback")
 
 
 class PoliteButWrong(tornado.web.RequestHandler):
