@@ -58,7 +58,10 @@ _LAZY = {
     "lifecycle": "hsnb.analysis",
     "latencies": "hsnb.analysis",
     "latency_summary": "hsnb.analysis",
-    "retry_stats": "hsnb.analysis",
+    "retry_stats": "hsnb.retries",
+    "attempt_view": "hsnb.retries",
+    "simulate": "hsnb.simulation",
+    "Workload": "hsnb.simulation",
 }
 
 __all__ = [
@@ -87,16 +90,21 @@ __all__ = [
     "latencies",
     "latency_summary",
     "retry_stats",
+    "attempt_view",
+    "simulate",
+    "Workload",
 ]
 
 if TYPE_CHECKING:
     from hsnb import live
-    from hsnb.analysis import latencies, latency_summary, lifecycle, read_log, retry_stats
+    from hsnb.analysis import latencies, latency_summary, lifecycle, read_log
     from hsnb.client import Client
     from hsnb.emulator import Emulator
     from hsnb.frames import deliveries_frame, events_frame
     from hsnb.listener import Listener
     from hsnb.live import connect
+    from hsnb.retries import attempt_view, retry_stats
+    from hsnb.simulation import Workload, simulate
     from hsnb.store import EventStore
 
 

@@ -19,7 +19,6 @@ the event they carried (the store keeps no event key for a refused delivery).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -67,6 +66,23 @@ LIFECYCLE_COLUMNS: dict[str, Any] = {
     "processing": DURATION,
     "signing": DURATION,
     "download_lag": DURATION,
+    "problems": "string",
+}
+
+#: Columns of :func:`signer_times`: one row per signature (signer) of a request.
+SIGNER_COLUMNS: dict[str, Any] = {
+    "signature_request_id": "string",
+    "related_signature_id": "string",
+    "signer_name": "string",
+    "signer_order": "Int64",
+    "outcome": pd.CategoricalDtype(["signed", "declined", "pending"]),
+    "sent_at": UTC_TIME,
+    "viewed_at": UTC_TIME,
+    "signed_at": UTC_TIME,
+    "declined_at": UTC_TIME,
+    "to_view": DURATION,
+    "on_page": DURATION,
+    "to_sign": DURATION,
 }
 
 #: Columns of :func:`latencies`: one row per event, with ``delay = received_at - event_time``.
@@ -81,6 +97,7 @@ LATENCY_COLUMNS: dict[str, Any] = {
     "received_at": UTC_TIME,
     "delay": DURATION,
     "deliveries": "Int64",
+    "suspect": "string",
 }
 
 #: Columns of :func:`latency_summary` (indexed by ``event_type``).
@@ -90,27 +107,16 @@ LATENCY_SUMMARY_COLUMNS: dict[str, Any] = {
     "min": DURATION,
     "median": DURATION,
     "p90": DURATION,
+    "p95": DURATION,
+    "p99": DURATION,
     "max": DURATION,
+    "suspect": "Int64",
 }
 
-#: Columns of :attr:`RetryStats.by_type` (indexed by ``event_type``).
-RETRY_COLUMNS: dict[str, Any] = {
-    "event_type": "string",
-    "events": "Int64",
-    "deliveries": "Int64",
-    "duplicates": "Int64",
-    "retried_events": "Int64",
-    "max_deliveries": "Int64",
-}
-
-#: Columns of :attr:`RetryStats.rejected`: refused deliveries counted by status and reason.
-REJECTION_COLUMNS: dict[str, Any] = {
-    "status": "Int64",
-    "reason": "string",
-    "deliveries": "Int64",
-    "first_received_at": UTC_TIME,
-    "last_received_at": UTC_TIME,
-}
+#: A delay past this is later than Dropbox Sign's last retry: the clocks must disagree.
+LATEST_PLAUSIBLE_DELAY = pd.Timedelta(days=4)
+#: ``event_time`` drops the fraction of a second, so a delay may read this much too short.
+_ROUNDING = pd.Timedelta(seconds=1)
 
 #: Processing failures: any of these ends a request in state ``error``.
 ERROR_EVENT_TYPES = ("file_error", "unknown_error", "signature_request_invalid")
@@ -128,8 +134,9 @@ _FIRST_SEEN = {
 
 
 class EventLog(NamedTuple):
-    """The two frames of one event log: ``events`` (one row per logical event) and
-    ``deliveries`` (one row per HTTP request received)."""
+    """The two frames of a listener's log: ``events`` (one row per logical event) and
+    ``deliveries`` (one row per HTTP request received). What an emulator sent is its own frame
+    (``Emulator.deliveries()``, :mod:`hsnb.retries`)."""
 
     events: pd.DataFrame
     deliveries: pd.DataFrame
@@ -179,7 +186,10 @@ def lifecycle(events: pd.DataFrame) -> pd.DataFrame:
     * ``download_lag``: ``all_signed_at`` to ``downloadable_at``.
 
     Rows are ordered by the request's first event. Events without a signature request
-    (``callback_test``, account or template events) are left out.
+    (``callback_test``, account or template events) are left out. Duplicated events do not
+    count twice and the order events arrived in does not matter (times are ``event_time``); what
+    the table cannot place is said in ``problems`` (e.g. ``no sent event``, ``signed before
+    sent``), never guessed.
     """
     scoped = events[events["signature_request_id"].notna()]
     key = scoped["signature_request_id"]
@@ -209,9 +219,75 @@ def lifecycle(events: pd.DataFrame) -> pd.DataFrame:
     table["processing"] = _between(created, table["sent_at"].fillna(table["error_at"]))
     table["signing"] = _between(table["sent_at"], table["all_signed_at"])
     table["download_lag"] = _between(table["all_signed_at"], table["downloadable_at"])
+    table["problems"] = _problems(table)
     table = table.rename_axis("signature_request_id").reset_index()
     table = table.sort_values(["_first", "signature_request_id"], kind="stable")
     return to_frame(table.to_dict("records"), LIFECYCLE_COLUMNS)
+
+
+def _problems(table: pd.DataFrame) -> pd.Series:
+    """What a request's events cannot say, one phrase per rule (missing: nothing wrong)."""
+    sent, signed, all_signed = table["sent_at"], table["signed_at"], table["all_signed_at"]
+    acted = table["viewed_at"].notna() | signed.notna() | table["declined_at"].notna()
+    rules = [
+        (sent.isna() & table["error_at"].isna() & acted, "no sent event"),
+        (signed < sent, "signed before sent"),
+        (table["viewed_at"] < sent, "viewed before sent"),
+        (all_signed < signed, "all_signed before the first signature"),
+        (table["downloadable_at"] < all_signed, "downloadable before all_signed"),
+        (all_signed.notna() & signed.isna(), "all_signed without a signed event"),
+    ]
+    if "signers" in table:
+        short = all_signed.notna() & (table["signed"] < table["signers"])
+        rules.append((short, "all_signed with signatures missing"))
+    found = pd.Series("", index=table.index, dtype="object")
+    for condition, text in rules:
+        hit = condition.fillna(False).astype(bool)
+        found[hit] = found[hit] + "; " + text
+    return found.str.removeprefix("; ").replace("", pd.NA)
+
+
+def signer_times(events: pd.DataFrame) -> pd.DataFrame:
+    """One row per signer (``related_signature_id``): when their request was sent, when they
+    first viewed it, when they signed or declined, and how long that took (:data:`SIGNER_COLUMNS`).
+
+    ``to_view``: sent to first viewed; ``on_page``: viewed to signed (or declined); ``to_sign``:
+    sent to signed. Times are first-seen ``event_time`` values, so duplicates and the order of
+    arrival do not matter. In a request signed in order, ``to_view`` of a later signer includes
+    the wait for the signers before them.
+    """
+    scoped = events[events["signature_request_id"].notna()]
+    types = scoped["event_type_raw"]
+    sent = scoped[types == "signature_request_sent"].groupby("signature_request_id")
+    per_signer = scoped[scoped["related_signature_id"].notna()]
+    key = ["signature_request_id", "related_signature_id"]
+    grouped = per_signer.groupby(key, sort=False)
+    table = pd.DataFrame(
+        {
+            "_first": grouped["event_time"].min(),
+            "signer_name": grouped["signer_name"].last(),
+            "signer_order": grouped["signer_order"].last(),
+        }
+    )
+    for column, event_type in (
+        ("viewed_at", "signature_request_viewed"),
+        ("signed_at", "signature_request_signed"),
+        ("declined_at", "signature_request_declined"),
+    ):
+        rows = per_signer[per_signer["event_type_raw"] == event_type]
+        table[column] = rows.groupby(key)["event_time"].min()
+    table = table.reset_index()
+    table["sent_at"] = table["signature_request_id"].map(sent["event_time"].min())
+    table["outcome"] = np.select(
+        [table["signed_at"].notna(), table["declined_at"].notna()],
+        ["signed", "declined"],
+        "pending",
+    )
+    table["to_view"] = table["viewed_at"] - table["sent_at"]
+    table["on_page"] = table["signed_at"].fillna(table["declined_at"]) - table["viewed_at"]
+    table["to_sign"] = table["signed_at"] - table["sent_at"]
+    table = table.sort_values(["_first", "signature_request_id", "signer_order"], kind="stable")
+    return to_frame(table.to_dict("records"), SIGNER_COLUMNS)
 
 
 def _final_states(table: pd.DataFrame, expired: Any) -> list[str]:
@@ -237,130 +313,45 @@ def latencies(events: pd.DataFrame) -> pd.DataFrame:
     ``received_at`` is when the first *stored* delivery arrived, so the delay includes every
     retry the sender needed (a refused or lost first attempt shows up as minutes of delay).
     ``event_time`` drops fractions of a second, so a delay reads up to one second longer than
-    the callback really took. A negative delay means the two clocks disagree.
+    the callback really took. A delay that cannot be is flagged in ``suspect``, never clipped:
+    negative (beyond that rounding) or later than the last retry, which means the two times
+    are on different clocks (e.g. a listener's wall clock and an emulator's compressed one).
     """
-    frame = events.assign(delay=events["received_at"] - events["event_time"])
+    delay = events["received_at"] - events["event_time"]
+    suspect = pd.Series(pd.NA, index=events.index, dtype="string")
+    suspect[delay < -_ROUNDING] = "negative: received before it happened (clocks disagree)"
+    suspect[delay > LATEST_PLAUSIBLE_DELAY] = "later than the last retry (clocks disagree)"
+    frame = events.assign(delay=delay, suspect=suspect)
     return to_frame(frame.to_dict("records"), LATENCY_COLUMNS)
 
 
 def latency_summary(events: pd.DataFrame) -> pd.DataFrame:
-    """Callback delay by event type: count, min, median, 90th percentile and max.
+    """Callback delay by event type: count, min, median, 90th, 95th and 99th percentile, max.
 
     Indexed by ``event_type`` (as received, so unknown types get their own row), in
-    :data:`EVENT_ORDER`.
+    :data:`EVENT_ORDER`. Suspect delays (:func:`latencies`) are left out and counted in
+    ``suspect``.
     """
     delays = latencies(events)
     records = []
     for event_type in _ordered(delays["event_type_raw"].dropna().unique()):
-        delay = delays.loc[delays["event_type_raw"] == event_type, "delay"].dropna()
+        rows = delays[delays["event_type_raw"] == event_type]
+        delay = rows.loc[rows["suspect"].isna(), "delay"].dropna()
+        found = not delay.empty
         records.append(
             {
                 "event_type": event_type,
                 "events": len(delay),
-                "min": delay.min(),
-                "median": delay.median(),
-                "p90": delay.quantile(0.9),
-                "max": delay.max(),
+                "min": delay.min() if found else None,
+                "median": delay.median() if found else None,
+                "p90": delay.quantile(0.9) if found else None,
+                "p95": delay.quantile(0.95) if found else None,
+                "p99": delay.quantile(0.99) if found else None,
+                "max": delay.max() if found else None,
+                "suspect": int(rows["suspect"].notna().sum()),
             }
         )
     return to_frame(records, LATENCY_SUMMARY_COLUMNS).set_index("event_type")
-
-
-@dataclass(frozen=True)
-class RetryStats:
-    """What :func:`retry_stats` found: per-type retry counts, refusals, and the totals.
-
-    ``by_type`` has one row per event type (:data:`RETRY_COLUMNS`); ``rejected`` one row per
-    status and reason (:data:`REJECTION_COLUMNS`).
-    """
-
-    by_type: pd.DataFrame
-    rejected: pd.DataFrame
-    accepted: int
-    duplicates: int
-    refused: int
-
-    @property
-    def events(self) -> int:
-        """Logical events stored."""
-        return self.accepted
-
-    @property
-    def deliveries(self) -> int:
-        """Every HTTP request received: accepted, duplicate and refused."""
-        return self.accepted + self.duplicates + self.refused
-
-    @property
-    def duplicate_rate(self) -> float:
-        """Share of well-formed deliveries that repeated an event already stored."""
-        received = self.accepted + self.duplicates
-        return self.duplicates / received if received else 0.0
-
-    @property
-    def deliveries_per_event(self) -> float:
-        """Well-formed deliveries per logical event (1.0: nothing was sent twice)."""
-        return (self.accepted + self.duplicates) / self.accepted if self.accepted else 0.0
-
-    def __repr__(self) -> str:
-        lines = [
-            f"RetryStats: {self.events} events from {self.deliveries} deliveries "
-            f"({self.accepted} accepted, {self.duplicates} duplicate, {self.refused} refused)",
-            f"  deliveries per event {self.deliveries_per_event:.3f}, "
-            f"duplicate rate {self.duplicate_rate:.1%}",
-        ]
-        for row in self.rejected.itertuples(index=False):
-            lines.append(f"  refused {row.deliveries} x HTTP {row.status}: {row.reason}")
-        return "\n".join(lines)
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(repr(self))
-
-
-def retry_stats(events: pd.DataFrame, deliveries: pd.DataFrame) -> RetryStats:
-    """Deliveries per event, duplicates and refusals, from one log's two frames.
-
-    Duplicates are retries (or copies) of an event already stored; a retry after a refused or
-    lost attempt is not a duplicate (the listener stored the event only once it was accepted),
-    so such retries show in :func:`latencies` instead.
-    """
-    records = []
-    for event_type in _ordered(events["event_type_raw"].dropna().unique()):
-        counts = events.loc[events["event_type_raw"] == event_type, "deliveries"].fillna(1)
-        records.append(
-            {
-                "event_type": event_type,
-                "events": len(counts),
-                "deliveries": int(counts.sum()),
-                "duplicates": int((counts - 1).sum()),
-                "retried_events": int((counts > 1).sum()),
-                "max_deliveries": int(counts.max()),
-            }
-        )
-    by_type = to_frame(records, RETRY_COLUMNS).set_index("event_type")
-    verdicts = deliveries["verdict"].value_counts()
-    return RetryStats(
-        by_type=by_type,
-        rejected=_rejections(deliveries),
-        accepted=int(verdicts.get("accepted", 0)),
-        duplicates=int(verdicts.get("duplicate", 0)),
-        refused=int(verdicts.get("rejected", 0)),
-    )
-
-
-def _rejections(deliveries: pd.DataFrame) -> pd.DataFrame:
-    refused = deliveries[deliveries["verdict"] == "rejected"]
-    records = [
-        {
-            "status": status,
-            "reason": reason,
-            "deliveries": len(group),
-            "first_received_at": group["received_at"].min(),
-            "last_received_at": group["received_at"].max(),
-        }
-        for (status, reason), group in refused.groupby(["status", "reason"], dropna=False)
-    ]
-    records.sort(key=lambda r: (-r["deliveries"], r["status"], str(r["reason"])))
-    return to_frame(records, REJECTION_COLUMNS)
 
 
 def _ordered(event_types: Iterable[str]) -> list[str]:

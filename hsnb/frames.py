@@ -7,11 +7,13 @@ types (an unknown type leaves it missing; ``event_type_raw`` always holds what w
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
 
+from hsnb.clock_header import ATTEMPT_HEADER, header
 from hsnb.events import EVENT_ORDER, Event, parse_event
 from hsnb.payloads import ATTEMPT_OUTCOMES
 
@@ -73,17 +75,21 @@ DELIVERY_COLUMNS: dict[str, Any] = {
     "reason": "string",
     "event_type": "string",
     "event_key": "string",
+    "emulator_attempt": "string",
 }
 
 
 #: Columns of :func:`attempts_frame` (``Emulator.deliveries()``): one row per callback POST the
-#: emulator made. Times are on the emulator's clock; ``duration`` is real seconds on the wire.
+#: emulator made. Times are on the emulator's clock; ``raised_at`` is when the event was raised
+#: (``event_time`` without its fraction), so ``sent_at - raised_at`` of a first attempt is the
+#: service's queueing lag; ``duration`` is real seconds on the wire.
 ATTEMPT_COLUMNS: dict[str, Any] = {
     "delivery_id": "Int64",
     "attempt": "Int64",
     "url": "string",
     "event_type": EVENT_TYPE_DTYPE,
     "event_time": UTC_TIME,
+    "raised_at": UTC_TIME,
     "callback_type": CALLBACK_TYPE_DTYPE,
     "signature_request_id": "string",
     "related_signature_id": "string",
@@ -176,8 +182,23 @@ def events_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
 
 
 def deliveries_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """The deliveries frame from :meth:`hsnb.store.EventStore.delivery_rows` rows."""
-    return to_frame(rows, DELIVERY_COLUMNS)
+    """The deliveries frame from :meth:`hsnb.store.EventStore.delivery_rows` rows.
+
+    ``emulator_attempt`` is the emulator's ``delivery_id.attempt`` of a callback the emulator
+    sent (its ``X-Hsnb-Attempt`` header, :mod:`hsnb.clock_header`); missing for any other.
+    """
+    return to_frame((_with_attempt(row) for row in rows), DELIVERY_COLUMNS)
+
+
+def _with_attempt(row: Mapping[str, Any]) -> Mapping[str, Any]:
+    headers = row.get("headers")
+    if not headers or ATTEMPT_HEADER.lower() not in headers.lower():
+        return row
+    try:
+        found = header(json.loads(headers), ATTEMPT_HEADER)
+    except (ValueError, AttributeError):
+        return row
+    return {**row, "emulator_attempt": found}
 
 
 def attempts_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:

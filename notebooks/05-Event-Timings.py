@@ -36,6 +36,7 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
+import hsnb
 from hsnb import analysis, plots
 from hsnb.durations import readable, readable_duration
 
@@ -191,7 +192,7 @@ plt.show()
 # refusals by reason.
 
 # %%
-stats = analysis.retry_stats(events, deliveries)
+stats = hsnb.retry_stats(events, deliveries)
 stats
 
 # %%

@@ -27,18 +27,16 @@ from hsnb.analysis import (
     LATENCY_COLUMNS,
     LATENCY_SUMMARY_COLUMNS,
     LIFECYCLE_COLUMNS,
-    REJECTION_COLUMNS,
-    RETRY_COLUMNS,
     EventLog,
     latencies,
     latency_summary,
     lifecycle,
     read_log,
-    retry_stats,
 )
 from hsnb.emulator import DEFAULT_EPOCH, Emulator
 from hsnb.events import parse_event
 from hsnb.listener import Listener
+from hsnb.retries import REJECTION_COLUMNS, RETRY_COLUMNS, retry_stats
 from hsnb.store import EventStore, RequestInfo
 from tests.conftest import sent_payload
 
@@ -317,8 +315,24 @@ def test_latency_summary_counts_each_type_in_life_order(day: Day) -> None:
         "signature_request_all_signed",
         "signature_request_downloadable",
     ]
-    assert summary.loc["signature_request_sent", "events"] == 3
-    assert summary.loc["callback_test", "events"] == 1
+    counted = summary["events"] + summary["suspect"]
+    assert counted["signature_request_sent"] == 3
+    assert counted["callback_test"] == 1
+
+
+def test_delays_that_cannot_be_are_flagged_never_clipped() -> None:
+    events = read_log(SAMPLE).events.head(3).copy()
+    events["received_at"] = events["event_time"] + pd.to_timedelta([-3600, 2, 9 * 86400], unit="s")
+    table = latencies(events)
+    assert table["delay"].dt.total_seconds().tolist() == [-3600, 2, 9 * 86400]
+    assert table["suspect"].str.startswith("negative").fillna(False).tolist() == [
+        True,
+        False,
+        False,
+    ]
+    assert table["suspect"].isna().tolist() == [False, True, False]
+    summary = latency_summary(events)
+    assert summary["suspect"].sum() == 2 and summary["events"].sum() == 1
 
 
 def test_latency_summary_of_no_events_has_the_full_schema() -> None:

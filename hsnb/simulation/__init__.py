@@ -33,6 +33,8 @@ from hsnb.store import EventStore
 if TYPE_CHECKING:
     import pandas as pd
 
+    from hsnb.analysis import EventLog
+
 __all__ = [
     "DOCUMENT_KINDS",
     "PRESETS",
@@ -48,7 +50,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class SimulationResult:
-    """What :func:`simulate` made: the log (events, deliveries, attempts) and how it went.
+    """What :func:`simulate` made: the listener's ``log`` (events, deliveries), the emulator's
+    ``attempts`` (every callback POST, :data:`hsnb.frames.ATTEMPT_COLUMNS`) and how it went.
 
     ``store`` is the path of the event store (``None`` for an in-memory one, whose frames are
     in ``log`` only); ``receiver`` counts what the misbehaving receiver did per attempt.
@@ -57,14 +60,15 @@ class SimulationResult:
     workload: Workload
     seed: int
     plans: list[RequestPlan]
-    log: Any
+    log: EventLog
+    attempts: pd.DataFrame
     store: Path | None
     wall_seconds: float
     receiver: dict[str, int]
     refused_actions: int
 
     def __repr__(self) -> str:
-        events, attempts = len(self.log.events), len(self.log.attempts)
+        events, attempts = len(self.log.events), len(self.attempts)
         return (
             f"<SimulationResult seed={self.seed} requests={len(self.plans)} events={events} "
             f"attempts={attempts} wall={self.wall_seconds:.1f}s>"
@@ -125,19 +129,13 @@ def simulate(
         workload=workload,
         seed=seed,
         plans=run.plans,
-        log=_Log(read.events, read.deliveries, attempts),
+        log=read,
+        attempts=attempts,
         store=Path(store) if store is not None else None,
         wall_seconds=wall,
         receiver=dict(run.front.choices),
         refused_actions=run.refused,
     )
-
-
-@dataclass(frozen=True)
-class _Log:
-    events: pd.DataFrame
-    deliveries: pd.DataFrame
-    attempts: pd.DataFrame
 
 
 def _progress_bar(total: int) -> Any:

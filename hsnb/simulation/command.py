@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
 
 def summary(result: Any) -> str:
     """A few lines on what a simulation made."""
-    attempts = result.log.attempts
+    attempts = result.attempts
     outcomes = attempts["outcome"].value_counts()
     shown = ", ".join(f"{n} {name}" for name, n in outcomes.items() if n)
     events = result.log.events

@@ -144,6 +144,7 @@ class Run:
         common: dict[str, Any] = {
             "title": f"Agreement {request.index + 1}",
             "expires_at": expires_at,
+            "allow_decline": True,
         }
         try:
             if request.template and len(request.signers) in self.templates:

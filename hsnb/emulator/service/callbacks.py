@@ -25,7 +25,8 @@ from hsnb.payloads import build_event_payload
 class Delivery:
     """One event for one callback URL; the dispatcher POSTs it until it is acknowledged.
 
-    ``delay``: emulated seconds the service's queue holds it before the first attempt.
+    ``delay``: emulated seconds the service's queue holds it before the first attempt;
+    ``raised_at``: emulated time its event was raised (with the fraction ``event_time`` drops).
     """
 
     delivery_id: int
@@ -34,6 +35,7 @@ class Delivery:
     event_type: str
     event_time: int
     callback_type: str
+    raised_at: float = 0.0
     signature_request_id: str | None = None
     related_signature_id: str | None = None
     delay: float = 0.0
@@ -105,6 +107,7 @@ def _delivery(
         payload=payload,
         event_type=event.event_type,
         event_time=event.event_time,
+        raised_at=event.event_time if event.raised_at is None else event.raised_at,
         callback_type=kind,
         signature_request_id=event.signature_request_id,
         related_signature_id=event.related_signature_id,

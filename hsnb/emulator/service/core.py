@@ -192,6 +192,7 @@ class ServiceCore:
             request.signature_request_id if request is not None else None,
             related,
             message,
+            self.clock.now(),
         )
         self.events.append(event)
         for hook in tuple(self.event_hooks):

@@ -87,6 +87,7 @@ class Attempt:
     url: str
     event_type: str
     event_time: int
+    raised_at: float
     callback_type: str
     signature_request_id: str | None
     related_signature_id: str | None
@@ -325,6 +326,7 @@ class Dispatcher:
             url=delivery.url,
             event_type=delivery.event_type,
             event_time=delivery.event_time,
+            raised_at=delivery.raised_at,
             callback_type=delivery.callback_type,
             signature_request_id=delivery.signature_request_id,
             related_signature_id=delivery.related_signature_id,

@@ -198,3 +198,5 @@ class EmittedEvent:
     signature_request_id: str | None
     related_signature_id: str | None = None
     event_message: str | None = None
+    #: Emulated time the event was raised, to the fraction (``event_time`` is whole seconds).
+    raised_at: float | None = None
