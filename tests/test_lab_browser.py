@@ -98,6 +98,14 @@ def test_every_notebook_is_checked() -> None:
     assert sorted(EXPECTED) == sorted(path.stem for path in NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
 
 
+def test_the_file_browser_lists_the_notebooks_only(lab: Lab) -> None:
+    """``_build/`` and the Jupytext sources are hidden (lab_config.py's ``hide_globs``)."""
+    response = requests.get(f"{lab.url}/api/contents/", params={"token": lab.token}, timeout=10)
+    response.raise_for_status()
+    listed = sorted(item["name"] for item in response.json()["content"])
+    assert listed == sorted(f"{name}.ipynb" for name in EXPECTED)
+
+
 @dataclass(frozen=True)
 class Lab:
     """A running JupyterLab: its address and token."""
@@ -122,14 +130,25 @@ class Lab:
             )
 
 
+def answers(url: str, token: str) -> bool:
+    """Whether ``url`` answers 200 (the server is up)."""
+    try:
+        return requests.get(url, params={"token": token}, timeout=5).status_code == 200
+    except requests.ConnectionError:
+        return False
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """JupyterLab on 127.0.0.1 (a free port), over a copy of the notebooks (so running them
     never rewrites the committed ones), with its own config, data and settings folders."""
     home = tmp_path_factory.mktemp("lab")
-    (home / "notebooks").mkdir()
-    for notebook in NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"):
-        shutil.copy(notebook, home / "notebooks" / notebook.name)
+    (home / "notebooks" / "_build").mkdir(parents=True)
+    # The notebooks with their Jupytext sources and the build folder, as in the repository (the
+    # file browser must hide the last two).
+    for path in (*NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"), *NOTEBOOKS.glob("[0-9][0-9]-*.py")):
+        shutil.copy(path, home / "notebooks" / path.name)
+    shutil.copy(LAB_CONFIG, home / "notebooks" / "_build" / LAB_CONFIG.name)
     (home / "data").symlink_to(ROOT / "data")  # the notebooks read ../data/documents
     for name, settings in LAB_SETTINGS.items():
         path = home / "settings" / "@jupyterlab" / f"{name}.jupyterlab-settings"
@@ -186,6 +205,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             log.append(line)
             found = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
             url = found.group(1) if found else None
+        while not answers(f"{url}/api/status", token):  # the URL is printed before it serves
+            if time.monotonic() > deadline or process.poll() is not None:
+                pytest.fail("JupyterLab does not answer:\n" + "".join(log[-30:]))
+            time.sleep(0.2)
         yield Lab(url, token)
     finally:
         process.terminate()
