@@ -62,6 +62,8 @@ _LAZY = {
     "attempt_view": "hsnb.retries",
     "simulate": "hsnb.simulation",
     "Workload": "hsnb.simulation",
+    "resend": "hsnb.resending",
+    "mock_dropbox_sign": "hsnb.mocking",
 }
 
 __all__ = [
@@ -93,6 +95,8 @@ __all__ = [
     "attempt_view",
     "simulate",
     "Workload",
+    "resend",
+    "mock_dropbox_sign",
 ]
 
 if TYPE_CHECKING:
@@ -103,6 +107,8 @@ if TYPE_CHECKING:
     from hsnb.frames import deliveries_frame, events_frame
     from hsnb.listener import Listener
     from hsnb.live import connect
+    from hsnb.mocking import mock_dropbox_sign
+    from hsnb.resending import resend
     from hsnb.retries import attempt_view, retry_stats
     from hsnb.simulation import Workload, simulate
     from hsnb.store import EventStore

@@ -1,9 +1,11 @@
 """Which callback URLs Dropbox Sign can reach: one rule for going live and the emulator.
 
 Dropbox Sign POSTs callbacks from the internet, so it refuses a callback URL whose host is this
-machine or a private network. :func:`is_local_host` is that rule; :mod:`hsnb.live` uses it
-before registering a public URL, and the emulator's ``strict_callback_urls`` refuses the same
-hosts. Names are not resolved (everything works offline): ``my-laptop.example`` counts as public.
+machine or a private network (:func:`is_local_host`), and since 1 December 2024 it sends events
+only to HTTPS callback URLs (:data:`NOT_HTTPS`; the events walkthrough: "callback URLs must use
+HTTPS" from 30 November 2024). :mod:`hsnb.live` applies both before registering a public URL,
+and the emulator's ``strict_callback_urls`` refuses the same URLs. Names are not resolved
+(everything works offline): ``my-laptop.example`` counts as public.
 """
 
 from __future__ import annotations
@@ -30,6 +32,21 @@ def is_local_host(host: str) -> bool:
     return (
         address.is_loopback or address.is_private or address.is_link_local or address.is_unspecified
     )
+
+
+#: Why an ``http://`` callback URL is refused (live mode and the strict emulator).
+NOT_HTTPS = (
+    "Dropbox Sign sends callbacks only to HTTPS URLs (since 1 December 2024): use an https:// URL"
+)
+
+
+def is_https(url: str) -> bool:
+    """Whether ``url`` uses HTTPS (letter case does not matter).
+
+    >>> is_https("HTTPS://hooks.example.com/cb"), is_https("http://hooks.example.com/cb")
+    (True, False)
+    """
+    return scheme_and_host(url)[0] == "https"
 
 
 def scheme_and_host(url: str) -> tuple[str, str | None]:

@@ -61,6 +61,15 @@ class ReplayError(HsnbError):
     """A recording cannot be replayed (a file it uploaded is missing, a bad line)."""
 
 
+class TriggerError(HsnbError, ValueError):
+    """A callback cannot be built or re-sent as asked: a bad override, an unknown scenario,
+    re-signing without a key, a time filter that is not a time."""
+
+
+class MockError(HsnbError):
+    """``mock_dropbox_sign`` was used wrongly: started twice, stopped unstarted, none active."""
+
+
 # -- calling the API -------------------------------------------------------------------------
 
 

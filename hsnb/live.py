@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hsnb import environment
-from hsnb.callback_urls import is_local_host, scheme_and_host
+from hsnb.callback_urls import NOT_HTTPS, is_local_host, scheme_and_host
 from hsnb.client import ApiError, Client
 from hsnb.client.http import DEFAULT_BASE_URL, api_key_of, running_emulator
 from hsnb.errors import LiveSetupError
@@ -85,12 +85,15 @@ class CheckResult:
 
 
 def public_url_problem(url: str) -> str | None:
-    """Why Dropbox Sign could not POST to ``url`` (not http(s), local, private), or ``None``."""
+    """Why Dropbox Sign could not POST to ``url`` (not http(s), local, private, not HTTPS), or
+    ``None``."""
     scheme, host = scheme_and_host(url)
     if scheme not in ("http", "https") or not host:
         return f"{url!r} is not an http(s) URL with a host name"
     if is_local_host(host):
         return LOCAL_URL.format(host=host)
+    if scheme != "https":
+        return f"{NOT_HTTPS}, not {url!r}"
     return None
 
 

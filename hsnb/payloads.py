@@ -8,11 +8,13 @@ compact JSON payload.
 
 from __future__ import annotations
 
+import copy
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from hsnb.errors import TriggerError
 from hsnb.events import ACK_TEXT, compute_event_hash
 
 
@@ -63,6 +65,81 @@ def build_event_payload(
     return payload
 
 
+def resign(payload: Mapping[str, Any], api_key: str) -> dict[str, Any]:
+    """A copy of ``payload`` whose ``event_hash`` is signed again with ``api_key`` (after its
+    ``event_time`` or ``event_type`` changed, or to re-send it under another account's key)."""
+    signed = copy.deepcopy(dict(payload))
+    event = signed["event"]
+    event["event_hash"] = compute_event_hash(api_key, event["event_time"], event["event_type"])
+    return signed
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``"signature_request.title=NDA"`` -> ``("signature_request.title", "NDA")``.
+
+    The value is read as JSON when it is JSON (``true``, ``3``, ``null``, ``{"a": 1}``,
+    ``'"7"'`` for the string 7), else taken as text.
+
+    >>> parse_override('signature_request.metadata={"case": 7}')
+    ('signature_request.metadata', {'case': 7})
+    >>> parse_override("signature_request.title=NDA v2")
+    ('signature_request.title', 'NDA v2')
+    """
+    path, sep, raw = text.partition("=")
+    if not sep or not path.strip():
+        raise TriggerError(
+            f"an override is PATH=VALUE (e.g. signature_request.title=NDA): {text!r}"
+        )
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = raw
+    return path.strip(), value
+
+
+def apply_overrides(
+    payload: Mapping[str, Any], overrides: Mapping[str, Any] | Iterable[tuple[str, Any]]
+) -> dict[str, Any]:
+    """A copy of ``payload`` with each dotted ``path`` set to its value, in order.
+
+    Dots separate keys from the payload's root (``event.event_metadata.event_message``); a
+    whole number indexes a list (``signature_request.signatures.1.status_code``). Missing keys
+    are created; a path through a value that is neither an object nor a list, or past a
+    list's end, raises :class:`~hsnb.errors.TriggerError`. ``event_hash`` is not re-signed here
+    (see :func:`resign`).
+
+    >>> apply_overrides({"event": {"event_type": "x"}}, {"event.event_metadata.reason": "hi"})
+    {'event': {'event_type': 'x', 'event_metadata': {'reason': 'hi'}}}
+    """
+    result = copy.deepcopy(dict(payload))
+    items = overrides.items() if isinstance(overrides, Mapping) else overrides
+    for path, value in items:
+        *parents, last = path.split(".")
+        node: Any = result
+        for depth, key in enumerate(parents):
+            if isinstance(node, list):
+                node = node[_index(node, key, path)]
+            else:
+                if node.get(key) is None:
+                    node[key] = {}
+                node = node[key]
+            if not isinstance(node, dict | list):
+                where = ".".join(parents[: depth + 1])
+                raise TriggerError(f"override {path!r}: {where} is {node!r}, not an object")
+        if isinstance(node, list):
+            node[_index(node, last, path)] = value
+        else:
+            node[last] = value
+    return result
+
+
+def _index(items: list[Any], key: str, path: str) -> int:
+    if not key.isdigit() or int(key) >= len(items):
+        size = len(items)
+        raise TriggerError(f"override {path!r}: {key!r} is not an index of a {size}-item list")
+    return int(key)
+
+
 def compact_json(payload: Mapping[str, Any]) -> str:
     """Serialise a payload the way Dropbox Sign does: compact, no spaces."""
     return json.dumps(payload, separators=(",", ":"))
@@ -95,15 +172,22 @@ ATTEMPT_OUTCOMES = (
 )
 
 
-def is_acknowledged(status: int | None, body: bytes | str | None) -> bool:
-    """Whether an answer counts as received: HTTP 200 with the ACK text in its body."""
+def is_acknowledged(status: int | None, body: bytes | str | None, *, exact: bool = False) -> bool:
+    """Whether an answer counts as received: HTTP 200 with the ACK text in its body (``exact``:
+    the body is exactly the ACK text, the newer glossary's reading).
+
+    >>> is_acknowledged(200, "Hello API Event Received\\n"), is_acknowledged(200, "x ", exact=True)
+    (True, False)
+    """
     if status != 200 or body is None:
         return False
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    return ACK_TEXT in text
+    return text == ACK_TEXT if exact else ACK_TEXT in text
 
 
-def classify(status: int | None, body: bytes | None, *, timed_out: bool = False) -> str:
+def classify(
+    status: int | None, body: bytes | None, *, timed_out: bool = False, exact: bool = False
+) -> str:
     """The outcome of one attempt (one of :data:`ATTEMPT_OUTCOMES`): acknowledged or why not.
 
     >>> classify(200, b"Hello API Event Received"), classify(200, b"OK"), classify(None, None)
@@ -112,5 +196,5 @@ def classify(status: int | None, body: bytes | None, *, timed_out: bool = False)
     if status is None:
         return "timeout" if timed_out else "connection_error"
     if status == 200:
-        return "acknowledged" if is_acknowledged(status, body) else "wrong_answer"
+        return "acknowledged" if is_acknowledged(status, body, exact=exact) else "wrong_answer"
     return "http_error"

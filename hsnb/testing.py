@@ -1,19 +1,30 @@
-"""Test helpers for Dropbox Sign integrations: a fast emulator, a listener, a scripted receiver.
+"""Test helpers for Dropbox Sign integrations: a fast emulator, a listener, a scripted receiver,
+and ``mock_dropbox_sign`` (the real API host answered by an emulator, see :mod:`hsnb.mocking`).
 
 hsnb's own test suite uses these, and so can yours (the module needs pytest; it is in hsnb's
-``test`` extra). Load the fixtures with ``pytest_plugins = ["hsnb.testing"]`` in a
-``conftest.py``; each test gets fresh servers on 127.0.0.1, stopped afterwards:
+``test`` extra). The fixtures load by themselves wherever hsnb is installed: hsnb registers
+:mod:`hsnb.pytest_plugin` under pytest's ``pytest11`` entry point (``-p no:hsnb`` turns it
+off; with plugin autoloading disabled, write ``pytest_plugins = ["hsnb.testing"]`` in a
+``conftest.py``). Each test gets fresh servers on 127.0.0.1, stopped afterwards:
 
 * ``hsnb_listener``: a :class:`~hsnb.listener.Listener` (in-memory store) that verifies
   ``event_hash`` with :data:`TEST_API_KEY`;
 * ``hsnb_emulator``: an :class:`~hsnb.emulator.Emulator` with the :data:`FAST` settings and
-  :data:`TEST_API_KEY`, whose account callbacks go to ``hsnb_listener``;
+  :data:`TEST_API_KEY`, whose account callbacks go to ``hsnb_listener``; mark a test
+  ``@pytest.mark.hsnb(**settings)`` to change its settings (``seed``, ``processing_delay``,
+  ``time_scale="virtual"`` for discrete-event time, ...);
+* ``hsnb_emulator_factory``: ``make(**settings)`` starts more emulators the same way;
 * ``hsnb_client``: a :class:`~hsnb.client.Client` of ``hsnb_emulator``;
-* ``hsnb_receiver``: a :class:`Receiver` that answers callbacks from a script.
+* ``hsnb_mock``: ``hsnb_emulator`` answering ``https://api.hellosign.com`` for the test (a
+  :class:`~hsnb.mocking.DropboxSignMock`): the official SDK with its default host and plain
+  ``requests`` reach it, and ``DROPBOX_SIGN_API_KEY`` holds its key;
+* ``hsnb_receiver``: a :class:`Receiver` that answers callbacks from a script;
+* ``hsnb_wsgi_server``: ``serve(app)`` serves your WSGI app (Flask, Django, plain) on a free
+  port, e.g. your callback handler, so the emulator can call it.
 
-Without pytest: :func:`serve_app` serves any Tornado app on a free port, and :class:`Receiver`
-is a callback receiver whose answers you script (``(status, body, delay)``), e.g. to see
-the emulator retry.
+Without pytest: :func:`serve_app` serves any Tornado app on a free port, :func:`serve_wsgi` a
+WSGI app, and :class:`Receiver` is a callback receiver whose answers you script
+(``(status, body, delay)``), e.g. to see the emulator retry.
 
 >>> with Receiver(script=[(500, "oops", 0.0)]) as receiver:
 ...     receiver.url.startswith("http://127.0.0.1:")
@@ -23,33 +34,71 @@ True
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
+import socketserver
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 import pytest
 import tornado.httpserver
 import tornado.web
 
 from hsnb.events import ACK_TEXT
-from hsnb.runtime import serve_app
+from hsnb.mocking import FAST, TEST_API_KEY, DropboxSignMock, current_mock, mock_dropbox_sign
+from hsnb.runtime import ServedApp, http_url, serve_app
 
-#: A recognisable made-up API key (search any output for it to prove it never leaks).
-TEST_API_KEY = "hsnb-test-secret-" + "5eC7e7" * 8
 
-#: Emulator settings for fast, reproducible tests: a fixed epoch, no processing or file delays,
-#: 30 hours of callback retries in about a tenth of a second, no rate limits.
-FAST: dict[str, Any] = {
-    "start_time": 1_767_225_600,  # 2026-01-01T00:00:00Z, hsnb.emulator.DEFAULT_EPOCH
-    "time_scale": 1e-6,
-    "processing_delay": 0,
-    "file_prep_delay": 0,
-    "rate_limit": None,
-    "test_mode_rate_limit": None,
-    "min_callback_timeout": 2.0,
-}
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Say nothing: a test's output is its own."""
+
+
+class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class ServedWSGI:
+    """A WSGI application (Flask, Django, a plain function) served on 127.0.0.1 (a free port)
+    by the standard library's server, one thread per request, on a thread of its own (not
+    hsnb's loop, so the app may call the emulator synchronously). Use it as a context manager,
+    or call :meth:`stop`."""
+
+    def __init__(self, app: Callable[..., Any]) -> None:
+        self._server = _ThreadingWSGIServer(("127.0.0.1", 0), _QuietHandler)
+        self._server.set_app(app)
+        self.port: int = self._server.server_address[1]
+        self.origin = http_url("127.0.0.1", self.port)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+
+    def url(self, path: str = "/") -> str:
+        """The full URL of ``path`` on this server."""
+        return self.origin + path
+
+    def stop(self) -> None:
+        """Stop serving and close the socket (idempotent)."""
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join(10)
+        self._server.server_close()
+
+    def __enter__(self) -> ServedWSGI:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def serve_wsgi(app: Callable[..., Any]) -> ServedWSGI:
+    """Serve a WSGI ``app`` on a free 127.0.0.1 port; see :class:`ServedWSGI`."""
+    return ServedWSGI(app)
 
 
 @dataclass
@@ -133,6 +182,17 @@ class Receiver:
 
 # -- pytest fixtures -------------------------------------------------------------------------
 
+_emulator_names = itertools.count(1)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Declare the ``hsnb`` marker (so ``--strict-markers`` accepts it)."""
+    config.addinivalue_line(
+        "markers",
+        "hsnb(**settings): emulator settings for this test's hsnb_emulator (EmulatorConfig's "
+        "settings, seed, api_key)",
+    )
+
 
 @pytest.fixture
 def hsnb_listener() -> Iterator[Any]:
@@ -144,15 +204,39 @@ def hsnb_listener() -> Iterator[Any]:
 
 
 @pytest.fixture
-def hsnb_emulator(hsnb_listener: Any) -> Iterator[Any]:
-    """A fast emulator (:data:`FAST`, :data:`TEST_API_KEY`) calling back ``hsnb_listener``;
-    the test fails if one of its timers raised."""
+def hsnb_emulator_factory() -> Iterator[Callable[..., Any]]:
+    """``make(**settings)`` starts an emulator with :data:`FAST`, :data:`TEST_API_KEY` and
+    ``settings`` (``seed``, ``callback_url``, any EmulatorConfig setting); each is stopped
+    after the test, which fails if one of its timers raised."""
     from hsnb.emulator import Emulator
 
-    settings = {**FAST, "api_key": TEST_API_KEY, "callback_url": hsnb_listener.url}
-    with Emulator(name="hsnb-testing", **settings) as emulator:
-        yield emulator
-        assert emulator.clock.errors == [], "an emulator timer raised"
+    started: list[Emulator] = []
+
+    def make(**settings: Any) -> Emulator:
+        options = {**FAST, "api_key": TEST_API_KEY, **settings}
+        emulator = Emulator(name=f"hsnb-testing-{next(_emulator_names)}", **options)
+        started.append(emulator)
+        return emulator
+
+    yield make
+    errors = []
+    for emulator in started:
+        emulator.stop()
+        errors += emulator.clock.errors
+    assert errors == [], f"an emulator timer raised: {errors}"
+
+
+@pytest.fixture
+def hsnb_emulator(
+    hsnb_listener: Any, hsnb_emulator_factory: Callable[..., Any], request: pytest.FixtureRequest
+) -> Any:
+    """A fast emulator (:data:`FAST`, :data:`TEST_API_KEY`) calling back ``hsnb_listener``,
+    with the settings of the test's ``@pytest.mark.hsnb(...)`` markers (the closest wins); the
+    test fails if one of its timers raised."""
+    settings: dict[str, Any] = {"callback_url": hsnb_listener.url}
+    for marker in reversed(list(request.node.iter_markers("hsnb"))):
+        settings.update(marker.kwargs)
+    return hsnb_emulator_factory(**settings)
 
 
 @pytest.fixture
@@ -165,7 +249,46 @@ def hsnb_client(hsnb_emulator: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
+def hsnb_mock(hsnb_emulator: Any) -> Iterator[DropboxSignMock]:
+    """``hsnb_emulator`` answering the real API host for this test: the official SDK with its
+    default host and ``requests`` to ``https://api.hellosign.com`` reach it, unchanged; the
+    API key variables hold its key. ``hsnb_mock.emulator`` is ``hsnb_emulator``."""
+    with DropboxSignMock(hsnb_emulator) as mock:
+        yield mock
+
+
+@pytest.fixture
 def hsnb_receiver() -> Iterator[Receiver]:
     """A callback receiver that acknowledges everything (script more answers in the test)."""
     with Receiver() as receiver:
         yield receiver
+
+
+@pytest.fixture
+def hsnb_wsgi_server() -> Iterator[Callable[[Callable[..., Any]], ServedWSGI]]:
+    """``serve(app)`` serves a WSGI app (your callback handler) on a free port until the test
+    ends; ``serve(app).url("/callback")`` is the URL to give the emulator."""
+    served: list[ServedWSGI] = []
+
+    def serve_one(app: Callable[..., Any]) -> ServedWSGI:
+        served.append(ServedWSGI(app))
+        return served[-1]
+
+    yield serve_one
+    for server in served:
+        server.stop()
+
+
+__all__ = [
+    "FAST",
+    "TEST_API_KEY",
+    "DropboxSignMock",
+    "Receiver",
+    "Received",
+    "ServedApp",
+    "ServedWSGI",
+    "current_mock",
+    "mock_dropbox_sign",
+    "serve_app",
+    "serve_wsgi",
+]

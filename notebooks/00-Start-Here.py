@@ -75,8 +75,9 @@
 #
 # * **Wait for `signature_request_sent` before asking for a sign URL** (01, 02): `409` *This
 #   request cannot be signed yet* before it, a sign URL after it.
-# * **A malformed or mismatched text tag gives `file_error`, never `sent`** (02): the outcome
-#   event with its `event_message`; the request reports `has_error` and `error_text_tag`.
+# * **A bad text tag gives an error event, never `sent`** (02): `file_error` for a malformed
+#   tag, `signature_request_invalid` for a tag naming a signer the request lacks, each with its
+#   `event_message`; the request reports `has_error` and `error_text_tag`.
 # * **Answer `200` with exactly `Hello API Event Received` within 30 s, or be retried** (03): a
 #   handler answering `200 OK` is retried seven times over 30 hours; the fixed one is delivered
 #   at once; a handler that works before answering times out and runs twice.

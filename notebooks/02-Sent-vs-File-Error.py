@@ -26,8 +26,10 @@
 # text tags into fields. Processing ends in one of two ways, each reported by a callback:
 #
 # * `signature_request_sent`: the request can be signed; now ask for a sign URL;
-# * `file_error` (an error event): the documents could not be used, for example because of
-#   a malformed text tag. The request is marked `has_error` and can never be signed.
+# * an error event, `file_error` or `signature_request_invalid` "depending on the reason"
+#   (Dropbox Sign's help centre): the documents could not be used, for example because of a
+#   malformed text tag, or they do not match the request, for example a tag for a signer you
+#   did not pass. The request is marked `has_error` and can never be signed.
 #
 # So wait for **either** event. An app that waits only for `signature_request_sent` waits
 # forever on a bad document; one that does not wait at all gets a `409`. This notebook shows
@@ -94,10 +96,11 @@ type(too_early).__name__, too_early.status, too_early.error_name, too_early.erro
 #
 # `listener.wait_for` takes one event type or several: given a list, it returns the first
 # of any of them to arrive for that request (at once if one already has), and raises
-# `TimeoutError`, naming what did arrive, if none comes in time. Which error event the real
-# service sends for a bad text tag is not settled: the HelloSign blog names `file_error` (the
-# emulator's choice), older documentation `signature_request_invalid`; `unknown_error` ends
-# processing too. A robust app waits for all of them:
+# `TimeoutError`, naming what did arrive, if none comes in time. Which error event comes
+# depends on the reason: the emulator sends `file_error` for a malformed tag (as the HelloSign
+# blog shows) and `signature_request_invalid` for a tag naming a signer the request lacks (the
+# older documentation's "invalid request data"); `unknown_error` ends processing too. A robust
+# app waits for all of them:
 
 # %%
 SENT = "signature_request_sent"
@@ -216,7 +219,7 @@ except TimeoutError as error:
 # %% [markdown]
 # The request stays in error. Fix the document and create a new request.
 #
-# ## Tags for a signer you did not pass
+# ## Tags for a signer you did not pass: `signature_request_invalid`
 #
 # The documented example of a mismatch: `signer-mismatch.pdf` has signature tags for
 # `signer1`, `signer2` and `signer3`, but the request names only two signers.
@@ -265,8 +268,9 @@ outcomes[["event_time", "title", "event_type", "has_error"]]
 # %% [markdown]
 # **Answer:** ask for a sign URL only after `signature_request_sent`. Before it, the API
 # answers `409` *This request cannot be signed yet*; after an error event (`file_error` for
-# a malformed or mismatched text tag) it never will, and the request reports `has_error` and
-# `error_text_tag`. So wait for whichever comes first, with a timeout, and handle both.
+# a malformed text tag, `signature_request_invalid` for a mismatched one) it never will, and
+# the request reports `has_error` and `error_text_tag`. So wait for whichever comes first,
+# with a timeout, and handle every outcome.
 #
 # ## Your turn
 #

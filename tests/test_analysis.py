@@ -96,6 +96,7 @@ def day() -> Iterator[Day]:
         "file_prep_delay": 20,
         "cancel_delay": 5,
         "rate_limit": None,
+        "high_tier_rate_limit": None,
         "test_mode_rate_limit": None,
     }
     with (

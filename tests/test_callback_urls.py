@@ -12,7 +12,7 @@ from tests.emulator.helpers import FAST
 
 URLS = [
     ("https://hooks.example.com/cb", False),
-    ("http://8.8.8.8/cb", False),
+    ("https://8.8.8.8/cb", False),
     ("http://localhost./cb", True),
     ("http://LOCALHOST:8000/cb", True),
     ("http://[fe80::1]/cb", True),

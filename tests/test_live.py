@@ -96,7 +96,7 @@ def test_local_urls_are_refused(url):
 
 
 @pytest.mark.parametrize(
-    "url", ["https://abc123.ngrok-free.app", "https://hooks.example.com/dbs", "http://8.8.8.8/"]
+    "url", ["https://abc123.ngrok-free.app", "https://hooks.example.com/dbs", "https://8.8.8.8/"]
 )
 def test_public_urls_are_accepted(url):
     assert public_url_problem(url) is None

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from hsnb import terminal
 from hsnb.emulator.service.clock import DEFAULT_EPOCH
 from hsnb.emulator.service.config import EmulatorConfig
+from hsnb.emulator.service.profiles import PROFILES
 
 if TYPE_CHECKING:
     from hsnb.emulator.service.dispatcher import Attempt
@@ -35,12 +36,24 @@ SETTINGS: dict[str, str] = {
     "file_prep_delay": "files answer 409 this long after each signature",
     "callback_delay": "queueing lag before each first callback attempt",
     "public_base_url": "scheme and host written into payload URLs instead of http://127.0.0.1:PORT",
-    "strict_callback_urls": "refuse localhost and private callback URLs, as Dropbox Sign does",
+    "profile": "contested choices: default or strict (the reading hardest on a handler)",
+    "retry_horizon": "callback retries: 30h (legacy FAQ) or 3d (glossary; default: the profile's)",
+    "ack_rule": "ACK body: contains or exact (default: the profile's)",
+    "app_callbacks": "app requests' events: both (account, app) or app_only (default: profile's)",
+    "strict_callback_urls": "refuse localhost, private and http:// callback URLs, as Dropbox Sign",
     "file_fetch_timeout": "real seconds to download each file_urls entry",
     "rate_limit": "calls per minute (0: no limit)",
+    "high_tier_rate_limit": "send/create/files calls per minute (0: no limit)",
     "test_mode_rate_limit": "test-mode creates per minute (0: no limit)",
 }
 DEFAULTS = EmulatorConfig()
+#: Settings offered with a fixed set of values (``--profile`` and the profiles' switches).
+CHOICES: dict[str, tuple[str, ...]] = {
+    "profile": tuple(PROFILES),
+    "retry_horizon": ("30h", "3d"),
+    "ack_rule": ("contains", "exact"),
+    "app_callbacks": ("both", "app_only"),
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,6 +69,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default = getattr(DEFAULTS, name)
         if isinstance(default, bool):
             parser.add_argument(option, action="store_true", help=text)
+            continue
+        if name in CHOICES:  # a profile's switch is unset unless given: the profile decides
+            shown = "" if default is None else f" (default {default})"
+            parser.add_argument(option, choices=CHOICES[name], help=text + shown)
             continue
         shown = "now" if name == "start_time" and default is None else default
         parser.add_argument(option, type=_PARSE.get(name, str), help=f"{text} (default {shown})")
@@ -124,6 +141,7 @@ _PARSE: dict[str, Callable[[str], Any]] = {
     "time_scale": float,
     "file_fetch_timeout": float,
     "rate_limit": _limit,
+    "high_tier_rate_limit": _limit,
     "test_mode_rate_limit": _limit,
 }
 

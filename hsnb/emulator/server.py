@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import tornado.httpserver
 import tornado.web
 
+from hsnb.callback_urls import is_local_host
 from hsnb.clock_header import ATTEMPT_HEADER, CLOCK_HEADER, attempt_header, clock_header
 from hsnb.emulator.http.control import reset_all
 from hsnb.emulator.http.handlers import NotFoundHandler
@@ -97,7 +98,12 @@ class Emulator(ManagedServer):
         config = self.config
         self._init_server(name, host, port)
         self.clock = Clock(config.start_time, time_scale=config.time_scale)
-        self.fetcher = HttpFetcher(config.file_fetch_timeout, config.file_fetch_max_bytes)
+        allow_private = config.allow_private_file_urls
+        if allow_private is None:
+            allow_private = is_local_host(host) and host not in ("0.0.0.0", "::")
+        self.fetcher = HttpFetcher(
+            config.file_fetch_timeout, config.file_fetch_max_bytes, allow_private=allow_private
+        )
         self.worker = ThreadWorker()
         self.backend = Backend(
             config,
@@ -112,7 +118,11 @@ class Emulator(ManagedServer):
         self.public_base_url = config.public_base_url
         if self.public_base_url:
             self.backend.urls = Urls(self.public_base_url)
-        self.limiter = RateLimiter(config.rate_limit, config.test_mode_rate_limit)
+        self.limiter = RateLimiter(
+            config.rate_limit,
+            config.test_mode_rate_limit,
+            high_tier_limit=config.high_tier_rate_limit,
+        )
         self.dispatcher = Dispatcher(
             self.clock,
             TornadoTransport(),

@@ -21,6 +21,7 @@ import tornado.web
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
 from hsnb.clock_header import ATTEMPT_HEADER
+from hsnb.emulator.http.outbound import LiteralResolver
 from hsnb.runtime import ServedApp, serve_app
 from hsnb.simulation.workload import ReceiverBehaviour
 
@@ -90,7 +91,7 @@ class FlakyReceiver:
     async def forward(self, request: tornado.httputil.HTTPServerRequest) -> tuple[int, bytes]:
         """POST the request to the listener; its status and body."""
         if self._client is None:
-            self._client = AsyncHTTPClient(force_instance=True)
+            self._client = AsyncHTTPClient(force_instance=True, resolver=LiteralResolver())
         headers = {n: request.headers[n] for n in _FORWARDED if n in request.headers}
         answer = await self._client.fetch(
             HTTPRequest(self.listener_url, method="POST", body=request.body, headers=headers),

@@ -74,6 +74,7 @@ class Run:
     templates: dict[int, str] = field(default_factory=dict)
     finished: set[str] = field(default_factory=set)
     refused: int = 0
+    plane: requests.Session = field(default_factory=requests.Session)
 
     # -- scheduling (on the emulator's loop thread) ------------------------------------------
 
@@ -170,7 +171,7 @@ class Run:
 
     def _signer(self, action: _Action) -> None:
         url = f"{self.emulator.base_url}/_emulator/signatures/{action.signature_id}/{action.kind}"
-        answer = requests.post(url, json={"reason": "Not this time"}, timeout=30)
+        answer = self.plane.post(url, json={"reason": "Not this time"}, timeout=30)
         if answer.status_code != 200:
             self.refused += 1  # e.g. the request expired or was declined meanwhile
 
@@ -199,6 +200,7 @@ def run_workload(
         callback_delay=workload.callback_delay,
         signing_delay=0,
         rate_limit=None,
+        high_tier_rate_limit=None,
         test_mode_rate_limit=None,
         min_callback_timeout=0.5,
         public_base_url=PUBLIC_BASE_URL,
@@ -261,6 +263,7 @@ def _ended(run: Run) -> bool:
 def close(run: Run) -> None:
     """Stop the servers of a run (the store stays open with the listener's log)."""
     run.client.close()
+    run.plane.close()
     run.emulator.stop()
     run.front.stop()
     run.listener.stop()

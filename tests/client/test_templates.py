@@ -75,8 +75,8 @@ def test_template_created_then_get_template(client, listener):
     assert (got.signer_roles, got.documents, got.metadata) == (ROLES, (NDA.name,), {"case": "42"})
     assert got.is_creator is True
     assert got.raw["signer_roles"] == [
-        {"name": "Client", "order": None},
-        {"name": "Witness", "order": None},
+        {"name": "Client", "order": 0},  # a role without an order shows its position
+        {"name": "Witness", "order": 1},
     ]
 
 

@@ -51,9 +51,9 @@ def test_malformed_tag_gives_file_error_and_no_sent(harness):
     assert harness.deliveries[0].payload["event"]["event_metadata"]["event_message"]
 
 
-def test_tag_for_a_signer_not_passed_gives_file_error_naming_it(harness):
+def test_tag_for_a_signer_not_passed_gives_signature_request_invalid_naming_it(harness):
     sr = harness.sent(document_name="signer-mismatch.pdf", count=2)
-    assert harness.types() == ["file_error"]
+    assert harness.types() == ["signature_request_invalid"]  # "depending on the reason"
     assert "signer3" in sr.signers[0].error
 
 

@@ -255,7 +255,7 @@ def test_a_url_without_a_file_name_gets_one(fetching, files):
 def test_text_tag_errors_in_a_downloaded_file_are_reported_as_for_uploads(fetching, files):
     sr_id = request_id(create(fetching, [files.url("/nda-two-signers.pdf")], signers=signers(1)))
     event = outcome(fetching, sr_id)
-    assert event.event_type == "file_error"
+    assert event.event_type == "signature_request_invalid"  # a signer mismatch
     assert "signer2" in event.event_message
     assert {s["status_code"] for s in get(fetching, sr_id)["signatures"]} == {"error_text_tag"}
 

@@ -148,7 +148,7 @@ def test_unknown_request_is_not_found(emulator):
 
 
 def test_unknown_path_is_not_found(emulator):
-    response = call(emulator, "GET", "/template/files_as_file_url/x")
+    response = call(emulator, "GET", "/template/no_such_thing/x")
     assert (response.status_code, error_of(response)["error_name"]) == (404, "not_found")
 
 

@@ -65,7 +65,7 @@ def test_template_created_carries_the_template_object(harness):
     assert "signature_request" not in payload
     sent = payload["template"]
     assert sent["template_id"] == template.template_id
-    assert sent["signer_roles"] == ROLES
+    assert sent["signer_roles"] == [{**role, "order": i} for i, role in enumerate(ROLES)]
     assert sent["cc_roles"] == [{"name": "Manager"}]
     assert sent["metadata"] == {"k": "v"}
     assert sent["accounts"][0]["account_id"] == harness.account.account_id
@@ -310,10 +310,11 @@ def test_http_template_error_is_a_valid_callback(served):
     assert "x.bin" in callback.event.event_metadata.event_message
 
 
-def test_http_other_template_endpoints_are_still_not_found(served):
+def test_http_other_template_endpoints_say_they_are_not_emulated(served):
     emulator, _ = served
     response = call(emulator, "POST", "/template/create_embedded_draft", json={})
-    assert (response.status_code, response.json()["error"]["error_name"]) == (404, "not_found")
+    assert (response.status_code, response.json()["error"]["error_name"]) == (400, "bad_request")
+    assert "is not emulated" in response.json()["error"]["error_msg"]
 
 
 # -- the official SDK ---------------------------------------------------------------------

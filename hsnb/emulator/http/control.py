@@ -1,6 +1,18 @@
 """The control plane: JSON endpoints under ``/_emulator/`` to drive and inspect the emulator.
 
-JSON endpoints (no authentication: the emulator listens on 127.0.0.1 only)::
+No authentication (the emulator listens on 127.0.0.1 unless told otherwise), but a web page open in
+the developer's browser must not drive it, so every control request is refused with 403
+``forbidden`` when (:meth:`ControlHandler.prepare`):
+
+* its ``Host`` is not a loopback name or address or the host of ``public_base_url`` (DNS
+  rebinding: a page whose own name resolves to 127.0.0.1);
+* it says it comes from another site: an ``Origin`` other than the emulator's own, or
+  ``Sec-Fetch-Site`` ``cross-site`` / ``same-site``;
+* it is a ``POST``, ``PUT`` or ``DELETE`` with a body that is not ``application/json`` (the only
+  bodies a cross-site page can send without a CORS preflight, which the emulator never
+  answers, are forms and ``text/plain``).
+
+JSON endpoints::
 
     GET    /_emulator/                              summary: URLs, ids, emulated time
     GET    /_emulator/state                         account, apps, every request with its state
@@ -18,16 +30,18 @@ The HTML pages a person opens (the sign page, file links) are in :mod:`hsnb.emul
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from dataclasses import asdict
 from typing import Any
+from urllib.parse import urlsplit
 
 from hsnb.emulator.http.handlers import BaseHandler
 from hsnb.emulator.service import serializers as views
 from hsnb.emulator.service.backend import Backend
 from hsnb.emulator.service.dispatcher import Dispatcher
 from hsnb.emulator.service.ratelimit import RateLimiter
-from hsnb.errors import BadRequest
+from hsnb.errors import BadRequest, Forbidden
 
 CONTROL: dict[str, Any] = {
     "seed": int,
@@ -40,6 +54,17 @@ CONTROL: dict[str, Any] = {
     "match": str,
     "count": int,
 }
+
+
+def _is_loopback(host: str) -> bool:
+    """``localhost`` (and ``*.localhost``) or a loopback address; not private networks."""
+    host = host.lower().rstrip(".").strip("[]")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def reset_all(
@@ -57,6 +82,25 @@ class ControlHandler(BaseHandler):
     def initialize(self, backend: Backend, limiter: RateLimiter, dispatcher: Dispatcher) -> None:
         super().initialize(backend, limiter)
         self.dispatcher = dispatcher
+
+    def prepare(self) -> None:
+        """Refuse what a web page in the developer's browser could send (see the module doc)."""
+        host = urlsplit(f"//{self.request.host}").hostname or ""
+        public = urlsplit(self.backend.urls.base_url).hostname
+        if not (_is_loopback(host) or host == public):
+            raise Forbidden(f"The control plane answers only on a loopback host, not {host!r}.")
+        origin = self.request.headers.get("Origin")
+        if origin is not None and origin != f"{self.request.protocol}://{self.request.host}":
+            raise Forbidden(f"Cross-site request refused (Origin {origin}).")
+        if self.request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
+            raise Forbidden("Cross-site request refused (Sec-Fetch-Site).")
+        if self.request.method in ("POST", "PUT", "DELETE") and self.request.body:
+            kind = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            if kind != "application/json":
+                raise Forbidden(
+                    f"The control plane takes JSON bodies only (Content-Type application/json),"
+                    f" not {kind or 'none'}: a web page cannot send those cross-site."
+                )
 
     def control_params(self) -> dict[str, Any]:
         """The body (JSON or form) normalised against :data:`CONTROL`."""

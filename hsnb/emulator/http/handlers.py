@@ -21,10 +21,11 @@ from hsnb.emulator.service import parsing
 from hsnb.emulator.service import serializers as views
 from hsnb.emulator.service.backend import Backend
 from hsnb.emulator.service.faults import API_ERRORS
-from hsnb.emulator.service.ratelimit import RateLimiter
+from hsnb.emulator.service.ratelimit import RateLimiter, is_high_tier
 from hsnb.errors import (
     API_ERRORS_BY_NAME,
     ApiError,
+    BadRequest,
     NotFound,
     Unauthorized,
     UnknownError,
@@ -33,6 +34,7 @@ from hsnb.errors import (
 
 logger = logging.getLogger(__name__)
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH")
 
 
 def credentials(authorization: str | None) -> tuple[str | None, str | None]:
@@ -84,7 +86,18 @@ class BaseHandler(tornado.web.RequestHandler):
             for name, value in rate.headers().items():
                 self.set_header(name, value)
         self.clear_header("Content-Disposition")
+        if error.status == 405:
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
         self.send_json(error.to_json(), error.status)
+
+    def allowed_methods(self) -> list[str]:
+        """The methods this handler answers (its ``Allow`` header on a 405)."""
+        return [
+            m
+            for m in _METHODS
+            if m in self.SUPPORTED_METHODS
+            and getattr(type(self), m.lower()) is not getattr(tornado.web.RequestHandler, m.lower())
+        ]
 
     def body_params(self, schema: dict[str, Any]) -> dict[str, Any]:
         """The request body (JSON, bracket form or SDK form) normalised against ``schema``."""
@@ -129,6 +142,8 @@ class ApiHandler(BaseHandler):
         self.account = self.backend.authenticate(api_key, bearer)
         status = self.limiter.hit(self.account.account_id)
         self.set_rate_headers(status)
+        if is_high_tier(self.request.path):
+            self.set_rate_headers(self.limiter.hit_high_tier(self.account.account_id))
         slow = self.backend.faults.take("api", self.request.path, ("delay",))
         if slow is not None:
             await asyncio.sleep(slow.seconds)
@@ -346,6 +361,63 @@ class ApiAppHandler(ApiHandler):
         self.backend.delete_app(self.account, client_id)
         self.set_status(204)
         self.finish()
+
+
+class ApiKeysHandler(ApiHandler):
+    """``GET /api_key`` (list) and ``POST /api_key`` (create: the only answer with the
+    secret)."""
+
+    def get(self) -> None:
+        account_id = self.get_query_argument("account_id", None)
+        keys = self.backend.list_api_keys(self.account, account_id)
+        self.send_json({"api_keys": [views.api_key_json(k) for k in keys]})
+
+    def post(self) -> None:
+        params = self.body_params(parsing.API_KEY)
+        params.setdefault("account_id", self.get_query_argument("account_id", None))
+        key = self.backend.create_api_key(self.account, params)
+        self.send_json({"api_key": views.api_key_json(key, with_secret=True)})
+
+
+class ApiKeyHandler(ApiHandler):
+    """``GET`` / ``PUT`` / ``DELETE /api_key/{api_key_id}``."""
+
+    def get(self, api_key_id: str) -> None:
+        account_id = self.get_query_argument("account_id", None)
+        key = self.backend.get_api_key(self.account, api_key_id, account_id)
+        self.send_json({"api_key": views.api_key_json(key)})
+
+    def put(self, api_key_id: str) -> None:
+        params = self.body_params(parsing.API_KEY)
+        params.setdefault("account_id", self.get_query_argument("account_id", None))
+        key = self.backend.update_api_key(self.account, api_key_id, params)
+        self.send_json({"api_key": views.api_key_json(key)})
+
+    def delete(self, api_key_id: str) -> None:
+        account_id = self.get_query_argument("account_id", None)
+        self.backend.delete_api_key(self.account, api_key_id, account_id)
+        self.send_json({})
+
+
+class NotEmulatedHandler(ApiHandler):
+    """An operation of the spec the emulator does not emulate: 400 ``bad_request`` saying so
+    (see :mod:`hsnb.emulator.service.operations`), after authentication as any call; a method
+    the spec does not give the path answers 405 with ``Allow``."""
+
+    def initialize(
+        self, backend: Backend, limiter: RateLimiter, methods: tuple[str, ...], path: str
+    ) -> None:
+        super().initialize(backend, limiter)
+        self.SUPPORTED_METHODS = methods  # type: ignore[misc]
+        self.operation = path
+
+    def _refuse(self, *args: Any) -> None:
+        raise BadRequest(
+            f"{self.request.method} {self.operation} is not emulated by the hsnb emulator (see"
+            " the list of emulated operations in hsnb.emulator.service.operations)."
+        )
+
+    get = post = put = delete = patch = _refuse
 
 
 class UnknownApiHandler(ApiHandler):

@@ -18,21 +18,37 @@ in plain words::
     could not download file_urls[0] (https://slow.example/a.pdf): no answer within 10 seconds
 
 A request whose URLs are all ``data:`` URLs is decoded at once, with no task, exactly like an
-upload. UNCONFIRMED (see :mod:`hsnb.emulator.service.file_urls`): the real service's wording,
-timeout, size limit and redirect rule.
+upload.
+
+``allow_private=False`` (the default when the emulator listens on a non-loopback address, see
+``allow_private_file_urls``) refuses a URL whose host is this machine or a private network, by
+name or by every address it resolves to, before connecting; and refuses a download whose
+redirects ended on such a host (that request was made, but its content is never used or served
+back through ``/files``)::
+
+    could not download file_urls[0] (http://127.0.0.1:8888/secret.pdf): 127.0.0.1 is a local or
+    private address (allow_private_file_urls is off)
+
+UNCONFIRMED (see :mod:`hsnb.emulator.service.file_urls`): the real service's wording, timeout,
+size limit and redirect rule.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import socket
 import ssl
 from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import urlsplit
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.netutil import DefaultLoopResolver
 from tornado.simple_httpclient import HTTPStreamClosedError, HTTPTimeoutError
 
+from hsnb.callback_urls import is_local_host
 from hsnb.emulator.service.dispatcher import Response
 from hsnb.emulator.service.file_urls import (
     FetchDone,
@@ -51,6 +67,23 @@ from hsnb.emulator.service.workers import Sequencer
 USER_AGENT = "hsnb-emulator"
 
 
+class LiteralResolver(DefaultLoopResolver):
+    """Tornado's resolver, except that an IP address (``127.0.0.1``: every callback in a
+    notebook) is answered at once instead of by ``getaddrinfo`` on a thread."""
+
+    async def resolve(
+        self, host: str, port: int, family: socket.AddressFamily = socket.AF_UNSPEC
+    ) -> list[tuple[int, Any]]:
+        """The address of ``host``: itself when it is an IP literal."""
+        try:
+            address = ipaddress.ip_address(host.strip("[]"))
+        except ValueError:
+            return await super().resolve(host, port, family)
+        if address.version == 6:
+            return [(socket.AF_INET6, (str(address), port, 0, 0))]
+        return [(socket.AF_INET, (str(address), port))]
+
+
 class TornadoTransport:
     """POSTs with a private :class:`AsyncHTTPClient`, made on first use on the loop that posts."""
 
@@ -62,7 +95,9 @@ class TornadoTransport:
     def client(self) -> AsyncHTTPClient:
         """The HTTP client (created on the calling loop the first time)."""
         if self._client is None:
-            self._client = AsyncHTTPClient(force_instance=True, max_clients=self.max_clients)
+            self._client = AsyncHTTPClient(
+                force_instance=True, max_clients=self.max_clients, resolver=LiteralResolver()
+            )
         return self._client
 
     async def post(
@@ -112,9 +147,12 @@ class HttpFetcher:
     ``file_fetch_max_bytes``.
     """
 
-    def __init__(self, timeout: float, max_bytes: int, max_clients: int = 16) -> None:
+    def __init__(
+        self, timeout: float, max_bytes: int, max_clients: int = 16, allow_private: bool = True
+    ) -> None:
         self.timeout = float(timeout)
         self.max_bytes = int(max_bytes)
+        self.allow_private = allow_private
         self.max_clients = max_clients
         self._client: AsyncHTTPClient | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -137,7 +175,10 @@ class HttpFetcher:
         """The HTTP client (created on the calling loop the first time)."""
         if self._client is None:
             self._client = AsyncHTTPClient(
-                force_instance=True, max_clients=self.max_clients, max_body_size=self.max_bytes
+                force_instance=True,
+                max_clients=self.max_clients,
+                max_body_size=self.max_bytes,
+                resolver=LiteralResolver(),
             )
         return self._client
 
@@ -192,6 +233,9 @@ class HttpFetcher:
         """One ``file_urls`` entry as an upload; raises :class:`FetchError` saying why not."""
         if is_data_url(url):
             return read_data_url(url, index, self.max_bytes)
+        label = source_label(index, url)
+        if not self.allow_private:
+            await self._refuse_private(urlsplit(url).hostname or "", label)
         progress = _Progress()
         request = HTTPRequest(
             url,
@@ -204,11 +248,12 @@ class HttpFetcher:
             header_callback=progress.header_line,
             streaming_callback=progress.chunks.append,
         )
-        label = source_label(index, url)
         try:
             answer = await self.client.fetch(request, raise_error=False)
         except Exception as exc:  # every network failure becomes a plain reason
             raise FetchError(f"could not download {label}: {self._reason(exc, progress)}") from None
+        if not self.allow_private and answer.effective_url:
+            await self._refuse_private(urlsplit(answer.effective_url).hostname or "", label)
         if not 200 <= answer.code < 300:
             reason = f"HTTP {answer.code} {answer.reason or ''}".rstrip()
             raise FetchError(f"could not download {label}: {reason}")
@@ -216,6 +261,22 @@ class HttpFetcher:
         content_type = answer.headers.get("Content-Type", "").split(";")[0].strip()
         name = file_name(url_file_name(answer.effective_url or url), index, data, content_type)
         return UploadedFile(name, data, content_type or "application/octet-stream")
+
+    async def _refuse_private(self, host: str, label: str) -> None:
+        """Raise :class:`FetchError` when ``host`` is, or resolves to, a local or private
+        address."""
+        why = "is a local or private address (allow_private_file_urls is off)"
+        if is_local_host(host):
+            raise FetchError(f"could not download {label}: {host} {why}")
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, None)
+        except OSError:
+            return  # the download itself says "host not found"
+        for info in infos:
+            address = str(info[4][0]).split("%")[0]
+            if is_local_host(address):
+                message = f"could not download {label}: {host} resolves to {address}, {why}"
+                raise FetchError(message)
 
     async def _fetch_all(self, urls: list[str], done: FetchDone) -> None:
         results = await asyncio.gather(

@@ -2,24 +2,43 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from hsnb.emulator.http import control, pages
 from hsnb.emulator.http import handlers as api
 from hsnb.emulator.service.backend import Backend
 from hsnb.emulator.service.dispatcher import Dispatcher
+from hsnb.emulator.service.operations import NOT_EMULATED
 from hsnb.emulator.service.ratelimit import RateLimiter
 
 _ID = r"([0-9A-Za-z_-]+)"
 _HEX = r"([0-9A-Fa-f]+)"  # template ids; other words under /template fall through to 404
 
 
+def not_emulated_routes(deps: dict[str, Any]) -> list[tuple]:
+    """One rule per path of :data:`~hsnb.emulator.service.operations.NOT_EMULATED`, knowing the
+    methods the spec gives that path (others answer 405 with ``Allow``)."""
+    methods: dict[str, list[str]] = {}
+    for method, path in NOT_EMULATED:
+        methods.setdefault(path.split("?")[0], []).append(method)
+    rules = []
+    for path, allowed in sorted(methods.items(), key=lambda item: "{" in item[0]):
+        pattern = "/v3" + re.sub(r"\\{[^}]+\\}", _ID, re.escape(path))
+        kwargs = {**deps, "methods": tuple(allowed), "path": path}
+        rules.append((pattern, api.NotEmulatedHandler, kwargs))
+    return rules
+
+
 def routes(backend: Backend, limiter: RateLimiter, dispatcher: Dispatcher) -> list[tuple]:
-    """Every ``(pattern, handler, kwargs)`` rule, most specific first."""
+    """Every ``(pattern, handler, kwargs)`` rule, most specific first (operations the
+    emulator does not emulate before ``/signature_request/{id}``, which would swallow
+    ``/signature_request/bulk_send_with_template``)."""
     deps: dict[str, Any] = {"backend": backend, "limiter": limiter}
     plane = {**deps, "dispatcher": dispatcher}
     sr = "/v3/signature_request"
     return [
+        *not_emulated_routes(deps),
         (f"{sr}/create_embedded", api.CreateHandler, {**deps, "embedded": True}),
         (f"{sr}/send", api.CreateHandler, {**deps, "embedded": False}),
         (f"{sr}/send_with_template", api.CreateFromTemplateHandler, {**deps, "embedded": False}),
@@ -41,6 +60,8 @@ def routes(backend: Backend, limiter: RateLimiter, dispatcher: Dispatcher) -> li
         (f"/v3/template/delete/{_HEX}", api.TemplateDeleteHandler, deps),
         (f"/v3/template/{_HEX}", api.TemplateHandler, deps),
         ("/v3/account", api.AccountHandler, deps),
+        ("/v3/api_key", api.ApiKeysHandler, deps),
+        (f"/v3/api_key/{_ID}", api.ApiKeyHandler, deps),
         ("/v3/api_app", api.ApiAppsHandler, deps),
         ("/v3/api_app/list", api.ApiAppListHandler, deps),
         (f"/v3/api_app/{_ID}", api.ApiAppHandler, deps),

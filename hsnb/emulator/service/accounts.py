@@ -13,26 +13,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from hsnb.emulator.service.api_keys import ApiKeysMixin
 from hsnb.emulator.service.callbacks import Delivery, callback_test_delivery
-from hsnb.emulator.service.core import ServiceCore
 from hsnb.emulator.service.models import Account, ApiApp
 from hsnb.emulator.service.validation import check_api_app, check_callback_url, page_of
 from hsnb.errors import BadRequest, NotFound, Unauthorized
 
 
-class AccountsMixin(ServiceCore):
-    """Authentication, the account and its API apps (see the module docstring)."""
+class AccountsMixin(ApiKeysMixin):
+    """Authentication, the account and its API apps (see the module docstring); its API keys
+    are :class:`~hsnb.emulator.service.api_keys.ApiKeysMixin`'s."""
 
     # -- authentication and account ------------------------------------------------------
 
     def authenticate(self, api_key: str | None = None, bearer: str | None = None) -> Account:
-        """The account for Basic ``api_key`` or a ``bearer`` token; 401 ``unauthorized`` else."""
+        """The account for Basic ``api_key`` (any of its keys) or a ``bearer`` token; 401
+        ``unauthorized`` else."""
         if not api_key and not bearer:
             raise Unauthorized()
-        if api_key is not None and api_key == self.account.api_key:
+        if api_key is not None and self.key_for_secret(api_key) is not None:
             return self.account
         if bearer is not None and (
-            bearer == self.account.api_key or bearer in self.account.access_tokens
+            self.key_for_secret(bearer) is not None or bearer in self.account.access_tokens
         ):
             return self.account
         raise Unauthorized("Unauthorized api key." if api_key else "Invalid access token.")

@@ -2,9 +2,11 @@
 
 An event about a signature request goes to the account callback URL and, when the request was
 made with a ``client_id`` whose app has a callback URL, also to the app callback URL: two
-separate POSTs (UNCONFIRMED: the spec's texts imply both; a newer glossary says the app URL takes
-priority). The account delivery has ``reported_for_account_id`` set, the app delivery
-``reported_for_app_id`` (as in the spec's two examples). Both carry ``account_guid`` and
+separate POSTs (contested: the spec's texts imply both; a newer glossary says the app URL takes
+priority: ``app_callbacks="app_only"``). The account delivery has ``reported_for_account_id``
+set, the app delivery ``reported_for_app_id`` (as in the spec's two examples; the help centre's
+sample also sets ``reported_for_account_id`` on app callbacks: ``app_callback_account_id``). See
+:mod:`hsnb.emulator.service.profiles`. Both carry ``account_guid`` and
 ``client_id`` at the top level and are signed with the account's API key (UNCONFIRMED for app
 callbacks: the app owner's key is the only key there is). ``callback_test`` payloads hold only
 ``event``, as the captured real ones do.
@@ -48,15 +50,21 @@ def deliveries_for(
     signature_request: Mapping[str, Any] | None,
     ids: Iterator[int],
     template: Mapping[str, Any] | None = None,
+    *,
+    app_only: bool = False,
+    app_account_id: bool = False,
 ) -> list[Delivery]:
     """The deliveries of ``event``: account URL first, then the app URL (each only if set).
 
-    ``signature_request`` or ``template``: the object attached to the payload.
+    ``signature_request`` or ``template``: the object attached to the payload. ``app_only``:
+    when the app has a callback URL, the account URL gets nothing; ``app_account_id``: app
+    deliveries carry ``reported_for_account_id`` too.
     """
     targets: list[tuple[str, str]] = []
-    if account.callback_url:
+    to_app = app is not None and bool(app.callback_url)
+    if account.callback_url and not (app_only and to_app):
         targets.append((account.callback_url, ACCOUNT_CALLBACK))
-    if app is not None and app.callback_url:
+    if to_app:
         targets.append((app.callback_url, APP_CALLBACK))
     if signature_request is not None:
         client_id = signature_request.get("client_id")
@@ -72,7 +80,9 @@ def deliveries_for(
             signature_request=signature_request,
             template=template,
             related_signature_id=event.related_signature_id,
-            reported_for_account_id=None if is_app else account.account_id,
+            reported_for_account_id=(
+                account.account_id if (not is_app or app_account_id) else None
+            ),
             reported_for_app_id=app.client_id if is_app and app else None,
             event_message=event.event_message,
             account_guid=account.account_id,

@@ -12,17 +12,20 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from hsnb.emulator.service import profiles
 from hsnb.emulator.service.clock import Delay
 from hsnb.emulator.service.file_urls import DEFAULT_MAX_BYTES
 
-#: The events a malformed or mismatched text tag may cause (see ``text_tag_error_event``).
-TEXT_TAG_ERROR_EVENTS = ("file_error", "signature_request_invalid")
+#: The choices of ``text_tag_error_event``: by the problem's reason, or one event for all.
+TEXT_TAG_ERROR_EVENTS = ("by_reason", "file_error", "signature_request_invalid")
 _DELAYS = ("processing_delay", "signing_delay", "file_prep_delay", "cancel_delay", "callback_delay")
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Dropbox Sign's retry rule: ``max_retries`` retries, ``base_delay * factor**(n-1)`` apart.
+    """Dropbox Sign's retry rule: ``max_retries`` retries, ``base_delay * factor**(n-1)`` apart
+    (at most ``max_delay``, when set); ``ack``: ``"contains"`` (a 200 whose body contains the
+    ACK text counts) or ``"exact"`` (the body must be exactly it).
 
     ``timeout`` is per attempt, in emulated seconds.
     """
@@ -31,6 +34,17 @@ class RetryPolicy:
     factor: float = 3.0
     max_retries: int = 6
     timeout: float = 30.0
+    max_delay: float | None = None
+    ack: str = "contains"
+
+
+#: The retry horizons of :mod:`hsnb.emulator.service.profiles`: the legacy FAQ's schedule (last
+#: retry 30 h 20 min after the first attempt), and "about 3 days" (the same, continued at most
+#: 24 h apart: 8 retries, the last after 78 h 20 min).
+RETRY_HORIZONS: dict[str, RetryPolicy] = {
+    "30h": RetryPolicy(),
+    "3d": RetryPolicy(max_retries=8, max_delay=86400.0),
+}
 
 
 @dataclass
@@ -60,28 +74,51 @@ class EmulatorConfig:
 
     The service's rules:
 
-    * ``text_tag_error_event``: the event a malformed or mismatched text tag causes.
-      UNCONFIRMED which one the real service sends; the default follows the HelloSign blog
-      (``file_error``); ``"signature_request_invalid"`` is the other candidate.
+    * ``text_tag_error_event``: the event a malformed or mismatched text tag causes. Default
+      ``"by_reason"``, because the help centre ("Best practices for Dropbox Sign callbacks")
+      says "a ``file_error`` or ``signature_request_invalid`` callback ... depending on the
+      reason": a malformed tag (the document cannot be converted as written) gives
+      ``file_error``, as the HelloSign blog shows; a tag for a signer the request does not have
+      (the request's data does not match the document) gives ``signature_request_invalid``, the
+      legacy docs' "error while processing request data ... e.g. invalid text tags".
+      UNCONFIRMED: that split is our reading; ``"file_error"`` or
+      ``"signature_request_invalid"`` sends that one event for every tag problem.
     * ``sign_url_ttl``: sign URLs expire this long after they are made (and once opened).
     * ``file_url_ttl``: lifetime of ``files_as_file_url`` links. UNCONFIRMED; chosen: 3 days.
     * ``reminder_interval``: a signer cannot be reminded again within this time.
     * ``emit_sign_url_invalid``: opening a used or expired sign URL sends ``sign_url_invalid``.
     * ``account_email``: the emulated account's e-mail address.
-    * ``strict_callback_urls``: refuse localhost, loopback and private callback URLs when an
-      account or app callback URL is set (400 ``bad_request``), as the real service does.
+    * ``strict_callback_urls``: refuse localhost, loopback and private callback URLs, and
+      ``http://`` ones (HTTPS is required since 1 December 2024), when an account or app
+      callback URL is set (400 ``bad_request``), as the real service does. Off by default so a
+      local receiver on ``http://127.0.0.1`` works out of the box.
     * ``public_base_url`` (e.g. ``"https://api.hellosign.test"``): the scheme and host written
       into payloads and answers (``files_url``, sign URLs, file links) instead of
       ``http://127.0.0.1:PORT``, so stored logs carry no port.
-    * ``rate_limit`` / ``test_mode_rate_limit``: calls per minute per account (``None``: off).
+    * ``rate_limit`` / ``high_tier_rate_limit`` / ``test_mode_rate_limit``: calls per minute per
+      account, standard (100), high tier (25: sending, creating and downloading files; see
+      :mod:`hsnb.emulator.service.ratelimit`) and test-mode creates (10), the help centre's
+      numbers, so a client that passes locally does not meet its first 429 live (``None``: off).
+
+    Contested choices (:mod:`hsnb.emulator.service.profiles` says each source and why each
+    default): ``profile`` (``"default"`` or ``"strict"``, the reading hardest on a handler)
+    gives ``retry_horizon`` (``"30h"`` / ``"3d"``), ``ack_rule`` (``"contains"`` / ``"exact"``),
+    ``app_callbacks`` (``"both"`` / ``"app_only"``) and ``app_callback_account_id`` (``False`` /
+    ``True``) their values unless one is set explicitly.
 
     Callbacks and downloads:
 
-    * ``retry``: the :class:`RetryPolicy` of callback deliveries.
+    * ``retry``: the :class:`RetryPolicy` of callback deliveries (default: the one
+      ``retry_horizon`` and ``ack_rule`` make; one given here wins).
     * ``min_callback_timeout``: real seconds a receiver gets at the least, however fast time
       runs.
     * ``file_fetch_timeout``: real seconds to download each ``file_urls`` entry;
       ``file_fetch_max_bytes``: the largest file accepted.
+    * ``allow_private_file_urls``: download ``file_urls`` from this machine or a private
+      network. Default ``None``: allowed when the emulator listens on a loopback address (only
+      this machine can ask, and local test servers are the usual source), refused otherwise,
+      so an emulator bound to ``0.0.0.0`` cannot be made to fetch, and serve back through
+      ``/files``, what only it can reach.
 
     Raises ``ValueError`` for a setting that cannot work.
     """
@@ -93,7 +130,7 @@ class EmulatorConfig:
     file_prep_delay: Delay = field(default_factory=lambda: Delay.fixed(1.0))
     cancel_delay: Delay = field(default_factory=Delay.zero)
     callback_delay: Delay = field(default_factory=Delay.zero)
-    text_tag_error_event: str = "file_error"
+    text_tag_error_event: str = "by_reason"
     sign_url_ttl: float = 3600.0
     file_url_ttl: float = 3 * 86400.0
     reminder_interval: float = 3600.0
@@ -102,17 +139,30 @@ class EmulatorConfig:
     strict_callback_urls: bool = False
     public_base_url: str | None = None
     rate_limit: int | None = 100
+    high_tier_rate_limit: int | None = 25
     test_mode_rate_limit: int | None = 10
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    profile: str = "default"
+    retry_horizon: str | None = None
+    ack_rule: str | None = None
+    app_callbacks: str | None = None
+    app_callback_account_id: bool | None = None
+    retry: RetryPolicy | None = None
+    #: The profile's switches as they apply (explicit settings over the profile's), set at init.
+    switches: dict[str, Any] = field(init=False, repr=False, default_factory=dict)
+    #: Whether ``retry`` was made from the switches (so a changed profile makes it anew).
+    retry_from_profile: bool = field(init=False, repr=False, default=False)
     min_callback_timeout: float = 1.0
     file_fetch_timeout: float = 10.0
     file_fetch_max_bytes: int = DEFAULT_MAX_BYTES
+    allow_private_file_urls: bool | None = None
 
     def __post_init__(self) -> None:
         for name in _DELAYS:
             setattr(self, name, Delay.parse(getattr(self, name)))
         if self.text_tag_error_event not in TEXT_TAG_ERROR_EVENTS:
-            raise ValueError("text_tag_error_event must be file_error or signature_request_invalid")
+            raise ValueError(
+                "text_tag_error_event must be by_reason, file_error or signature_request_invalid"
+            )
         if not self.file_fetch_timeout > 0:
             raise ValueError(
                 f"file_fetch_timeout must be positive, not {self.file_fetch_timeout!r}"
@@ -122,6 +172,18 @@ class EmulatorConfig:
                 f"file_fetch_max_bytes must be positive, not {self.file_fetch_max_bytes!r}"
             )
         self.public_base_url = _origin_only(self.public_base_url)
+        switches = profiles.resolve(
+            self.profile,
+            retry_horizon=self.retry_horizon,
+            ack_rule=self.ack_rule,
+            app_callbacks=self.app_callbacks,
+            app_callback_account_id=self.app_callback_account_id,
+        )
+        self.switches = switches
+        self.retry_from_profile = self.retry is None
+        if self.retry is None:
+            policy = RETRY_HORIZONS[switches["retry_horizon"]]
+            self.retry = dataclasses.replace(policy, ack=switches["ack_rule"])
 
     @classmethod
     def with_settings(cls, base: EmulatorConfig | None = None, **settings: Any) -> EmulatorConfig:
@@ -132,7 +194,10 @@ class EmulatorConfig:
             raise TypeError(
                 f"unknown emulator setting {', '.join(unknown)}: see hsnb.emulator.EmulatorConfig"
             )
-        return dataclasses.replace(base or cls(), **settings)
+        base = base or cls()
+        if "retry" not in settings and base.retry_from_profile:
+            settings["retry"] = None  # made anew from the (maybe changed) switches
+        return dataclasses.replace(base, **settings)
 
 
 def _origin_only(url: str | None) -> str | None:

@@ -203,7 +203,14 @@ class ServiceCore:
         else:
             snapshot, template_snapshot = None, template_json(subject, self.account)
         for delivery in deliveries_for(
-            event, self.account, app, snapshot, self._delivery_ids, template=template_snapshot
+            event,
+            self.account,
+            app,
+            snapshot,
+            self._delivery_ids,
+            template=template_snapshot,
+            app_only=self.config.switches["app_callbacks"] == "app_only",
+            app_account_id=self.config.switches["app_callback_account_id"],
         ):
             self.deliver(delivery)
         return event

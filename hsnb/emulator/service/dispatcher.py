@@ -46,7 +46,8 @@ def retry_delay(retry_number: int, policy: RetryPolicy = DEFAULT_POLICY) -> floa
     """
     if retry_number < 1:
         raise ValueError("retries are numbered from 1")
-    return policy.base_delay * policy.factor ** (retry_number - 1)
+    delay = policy.base_delay * policy.factor ** (retry_number - 1)
+    return delay if policy.max_delay is None else min(delay, policy.max_delay)
 
 
 def should_retry(attempts_made: int, policy: RetryPolicy = DEFAULT_POLICY) -> bool:
@@ -292,7 +293,12 @@ class Dispatcher:
                 "Content-Type": content_type,
             }
             response = await self.transport.post(delivery.url, body, headers, self.real_timeout())
-            outcome = classify(response.status, response.body, timed_out=response.timed_out)
+            outcome = classify(
+                response.status,
+                response.body,
+                timed_out=response.timed_out,
+                exact=self.policy.ack == "exact",
+            )
         retry = outcome != ACKNOWLEDGED and should_retry(job.attempt, self.policy)
         next_at = sent_at + retry_delay(job.attempt, self.policy) if retry else None
         self._log(job, sent_at, outcome, response, time.monotonic() - started, next_at)

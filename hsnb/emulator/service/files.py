@@ -2,13 +2,15 @@
 
 Part of the :class:`~hsnb.emulator.service.backend.Backend` (see :mod:`hsnb.emulator.service.core`).
 409 ``conflict`` while a version is being prepared (during processing and for ``file_prep_delay``
-after each signature), otherwise the *current* documents as a real PDF (or zip) with an audit page;
-copies are cached per version.
+after each signature), otherwise the *current* documents as a real PDF (or zip) with an audit page.
+Memory stays bounded: copies are cached per version, for the :data:`MAX_CACHED_COPIES` most
+recently used only; a file link's snapshot is dropped once the link expires.
 """
 
 from __future__ import annotations
 
 import base64
+from collections import OrderedDict
 from typing import Any
 
 from hsnb.emulator.service import documents as docs
@@ -17,6 +19,8 @@ from hsnb.emulator.service.lifecycle import AUDIT_STATUS, RequestState, SignerSt
 from hsnb.emulator.service.models import FileLink, SignatureRequest
 from hsnb.errors import BadRequest, Conflict, Deleted, NotFound
 
+#: How many rendered copies (a request's PDF or zip at one version) are kept for reuse.
+MAX_CACHED_COPIES = 16
 #: UNCONFIRMED: the real 409 text for files being prepared is not documented.
 FILES_BUSY_MSG = "The files are being prepared. Please try again later."
 
@@ -29,7 +33,7 @@ class FilesMixin(ServiceCore):
     def _fresh_state(self) -> None:
         super()._fresh_state()
         self.file_links = {}
-        self._copies: dict[tuple[str, str], tuple[int, bytes]] = {}
+        self._copies: OrderedDict[tuple[str, str], tuple[int, bytes]] = OrderedDict()
 
     def files(
         self, account: Any, request_id: str, file_type: str = "pdf"
@@ -56,6 +60,9 @@ class FilesMixin(ServiceCore):
     def files_link(self, account: Any, request_id: str, force_download: bool = True) -> FileLink:
         """A temporary link to a snapshot of the current PDF (``files_as_file_url``)."""
         data, _, filename = self.files(account, request_id, "pdf")
+        now = self.clock.timestamp()
+        for token in [t for t, old in self.file_links.items() if now > old.expires_at]:
+            del self.file_links[token]  # expired: its snapshot is released
         link = FileLink(
             token=self.random.token(),
             data=data,
@@ -76,8 +83,10 @@ class FilesMixin(ServiceCore):
         return link
 
     def _copy(self, sr: SignatureRequest, kind: str) -> bytes:
-        cached = self._copies.get((sr.signature_request_id, kind))
+        key = (sr.signature_request_id, kind)
+        cached = self._copies.get(key)
         if cached is not None and cached[0] == sr.version:
+            self._copies.move_to_end(key)
             return cached[1]
         marks = [
             docs.SignatureMark(s.index + 1, s.name, s.email_address, s.signed_at or 0)
@@ -92,5 +101,8 @@ class FilesMixin(ServiceCore):
         )
         render = docs.render_copy if kind == "pdf" else docs.render_zip
         data = render(sr.documents, marks, audit)
-        self._copies[(sr.signature_request_id, kind)] = (sr.version, data)
+        self._copies[key] = (sr.version, data)
+        self._copies.move_to_end(key)
+        while len(self._copies) > MAX_CACHED_COPIES:
+            self._copies.popitem(last=False)
         return data

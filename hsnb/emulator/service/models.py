@@ -18,8 +18,25 @@ if TYPE_CHECKING:
 
 
 @dataclass
+class ApiKey:
+    """One of an account's API keys (up to four): every key authenticates; the primary one
+    signs ``event_hash``. ``api_key_id`` is 40 hex; ``secret`` is the key itself."""
+
+    api_key_id: str
+    name: str
+    secret: str = field(repr=False)
+    is_primary: bool
+    created_at: int
+    updated_at: int
+    last_used_at: int | None = None
+
+
+@dataclass
 class Account:
-    """The emulated account: its API key, optional OAuth tokens and account callback URL."""
+    """The emulated account: its API keys, optional OAuth tokens and account callback URL.
+
+    ``api_key`` is the primary key's secret (it signs callbacks); ``keys`` every key.
+    """
 
     account_id: str
     email_address: str
@@ -27,6 +44,7 @@ class Account:
     access_tokens: set[str] = field(default_factory=set, repr=False)
     callback_url: str | None = None
     locale: str = "en-US"
+    keys: list[ApiKey] = field(default_factory=list, repr=False)
 
 
 @dataclass
@@ -48,7 +66,12 @@ class ApiApp:
 
 @dataclass
 class Signer:
-    """One signer of a signature request (one ``signatures[]`` entry)."""
+    """One signer of a signature request (one ``signatures[]`` entry).
+
+    ``index``: the signer's position, which text tag ``signerN`` names (N = index + 1); for
+    ``grouped_signers`` its group's position, shared by every member of ``group`` (whose
+    ``signatures[]`` entries carry ``group_guid`` as ``signer_group_guid``).
+    """
 
     signature_id: str
     index: int
@@ -66,6 +89,8 @@ class Signer:
     error: str | None = None
     pending_action: str | None = None
     role: str | None = None
+    group: str | None = None
+    group_guid: str | None = None
 
 
 @dataclass
@@ -135,6 +160,20 @@ class SignatureRequest:
     def signer(self, signature_id: str) -> Signer | None:
         """The signer with ``signature_id``, if any."""
         return next((s for s in self.signers if s.signature_id == signature_id), None)
+
+    @property
+    def positions(self) -> int:
+        """How many signing positions there are: signers, or groups of ``grouped_signers``."""
+        return len({s.index for s in self.signers})
+
+    def position_signed(self, index: int) -> bool:
+        """Whether position ``index`` has signed (for a group: any one of its members)."""
+        return any(s.index == index and s.status is SignerStatus.SIGNED for s in self.signers)
+
+    @property
+    def all_positions_signed(self) -> bool:
+        """Whether every signer, or one member of every group, signed."""
+        return all(self.position_signed(i) for i in {s.index for s in self.signers})
 
 
 @dataclass

@@ -64,7 +64,7 @@ SIGNATURE_REQUEST: dict[str, Any] = {
     "files": [UploadedFile],
     "file_urls": [str],
     "signers": [SIGNER],
-    "grouped_signers": [dict],
+    "grouped_signers": [{"group": str, "order": int, "signers": [SIGNER]}],
     "title": str,
     "subject": str,
     "message": str,
@@ -122,6 +122,7 @@ API_APP: dict[str, Any] = {
     "custom_logo_file": [UploadedFile],
 }
 REMIND: dict[str, Any] = {"email_address": str, "name": str}
+API_KEY: dict[str, Any] = {"name": str, "is_primary": bool, "account_id": str}
 LIST_QUERY: dict[str, Any] = {"account_id": str, "page": int, "page_size": int, "query": str}
 
 

@@ -14,11 +14,15 @@ The create call schedules :meth:`ProcessingMixin._process` after the drawn ``pro
    404 Not Found``);
 3. every document is read (:func:`hsnb.emulator.service.documents.load_document`): one that is not a
    readable PDF or text gives ``file_error``; a conversion bug gives ``unknown_error``;
-4. with ``use_text_tags``, tags are checked (``check_tags``): a malformed or mismatched tag gives
-   ``text_tag_error_event`` unless ``ignore_text_tags_extraction_errors`` is set;
+4. with ``use_text_tags``, tags are checked (``check_tags``): a malformed tag gives ``file_error``
+   and a tag for a signer the request lacks ``signature_request_invalid`` ("depending on the
+   reason", the help centre; :func:`tag_error_event`, setting ``text_tag_error_event``), unless
+   ``ignore_text_tags_extraction_errors`` is set;
 5. otherwise the request is sent: ``signature_request_sent``.
 
-A failure sets ``has_error``, every signer's ``status_code`` (``error_file`` for file problems,
+Once processing ends the uploads are released (a request keeps only its read documents, which its
+copies need; a failed one keeps nothing). A failure sets ``has_error``, every signer's
+``status_code`` (``error_file`` for file problems,
 ``error_text_tag`` for tags) and ``error``, and the event's ``event_message``.
 
 UNCONFIRMED (see :mod:`hsnb.emulator.service.file_urls`): the real service's event and wording for a
@@ -108,6 +112,17 @@ def _read(uploads: list[UploadedFile], file_urls: Sequence[str], use_text_tags: 
     return Loaded(tuple(uploads), tuple(documents))
 
 
+def tag_error_event(setting: str, kind: str) -> str:
+    """The event a text tag problem of ``kind`` causes under ``text_tag_error_event``.
+
+    >>> tag_error_event("by_reason", "malformed"), tag_error_event("by_reason", "signer_mismatch")
+    ('file_error', 'signature_request_invalid')
+    """
+    if setting != "by_reason":
+        return setting
+    return "signature_request_invalid" if kind == "signer_mismatch" else "file_error"
+
+
 class _Reading:
     """Uploads being read ahead of their processing timer."""
 
@@ -184,11 +199,11 @@ class ProcessingMixin(ServiceCore):
             event_type, message = loaded.failure
             self._fail(sr, event_type, _ERROR_STATUS[event_type], message)
             return
-        sr.uploads = list(loaded.uploads)
+        sr.uploads = []  # released: the documents hold what copies and signing need
         sr.documents = loaded.documents
-        problems = docs.check_tags(sr.documents, len(sr.signers)) if sr.use_text_tags else []
+        problems = docs.check_tags(sr.documents, sr.positions) if sr.use_text_tags else []
         if problems and not sr.ignore_tag_errors:
-            event_type = self.config.text_tag_error_event
+            event_type = tag_error_event(self.config.text_tag_error_event, problems[0].kind)
             self._fail(sr, event_type, SignerStatus.ERROR_TEXT_TAG, problems[0].message)
             return
         move(sr, RequestState.AWAITING_SIGNATURE)
@@ -199,6 +214,7 @@ class ProcessingMixin(ServiceCore):
         self, sr: SignatureRequest, event_type: str, status: SignerStatus, message: str
     ) -> None:
         move(sr, RequestState.ERROR)
+        sr.uploads, sr.documents = [], ()  # an errored request never has files
         for signer in sr.signers:
             move(signer, status)
             signer.error = message

@@ -1,18 +1,26 @@
-"""Per-account rate limits, counted in fixed windows of real time.
+"""Per-account rate limits, counted in fixed windows of real time: three tiers.
 
-Dropbox Sign allows 100 requests a minute per account, and 10 a minute in test mode
-([HELP-rate] in the fact sheet; the spec's text says "per hour", the help article "per minute").
-The emulator's defaults (``rate_limit`` and ``test_mode_rate_limit`` in
-:class:`~hsnb.emulator.service.config.EmulatorConfig`) follow the help article: 100 for every
-authenticated call and, on top, 10 for create/send calls with ``test_mode=true`` (UNCONFIRMED which
-calls the real test-mode limit counts; counting only those keeps ordinary notebooks under it).
-``None`` switches a limit off. The window runs on real (monotonic) time, not emulated time: a
-rate limit is about how fast a client calls. Over the limit -> 429 ``exceeded_rate``.
+Dropbox Sign's help centre ("Which API requests count against the Dropbox Sign API Request
+Limit?"; the spec's text says "per hour", the help article "per minute") has three tiers, all per
+account: **100 a minute** for standard endpoints, **25 a minute** for the high tier
+(:data:`HIGH_TIER`: ``send``, ``send_with_template``, ``bulk_*``, ``create_embedded``,
+``create_embedded_with_template``, ``files``, ``files_as_data_uri``, ``files_as_file_url``, template
+files, unclaimed drafts) and **10 a minute** in test mode. The emulator's defaults
+(``rate_limit``, ``high_tier_rate_limit`` and ``test_mode_rate_limit`` in
+:class:`~hsnb.emulator.service.config.EmulatorConfig`) are those numbers: every authenticated call
+counts against the standard window; a high-tier call also against the high-tier window; a
+create/send with ``test_mode=true`` also against the test-mode window (UNCONFIRMED: whether the
+real tiers overlap like this, and which calls the test-mode limit counts; counting only test-mode
+creates keeps ordinary notebooks under it). The headers report the tightest window the call
+counted in. ``None`` switches a limit off. The window runs on real (monotonic) time, not emulated
+time: a rate limit is about how fast a client calls. Over a limit -> 429 ``exceeded_rate``.
 
 Headers, as the spec names them: ``X-RateLimit-Limit``, ``X-RateLimit-Remaining``,
 ``X-Ratelimit-Reset`` (wall-clock Unix time the window ends: the window is real time, so a client
 can compute its wait from it even when the emulated clock starts in the past). A 429 also carries
-``Retry-After`` (whole seconds). With a limit switched off no rate-limit headers are sent.
+``Retry-After`` (whole seconds; UNCONFIRMED for the real service, and urllib3 under the official
+SDK honours it by sleeping and retrying). With a limit switched off no rate-limit headers are
+sent.
 """
 
 from __future__ import annotations
@@ -23,6 +31,38 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from hsnb.errors import ExceededRate
+
+#: The high-tier operations (``path`` after ``/v3``, without the id), 25 calls a minute.
+HIGH_TIER = frozenset(
+    {
+        "/signature_request/send",
+        "/signature_request/send_with_template",
+        "/signature_request/bulk_send_with_template",
+        "/signature_request/bulk_create_embedded_with_template",
+        "/signature_request/create_embedded",
+        "/signature_request/create_embedded_with_template",
+        "/signature_request/files",
+        "/signature_request/files_as_data_uri",
+        "/signature_request/files_as_file_url",
+        "/template/files",
+        "/template/files_as_data_uri",
+        "/template/files_as_file_url",
+        "/unclaimed_draft/create",
+        "/unclaimed_draft/create_embedded",
+        "/unclaimed_draft/create_embedded_with_template",
+        "/unclaimed_draft/edit_and_resend",
+    }
+)
+
+
+def is_high_tier(path: str) -> bool:
+    """Whether the call to ``path`` (with or without ``/v3`` and an id) is high-tier.
+
+    >>> is_high_tier("/v3/signature_request/files/abc"), is_high_tier("/v3/signature_request/abc")
+    (True, False)
+    """
+    path = path.removeprefix("/v3").rstrip("/")
+    return path in HIGH_TIER or path.rsplit("/", 1)[0] in HIGH_TIER
 
 
 @dataclass(frozen=True)
@@ -53,7 +93,7 @@ class RateStatus:
 
 
 class RateLimiter:
-    """Fixed-window counters per key (an account id, or an account id in test mode)."""
+    """Fixed-window counters per key (an account id, in each tier)."""
 
     def __init__(
         self,
@@ -61,9 +101,11 @@ class RateLimiter:
         test_mode_limit: int | None,
         window: float = 60.0,
         monotonic: Callable[[], float] = time.monotonic,
+        high_tier_limit: int | None = None,
     ) -> None:
         self.limit = limit
         self.test_mode_limit = test_mode_limit
+        self.high_tier_limit = high_tier_limit
         self.window = window
         self._monotonic = monotonic
         self._windows: dict[str, tuple[float, int]] = {}
@@ -71,6 +113,10 @@ class RateLimiter:
     def hit(self, key: str) -> RateStatus:
         """Count one call for ``key``; raises :class:`ExceededRate` past ``limit``."""
         return self._count(key, self.limit, "")
+
+    def hit_high_tier(self, key: str) -> RateStatus:
+        """Count one high-tier call for ``key`` against ``high_tier_limit``."""
+        return self._count(f"{key}:high_tier", self.high_tier_limit, " for this endpoint")
 
     def hit_test_mode(self, key: str) -> RateStatus:
         """Count one test-mode create/send for ``key`` against ``test_mode_limit``."""

@@ -44,9 +44,15 @@ class RequestsMixin(ProcessingMixin):
             self.owned_app(account, client_id)
         fields = check_signature_request(params, now=self.clock.timestamp())
         signers = [
-            Signer(signature_id=self.random.signature_id(), index=i, **signer)
+            Signer(
+                signature_id=self.random.signature_id(), index=signer.pop("position", i), **signer
+            )
             for i, signer in enumerate(fields.pop("signers"))
         ]
+        guids: dict[str, str] = {}
+        for signer in signers:
+            if signer.group is not None:
+                signer.group_guid = guids.setdefault(signer.group, self.random.hex(40))
         sr = SignatureRequest(
             signature_request_id=self.random.request_id(),
             account_id=account.account_id,
@@ -163,7 +169,8 @@ class RequestsMixin(ProcessingMixin):
         move(sr, RequestState.EXPIRED)
         for signer in sr.signers:
             signer.pending_action = None
-            if signer.status is SignerStatus.AWAITING_SIGNATURE:
+            waiting = signer.status is SignerStatus.AWAITING_SIGNATURE
+            if waiting and not sr.position_signed(signer.index):
                 move(signer, SignerStatus.EXPIRED)
         self.audit(sr, "expired", SERVICE)
         self.emit("signature_request_expired", request=sr)

@@ -2,7 +2,13 @@
 
 Used by the HTTP handlers and by the callback payloads, so a ``signature_request`` looks the same
 in a response and in an event. Fields the emulator does not model are present with the values a
-fresh real request shows (``[]`` or ``null``).
+fresh real request shows (``[]`` or ``null``). Every shape validates against the official spec's
+schemas (``tests/emulator/test_conformance.py``), except where the spec contradicts its own
+examples: there the examples win (see ``SPEC_CONTRADICTIONS``).
+
+A title, message or role order that was not given is never ``null`` (the spec says string /
+integer): ``title`` and ``original_title`` are ``""`` (UNCONFIRMED: the real service may show the
+first file's name), a role's ``order`` is its position.
 """
 
 from __future__ import annotations
@@ -10,7 +16,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hsnb.emulator.service.models import Account, ApiApp, SignatureRequest, Signer, Template
+from hsnb.emulator.service.models import (
+    Account,
+    ApiApp,
+    ApiKey,
+    SignatureRequest,
+    Signer,
+    Template,
+)
+
+#: Where the official spec (hellosign-openapi ``openapi.yaml``) and its own examples disagree, the
+#: emulator follows the examples: ``(schema.property, what the spec says, what the examples show,
+#: the example files)``.
+SPEC_CONTRADICTIONS: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "TemplateResponseAccountQuota.templates_left",
+        "integer",
+        "null",
+        "TemplateGetResponse.json, TemplateListResponse.json",
+    ),
+    (
+        "TemplateResponseDocumentFieldGroup.rule",
+        "object",
+        'a string such as "require_1-ormore" (the emulator sends no field groups)',
+        "TemplateGetResponse.json, EventCallbackAccountTemplateCreated.json",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -48,8 +79,8 @@ def signature_request_json(sr: SignatureRequest, urls: Urls) -> dict[str, Any]:
         "test_mode": sr.test_mode,
         "signature_request_id": sr.signature_request_id,
         "requester_email_address": sr.requester_email_address,
-        "title": sr.title,
-        "original_title": sr.title,
+        "title": sr.title or "",
+        "original_title": sr.title or "",
         "subject": sr.subject,
         "message": sr.message,
         "metadata": dict(sr.metadata),
@@ -78,7 +109,7 @@ def signature_json(signer: Signer) -> dict[str, Any]:
     """One ``signatures[]`` entry (``SignatureRequestResponseSignatures``)."""
     return {
         "signature_id": signer.signature_id,
-        "signer_group_guid": None,
+        "signer_group_guid": signer.group_guid,
         "signer_email_address": signer.email_address,
         "signer_name": signer.name,
         "signer_role": signer.role,
@@ -179,23 +210,36 @@ def template_json(template: Template, account: Account) -> dict[str, Any]:
     account_view = account_json(account)
     return {
         "template_id": template.template_id,
-        "title": template.title,
-        "message": template.message,
+        "title": template.title or "",
+        "message": template.message or "",
         "updated_at": template.updated_at,
         "is_embedded": False,
         "is_creator": True,
         "can_edit": True,
         "is_locked": False,
         "metadata": dict(template.metadata),
-        "signer_roles": [dict(role) for role in template.signer_roles],
+        "signer_roles": [
+            {"name": role["name"], "order": i if role.get("order") is None else role["order"]}
+            for i, role in enumerate(template.signer_roles)
+        ],
         "cc_roles": [{"name": name} for name in template.cc_roles],
         "documents": documents,
         "accounts": [
-            {k: account_view[k] for k in ("account_id", "email_address", "is_locked", "quotas")}
-            | {"is_paid_hs": True, "is_paid_hf": False}
+            {k: account_view[k] for k in ("account_id", "email_address", "is_locked")}
+            | {"is_paid_hs": True, "is_paid_hf": False, "quotas": dict(TEMPLATE_ACCOUNT_QUOTAS)}
         ],
         "attachments": [],
     }
+
+
+#: A template's ``accounts[].quotas`` (``TemplateResponseAccountQuota``: integers, but
+#: ``templates_left`` null as in the spec's examples; see :data:`SPEC_CONTRADICTIONS`).
+TEMPLATE_ACCOUNT_QUOTAS: dict[str, int | None] = {
+    "templates_left": None,
+    "api_signature_requests_left": 1250,
+    "documents_left": 3600000,
+    "sms_verifications_left": 0,
+}
 
 
 def template_list_response(
@@ -246,6 +290,22 @@ def api_app_json(app: ApiApp) -> dict[str, Any]:
         },
         "white_labeling_options": app.white_labeling_options,
     }
+
+
+def api_key_json(key: ApiKey, *, with_secret: bool = False) -> dict[str, Any]:
+    """An API key as the API Keys endpoints show it; the secret only when it was just created
+    (UNCONFIRMED: the name of that field)."""
+    body: dict[str, Any] = {
+        "api_key_id": key.api_key_id,
+        "name": key.name,
+        "is_primary": key.is_primary,
+        "created_at": key.created_at,
+        "updated_at": key.updated_at,
+        "last_used_at": key.last_used_at,
+    }
+    if with_secret:
+        body["secret"] = key.secret
+    return body
 
 
 def sign_url_response(url: str, expires_at: int) -> dict[str, Any]:

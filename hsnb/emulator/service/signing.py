@@ -10,6 +10,12 @@ it shows the signer the current copy of the documents, so it builds on
   ``all_signed`` and, once the final copy is prepared, ``downloadable``;
 * embedded sign URLs: 409 "This request cannot be signed yet" while processing, usable once,
   valid for ``sign_url_ttl``; a used or expired one sends ``sign_url_invalid``;
+* ``grouped_signers``: every member of a group gets a signature and a sign URL; any one of them
+  signs for the group (one ``signature_request_signed``, its ``related_signature_id`` the member
+  who signed); the others then answer 409 and stay ``awaiting_signature``; ``all_signed`` once
+  every group signed; a member's decline declines the request. UNCONFIRMED beyond the spec's
+  "any one member": what the other members' ``status_code`` becomes, and whether a member can
+  decline for the group;
 * signing order: when any signer was given an ``order``, a signer can open, sign or decline
   (and get a sign URL) only once every signer with a lower ``order`` has signed; before that
   409 "This request is signed in order: wait until ... has signed." (equal orders sign in any
@@ -32,8 +38,9 @@ from hsnb.errors import BadRequest, Conflict, Deleted, NotFound
 
 NOT_YET_MSG = "This request cannot be signed yet"
 _TAG_FIELDS: dict[str, tuple[str, dict[str, Any]]] = {
-    "sig": ("signature", {"value": None, "is_signed": True}),
-    "initial": ("initials", {"value": None, "is_signed": True}),
+    # The spec types a signature's ``value`` as a string and shows none: it is left out.
+    "sig": ("signature", {"is_signed": True}),
+    "initial": ("initials", {"is_signed": True}),
     "text": ("text", {"value": ""}),
     "check": ("checkbox", {"value": False}),
 }
@@ -74,9 +81,13 @@ class SigningMixin(FilesMixin):
             raise Conflict("This request has expired.")
         if signer.status is SignerStatus.SIGNED:
             raise Conflict("This signature has already been signed.")
+        if signer.group is not None and sr.position_signed(signer.index):
+            raise Conflict(f"Another member of group {signer.group} has already signed for it.")
         waiting = _signers_before(sr, signer)
         if waiting:
-            names = " and ".join(f"{s.name} (order {s.order})" for s in waiting)
+            names = " and ".join(
+                f"{f'group {s.group}' if s.group else s.name} (order {s.order})" for s in waiting
+            )
             verb = "has" if len(waiting) == 1 else "have"
             raise Conflict(f"This request is signed in order: wait until {names} {verb} signed.")
         if signer.pending_action:
@@ -135,11 +146,13 @@ class SigningMixin(FilesMixin):
         self.clock.call_later(delay, later)
 
     def _signed(self, sr: SignatureRequest, signer: Signer) -> None:
+        if sr.position_signed(signer.index):
+            return  # another member of the group signed first (during the signing delay)
         move(signer, SignerStatus.SIGNED)
         signer.signed_at = self.clock.timestamp()
         sr.response_data.extend(self._fields_of(sr, signer))
         self.audit(sr, "signed", signer.email_address)
-        done = all(s.status is SignerStatus.SIGNED for s in sr.signers)
+        done = sr.all_positions_signed
         if done:
             move(sr, RequestState.COMPLETE)
             self.audit(sr, "completed", SERVICE)
@@ -278,8 +291,8 @@ def _signers_before(sr: SignatureRequest, signer: Signer) -> list[Signer]:
     """The signers who must sign before ``signer`` and have not yet (none if not ``ordered``)."""
     if not sr.ordered or signer.order is None:
         return []
-    return [
-        s
-        for s in sr.signers
-        if s.order is not None and s.order < signer.order and s.status is not SignerStatus.SIGNED
-    ]
+    waiting: dict[int, Signer] = {}  # one per position: a group waits as one
+    for s in sr.signers:
+        if s.order is not None and s.order < signer.order and not sr.position_signed(s.index):
+            waiting.setdefault(s.index, s)
+    return list(waiting.values())

@@ -9,10 +9,13 @@ must be an http(s) URL with a host or a ``data:`` URL (UNCONFIRMED: the real ser
 whether it refuses a malformed URL at once or reports it by callback later). Whether a URL can be
 downloaded is found out during processing (:mod:`hsnb.emulator.service.file_urls`).
 
-Not implemented (answered with a clear 400): ``grouped_signers``. Templates:
-:mod:`hsnb.emulator.service.templates`. Accepted but
-ignored: ``custom_fields``, ``attachments``, ``form_fields_*``, ``field_options``,
-``signing_options``, ``allow_reassign``.
+``signers`` or ``grouped_signers`` (exactly one of them, as the spec says; a group member keeps
+only ``name``, ``email_address`` and ``pin``). Templates: :mod:`hsnb.emulator.service.templates`.
+Accepted but ignored: ``custom_fields``, ``attachments``, ``form_fields_*`` (each
+``form_fields_per_document`` entry's ``type`` is checked against the spec's list),
+``field_options``, ``signing_options``, ``allow_reassign``. Keys the spec does not define inside
+an API app's ``options`` and ``white_labeling_options`` are ignored,
+not stored or echoed (UNCONFIRMED: whether the real service ignores or refuses them).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from hsnb.callback_urls import is_local_host, scheme_and_host
+from hsnb.callback_urls import NOT_HTTPS, is_local_host, scheme_and_host
 from hsnb.emulator.service.file_urls import URL_SCHEMES
 from hsnb.emulator.service.parsing import UploadedFile
 from hsnb.errors import BadRequest
@@ -36,6 +39,43 @@ MAX_METADATA_VALUE = 500
 DAY = 86400
 
 
+#: ``form_fields_per_document[].type`` values the spec defines (``SubFormFieldsPerDocumentBase``).
+FORM_FIELD_TYPES = frozenset(
+    {
+        "text",
+        "dropdown",
+        "hyperlink",
+        "checkbox",
+        "radio",
+        "signature",
+        "date_signed",
+        "initials",
+        "text-merge",
+        "checkbox-merge",
+    }
+)
+#: The keys of an API app's ``white_labeling_options`` (``SubWhiteLabelingOptions``).
+WHITE_LABELING_KEYS = frozenset(
+    {
+        "header_background_color",
+        "legal_version",
+        "link_color",
+        "page_background_color",
+        "primary_button_color",
+        "primary_button_color_hover",
+        "primary_button_text_color",
+        "primary_button_text_color_hover",
+        "secondary_button_color",
+        "secondary_button_color_hover",
+        "secondary_button_text_color",
+        "secondary_button_text_color_hover",
+        "text_color1",
+        "text_color2",
+    }
+)
+APP_OPTION_KEYS = frozenset({"can_insert_everywhere"})
+
+
 def check_email(value: str, path: str) -> str:
     """An e-mail address, or a 400 naming ``path``."""
     if not _EMAIL.match(value):
@@ -48,16 +88,18 @@ def check_callback_url(
 ) -> str | None:
     """An http(s) URL with a host (``""`` clears it: returns ``None``); else the legacy 400.
 
-    ``strict``: also refuse hosts the real service cannot reach
-    (:func:`hsnb.callback_urls.is_local_host`, the rule live mode uses too), with the same
-    message, as Dropbox Sign refuses localhost callback URLs (UNCONFIRMED: its exact wording
-    for that case; the emulator reuses the invalid-URL message).
+    ``strict``: also refuse what the real service refuses (the rules of
+    :mod:`hsnb.callback_urls`, which live mode uses too): hosts it cannot reach, with the same
+    message, and ``http://`` URLs, with the message saying HTTPS is required (UNCONFIRMED: the
+    real wording of both).
     """
     if value == "":
         return None
     scheme, host = scheme_and_host(value)
     if scheme not in ("http", "https") or not host or (strict and is_local_host(host)):
         raise BadRequest(f"Invalid url for {path} : {value}", error_path=path)
+    if strict and scheme != "https":
+        raise BadRequest(f"Invalid url for {path} : {value} ({NOT_HTTPS})", error_path=path)
     return value
 
 
@@ -86,14 +128,20 @@ def check_signature_request(params: Mapping[str, Any], *, now: int) -> dict[str,
             raise BadRequest(f"File {upload.filename} is empty.", error_path=f"files[{i}]")
     for i, url in enumerate(urls):
         check_file_url(url, f"file_urls[{i}]")
-    if params.get("grouped_signers"):
-        raise BadRequest(
-            "grouped_signers is not supported by the hsnb emulator.", error_path="grouped_signers"
-        )
     signers = list(params.get("signers") or [])
-    if not signers:
+    groups = list(params.get("grouped_signers") or [])
+    if signers and groups:
+        raise BadRequest(
+            "Specify signers or grouped_signers, not both.", error_path="grouped_signers"
+        )
+    if not signers and not groups:
         raise BadRequest("Must specify at least one signer.", error_path="signers")
-    cleaned_signers = [_check_signer(s, i) for i, s in enumerate(signers)]
+    if groups:
+        cleaned_signers = _check_groups(groups)
+        ordered = any(isinstance(g, Mapping) and g.get("order") is not None for g in groups)
+    else:
+        cleaned_signers = [_check_signer(s, i) for i, s in enumerate(signers)]
+        ordered = any(isinstance(s, Mapping) and s.get("order") is not None for s in signers)
     for key, limit in (("title", MAX_TITLE), ("subject", MAX_TITLE), ("message", MAX_MESSAGE)):
         value = params.get(key)
         if value is not None and len(value) > limit:
@@ -102,11 +150,12 @@ def check_signature_request(params: Mapping[str, Any], *, now: int) -> dict[str,
         check_email(a, f"cc_email_addresses[{i}]")
         for i, a in enumerate(_strings(params, "cc_email_addresses"))
     ]
+    check_form_fields(params.get("form_fields_per_document") or [])
     return {
         "uploads": files,
         "file_urls": urls,
         "signers": cleaned_signers,
-        "ordered": any(isinstance(s, Mapping) and s.get("order") is not None for s in signers),
+        "ordered": ordered,
         "title": params.get("title") or None,
         "subject": params.get("subject") or None,
         "message": params.get("message") or None,
@@ -146,9 +195,38 @@ def check_api_app(
         if not oauth.get("callback_url") or not oauth.get("scopes"):
             raise BadRequest("oauth needs callback_url and scopes.", error_path="oauth")
         cleaned["oauth"] = oauth
-    for key in ("options", "white_labeling_options"):
-        if key in params:
-            cleaned[key] = dict(params[key])
+    if "options" in params:
+        cleaned["options"] = {k: v for k, v in params["options"].items() if k in APP_OPTION_KEYS}
+    if "white_labeling_options" in params:
+        cleaned["white_labeling_options"] = _check_white_labeling(params["white_labeling_options"])
+    return cleaned
+
+
+def check_form_fields(fields: Sequence[Any], path: str = "form_fields_per_document") -> list:
+    """``form_fields_per_document`` entries: objects whose ``type`` the spec defines; a 400
+    naming the entry otherwise (they are kept, not drawn)."""
+    for i, item in enumerate(fields):
+        if not isinstance(item, Mapping):
+            raise BadRequest(f"{path}[{i}] must be an object.", error_path=f"{path}[{i}]")
+        kind = item.get("type")
+        if kind not in FORM_FIELD_TYPES:
+            raise BadRequest(
+                f"{path}[{i}].type must be one of {', '.join(sorted(FORM_FIELD_TYPES))},"
+                f" not {kind!r}.",
+                error_path=f"{path}[{i}].type",
+            )
+    return [dict(item) for item in fields]
+
+
+def _check_white_labeling(options: Mapping[str, Any]) -> dict[str, str]:
+    """The spec's keys only, as text; ``legal_version`` is ``terms1`` or ``terms2``."""
+    cleaned = {k: str(v) for k, v in options.items() if k in WHITE_LABELING_KEYS}
+    legal = cleaned.get("legal_version")
+    if legal is not None and legal not in ("terms1", "terms2"):
+        raise BadRequest(
+            "white_labeling_options.legal_version must be terms1 or terms2.",
+            error_path="white_labeling_options.legal_version",
+        )
     return cleaned
 
 
@@ -163,8 +241,8 @@ def page_of(items: Sequence[T], page: int, page_size: int) -> tuple[list[T], int
     return list(items[start : start + page_size]), len(items)
 
 
-def _check_signer(signer: Any, index: int) -> dict[str, Any]:
-    path = f"signers[{index}]"
+def _check_signer(signer: Any, index: int, path: str | None = None) -> dict[str, Any]:
+    path = path or f"signers[{index}]"
     if not isinstance(signer, Mapping):
         raise BadRequest(f"{path} must be an object.", error_path=path)
     name = str(signer.get("name") or "").strip()
@@ -194,6 +272,43 @@ def _check_signer(signer: Any, index: int) -> dict[str, Any]:
         "sms_phone_number": signer.get("sms_phone_number"),
         "sms_phone_number_type": sms_type,
     }
+
+
+def _check_groups(groups: list[Any]) -> list[dict[str, Any]]:
+    """``grouped_signers``: each group named, with at least one member; a member is a signer
+    with only ``name``, ``email_address`` and ``pin`` (the spec: others are ignored). Every
+    member gets ``position`` (its group's index: text tag ``signerN`` names group N) and the
+    group's name and ``order``."""
+    cleaned: list[dict[str, Any]] = []
+    names: set[str] = set()
+    for g, group in enumerate(groups):
+        path = f"grouped_signers[{g}]"
+        if not isinstance(group, Mapping):
+            raise BadRequest(f"{path} must be an object.", error_path=path)
+        name = str(group.get("group") or "").strip()
+        if not name:
+            raise BadRequest(f"{path}.group is required.", error_path=f"{path}.group")
+        if name in names:
+            raise BadRequest(f"Duplicate group name: {name}", error_path=f"{path}.group")
+        names.add(name)
+        members = list(group.get("signers") or [])
+        if not members:
+            raise BadRequest(
+                f"{path}.signers must name at least one signer.", error_path=f"{path}.signers"
+            )
+        order = group.get("order")
+        if order is not None and order < 0:
+            raise BadRequest(f"{path}.order must not be negative.", error_path=f"{path}.order")
+        for m, member in enumerate(members):
+            if not isinstance(member, Mapping):
+                raise BadRequest(
+                    f"{path}.signers[{m}] must be an object.", error_path=f"{path}.signers[{m}]"
+                )
+            kept = {k: member[k] for k in ("name", "email_address", "pin") if k in member}
+            signer = _check_signer(kept, m, f"{path}.signers[{m}]")
+            signer.update(order=g if order is None else order, position=g, group=name)
+            cleaned.append(signer)
+    return cleaned
 
 
 def _check_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
