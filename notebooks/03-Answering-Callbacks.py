@@ -141,7 +141,7 @@ def verdict(result):
     if result.acknowledged:
         return f"acknowledged ({result.status} {result.body_excerpt!r})"
     if result.error:
-        why = "no answer in time" if "Timeout" in result.error else "no answer"
+        why = "no answer in time" if result.outcome == "timeout" else "no answer"
         return f"NOT acknowledged: {why}"
     return f"NOT acknowledged: {result.status} {result.body_excerpt[:40]!r}"
 
