@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.hsnb-installed
+LAB_STAMP := $(VENV)/.hsnb-lab-installed
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: setup demo test lint notebooks bench lab clean
@@ -33,8 +34,16 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks
+# The notebooks need hsnb and JupyterLab only (the lab extra), not the test tools. JupyterLab's
+# settings (127.0.0.1, root allowed, opens 00-Start-Here) are in notebooks/_build/lab_config.py.
+$(LAB_STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[lab]"
+	@touch $(LAB_STAMP)
+
+lab: $(LAB_STAMP)
+	cd notebooks && ../$(BIN)/jupyter lab --config=_build/lab_config.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

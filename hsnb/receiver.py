@@ -36,6 +36,9 @@ class Answer:
     record: RecordResult | None = None
     event: Event | None = None
     received_at: datetime | None = None
+    #: A callback refused because its ``event_hash`` did not verify (403): what it claimed to
+    #: be, for display only (never trusted, never stored as an event).
+    unverified: Event | None = None
 
     @property
     def acknowledged(self) -> bool:
@@ -71,11 +74,12 @@ class CallbackReceiver:
     def receive(self, request: RequestInfo) -> Answer:
         """Judge one request and record it; return the answer to send."""
         when = request.received_at
+        event: Event | None = None
         try:
             event = self._parse(request)
             verified = self._verify(event)
         except Refusal as refusal:
-            return self._refuse(request, refusal.status, refusal.reason)
+            return self._refuse(request, refusal.status, refusal.reason, unverified=event)
         except Exception as exc:  # a last resort: never crash, never acknowledge
             logger.warning("unreadable callback", exc_info=True)
             return self._refuse(request, 400, f"unreadable callback ({type(exc).__name__})")
@@ -88,14 +92,16 @@ class CallbackReceiver:
             )
         return Answer(200, ACK_TEXT, record, event, when)
 
-    def _refuse(self, request: RequestInfo, status: int, reason: str) -> Answer:
+    def _refuse(
+        self, request: RequestInfo, status: int, reason: str, *, unverified: Event | None = None
+    ) -> Answer:
         reason = _ACK_PATTERN.sub("<ack text>", reason)  # a refusal never carries the ACK text
         try:
-            record = self.store.record_rejection(request, status, reason)
+            record = self.store.record_rejection(request, status, reason, event=unverified)
         except StoreError as exc:
             logger.warning("could not record a rejected delivery: %s", exc)
             record = None
-        return Answer(status, reason, record, None, request.received_at)
+        return Answer(status, reason, record, None, request.received_at, unverified)
 
     def _parse(self, request: RequestInfo) -> Event:
         if request.method != "POST":

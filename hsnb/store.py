@@ -231,10 +231,15 @@ class EventStore:
                 ).lastrowid
         return RecordResult(delivery_id, verdict, event_id)
 
-    def record_rejection(self, request: RequestInfo, status: int, reason: str) -> RecordResult:
-        """Store a delivery that was refused, with the status answered and the reason."""
+    def record_rejection(
+        self, request: RequestInfo, status: int, reason: str, *, event: Event | None = None
+    ) -> RecordResult:
+        """Store a delivery that was refused, with the status answered and the reason (and the
+        ``event_type`` it claimed, when its body could be read: ``event``)."""
         with self._transaction() as db:
-            delivery_id = self._insert_delivery(db, request, status, Verdict.REJECTED, reason)
+            delivery_id = self._insert_delivery(
+                db, request, status, Verdict.REJECTED, reason, event=event
+            )
         return RecordResult(delivery_id, Verdict.REJECTED)
 
     @staticmethod
