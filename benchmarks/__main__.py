@@ -119,16 +119,18 @@ def throughput(args: argparse.Namespace) -> None:
             for kind in kinds:
                 store = Path(folder) / f"round{round_number}.sqlite" if kind == "listener" else None
                 server = Server(kind, store)
-                cpu_before = server.cpu_seconds()
-                result = run_wrk(
-                    server.url,
-                    script,
-                    threads=args.threads,
-                    connections=args.connections,
-                    seconds=args.seconds,
-                )
-                cpu_after = server.cpu_seconds()
-                said = server.stop()
+                try:
+                    cpu_before = server.cpu_seconds()
+                    result = run_wrk(
+                        server.url,
+                        script,
+                        threads=args.threads,
+                        connections=args.connections,
+                        seconds=args.seconds,
+                    )
+                    cpu_after = server.cpu_seconds()
+                finally:  # a failed run must not leave its server behind
+                    said = server.stop()
                 rates[kind] = result.rate
                 cpu = ""
                 if cpu_before is not None and cpu_after is not None and result.requests:
