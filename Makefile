@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.hsnb-installed
+BENCH  := $(VENV)/.hsnb-bench-installed
 LAB_STAMP := $(VENV)/.hsnb-lab-installed
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
@@ -31,8 +32,15 @@ lint: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python notebooks/_build/nbbuild.py all
 
-bench: $(STAMP)
+# Throughput under wrk (install it: apt-get install wrk) beside bare Tornado and Flask, and a
+# kernel's responsiveness while its listener takes 500 callbacks/s; then simulated workloads.
+bench: $(BENCH)
 	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks.simulation
+
+$(BENCH): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	@touch $(BENCH)
 
 # The notebooks need hsnb and JupyterLab only (the lab extra), not the test tools. JupyterLab's
 # settings (127.0.0.1, root allowed, opens 00-Start-Here) are in notebooks/_build/lab_config.py.

@@ -1,8 +1,10 @@
 """The ``hsnb`` command line: listen, trigger, replay, export, live, tour and emulator.
 
 API keys come from ``--api-key`` or the environment (``DROPBOX_SIGN_API_KEY``, then
-``HSNB_API_KEY``: :mod:`hsnb.environment`) and are never printed. Each command imports what it
-needs when it runs, so ``hsnb --help`` and ``hsnb trigger`` start without pandas or the emulator.
+``HSNB_API_KEY``: :mod:`hsnb.environment`) and are never printed; an empty one is an error, not
+"no verification". What a sender put in a request is escaped before it reaches the terminal
+(:func:`hsnb.terminal.printable`). Each command imports what it needs when it runs, so
+``hsnb --help`` and ``hsnb trigger`` start without pandas or the emulator.
 """
 
 from __future__ import annotations
@@ -16,24 +18,53 @@ from typing import TYPE_CHECKING
 
 from hsnb import __version__, environment, terminal
 from hsnb.emulator import command as emulator_command
-from hsnb.errors import HsnbError
+from hsnb.errors import ConfigError, HsnbError
 from hsnb.events import KNOWN_EVENT_TYPES
 from hsnb.simulation import command as simulate_command
 
 if TYPE_CHECKING:
+    from hsnb.listener import Listener
     from hsnb.receiver import Answer
 
 API_KEY_ENV = environment.API_KEY_VARIABLES[0]
 
 
 def _api_key(args: argparse.Namespace) -> str | None:
+    if args.api_key is not None and not args.api_key.strip():
+        raise ConfigError("--api-key is empty: give the key, or leave the option out")
     return args.api_key or environment.api_key()
 
 
+def _start_listener(args: argparse.Namespace, key: str | None) -> Listener:
+    """The listener of ``hsnb listen`` and ``hsnb live``; says on stderr if it verifies nothing."""
+    from hsnb.listener import Listener
+
+    listener = Listener(
+        args.store,
+        api_keys=[key] if key else [],
+        host=args.host,
+        port=args.port,
+        name="cli",
+        tolerance=args.tolerance,
+    )
+    if not key:
+        print(
+            f"hsnb {args.command}: no API key, so event_hash is not verified "
+            f"(give --api-key or set {API_KEY_ENV})",
+            file=sys.stderr,
+            flush=True,
+        )
+    return listener
+
+
 def describe_answer(answer: Answer) -> str:
-    """One output line for a delivery: verdict, status, event type and request id or reason."""
+    """One output line for a delivery: verdict, status, event type and request id or reason.
+
+    The line holds what the sender sent; the terminal pump escapes it before printing.
+    """
     record = answer.record
-    verdict = str(record.verdict) if record else "unrecorded"
+    stored = record is not None and record.delivery_id is not None
+    verdict = str(record.verdict) if stored else "unrecorded"
     if answer.event is None:
         return f"{verdict} {answer.status} {answer.text}"
     event = answer.event
@@ -43,14 +74,10 @@ def describe_answer(answer: Answer) -> str:
 
 def cmd_listen(args: argparse.Namespace) -> int:
     """Run a standalone listener until SIGINT/SIGTERM, one line per delivery."""
-    from hsnb.listener import Listener
-
     key = _api_key(args)
     lines: queue.Queue[str] = queue.Queue()
+    listener = _start_listener(args, key)
     pump = terminal.print_until_signal(lines)
-    listener = Listener(
-        args.store, api_keys=[key] if key else [], host=args.host, port=args.port, name="cli"
-    )
     listener.on_delivery(lambda answer: lines.put(describe_answer(answer)))
     print(f"listening on {listener.url}", flush=True)
     try:
@@ -176,14 +203,11 @@ def cmd_live(args: argparse.Namespace) -> int:
     (the message says what is missing), 1 when the end-to-end check fails.
     """
     from hsnb.errors import LiveSetupError
-    from hsnb.listener import Listener
     from hsnb.live import connect
 
     key = _api_key(args)
     lines: queue.Queue[str] = queue.Queue()
-    listener = Listener(
-        args.store, api_keys=[key] if key else [], host=args.host, port=args.port, name="cli"
-    )
+    listener = _start_listener(args, key)
     try:
         session = connect(
             api_key=key,
@@ -336,6 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     listen.add_argument("--port", type=int, default=0)
     listen.add_argument("--api-key", help=f"verify event_hash with this key (or ${API_KEY_ENV})")
     listen.add_argument("--store", default="hsnb-events.sqlite", help="SQLite file to write")
+    _add_tolerance(listen)
     listen.set_defaults(func=cmd_listen)
 
     add_trigger_parser(commands)
@@ -358,6 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--host", default="127.0.0.1")
     live.add_argument("--port", type=int, default=0, help="the port your tunnel forwards to")
     live.add_argument("--store", default="hsnb-events.sqlite", help="SQLite file to write")
+    _add_tolerance(live)
     live.add_argument("--timeout", type=float, default=30.0, help="seconds for the check")
     live.add_argument(
         "--allow-localhost", action="store_true", help="rehearsal against a local emulator only"
@@ -376,6 +402,16 @@ def build_parser() -> argparse.ArgumentParser:
     emulator_command.add_arguments(emulator)
     emulator.set_defaults(func=emulator_command.run)
     return parser
+
+
+def _add_tolerance(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--tolerance",
+        type=float,
+        metavar="SECONDS",
+        help="also refuse events whose event_time is further than this from now (default: no "
+        "window; Dropbox Sign retries keep their event_time and come up to 30 hours late)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,17 +11,25 @@ an API app             ``DROPBOX_SIGN_CLIENT_ID``, ``HSNB_CLIENT_ID``  ``Client`
 the public URL         ``HSNB_PUBLIC_URL``                         ``connect``, ``hsnb live``
 =====================  ==========================================  ==============================
 
-An empty variable counts as unset. Each reader takes an optional mapping that stands for
-``os.environ`` (tests, or :func:`hsnb.live.connect`'s ``env``).
+An empty variable counts as unset, except an API key variable: one that is set but empty (as
+CI leaves a secret it does not have) raises :class:`~hsnb.errors.ConfigError`, because reading
+it as "no key" would silently turn ``event_hash`` verification off. Each reader takes an
+optional mapping that stands for ``os.environ`` (tests, or :func:`hsnb.live.connect`'s ``env``).
 
->>> api_key({"HSNB_API_KEY": "k2", "DROPBOX_SIGN_API_KEY": ""})
+>>> api_key({"HSNB_API_KEY": "k2"})
 'k2'
+>>> api_key({"DROPBOX_SIGN_API_KEY": ""})
+Traceback (most recent call last):
+...
+hsnb.errors.ConfigError: DROPBOX_SIGN_API_KEY is set but empty: set it to your API key, or unset it
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+
+from hsnb.errors import ConfigError
 
 API_KEY_VARIABLES = ("DROPBOX_SIGN_API_KEY", "HSNB_API_KEY")
 BASE_URL_VARIABLES = ("HSNB_BASE_URL", "DROPBOX_SIGN_BASE_URL")
@@ -30,8 +38,17 @@ PUBLIC_URL_VARIABLES = ("HSNB_PUBLIC_URL",)
 
 
 def api_key(env: Mapping[str, str] | None = None) -> str | None:
-    """The API key from the environment, or ``None``."""
-    return _first(API_KEY_VARIABLES, env)
+    """The API key from the environment, or ``None`` when no key variable is set.
+
+    Raises :class:`~hsnb.errors.ConfigError` for a key variable that is set but blank.
+    """
+    source = os.environ if env is None else env
+    for name in API_KEY_VARIABLES:
+        if name in source:
+            if not source[name].strip():
+                raise ConfigError(f"{name} is set but empty: set it to your API key, or unset it")
+            return source[name]
+    return None
 
 
 def base_url(env: Mapping[str, str] | None = None) -> str | None:

@@ -38,7 +38,19 @@ class SignatureVerificationError(HsnbError, ValueError):
 
 
 class StoreError(HsnbError):
-    """The event store could not read or commit (the listener then withholds its ACK)."""
+    """The event store could not open, read or commit (the listener then withholds its ACK)."""
+
+
+class StoreBusyError(StoreError, TimeoutError):
+    """A write waited longer than its bound for the store (locked or slow); nothing was stored."""
+
+
+class ConfigError(HsnbError, ValueError):
+    """A setting cannot be used as given: e.g. an API key variable that is set but empty."""
+
+
+class NotDurableWarning(UserWarning):
+    """Callbacks that look real are acknowledged into memory: a restart loses them."""
 
 
 class ListenerError(HsnbError):

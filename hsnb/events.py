@@ -13,9 +13,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
+import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from hsnb.errors import PayloadError, SignatureVerificationError
@@ -86,6 +89,9 @@ TEMPLATE_EVENT_TYPES: tuple[str, ...] = ("template_created", "template_error")
 #: ``event_time`` has at most this many digits (Unix seconds up to the year 2286).
 MAX_TIME_DIGITS = 10
 
+#: A JSON escape of a UTF-16 surrogate (``\ud800``..``\udfff``): a pair is fine, a lone one is not.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
 #: ``EventCallbackHelper.get_callback_type`` values of the official SDK.
 ACCOUNT_CALLBACK = "account_callback"
 APP_CALLBACK = "app_callback"
@@ -129,6 +135,7 @@ class Event:
     event_message: str | None = None
     account_guid: str | None = None
     client_id: str | None = None
+    json_text: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_known_type(self) -> bool:
@@ -190,7 +197,7 @@ class Event:
                 return signature
         return None
 
-    @property
+    @cached_property
     def identity(self) -> str:
         """The key under which retries of one logical event collapse into one stored event.
 
@@ -212,29 +219,37 @@ class Event:
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def to_json(self) -> str:
-        """The payload as compact JSON, the way Dropbox Sign sends it."""
+        """The payload as JSON: the text received when parsed from text, else compact JSON."""
+        if self.json_text is not None:
+            return self.json_text
         return json.dumps(self.payload, separators=(",", ":"))
 
 
 def parse_event(data: str | bytes | Mapping[str, Any]) -> Event:
     """Parse a callback payload (JSON text or an already decoded object) into an :class:`Event`.
 
-    Raises :class:`PayloadError` naming the first problem: not JSON, not an object, no
-    ``event`` object, or a required field (``event_type``, ``event_time``, ``event_hash``)
-    missing or of the wrong kind.
+    JSON text must be strict (RFC 8259 with I-JSON's rules): ``NaN``, ``Infinity``, a number
+    too large for a double (``1e999``) and a lone UTF-16 surrogate (``"\\ud800"``) are refused,
+    so whatever is stored is valid JSON and every stored string can be printed.
+
+    Raises :class:`PayloadError` naming the first problem: not JSON (or not strict), not an
+    object, no ``event`` object, or a required field (``event_type``, ``event_time``,
+    ``event_hash``) missing or of the wrong kind.
     """
+    text = None
     if isinstance(data, (bytes, bytearray)):
         try:
             data = bytes(data).decode("utf-8-sig")  # a leading BOM is allowed (RFC 8259)
         except UnicodeDecodeError as exc:
             raise PayloadError(f"payload is not UTF-8: {exc.reason}") from exc
-    if isinstance(data, str):
+    elif isinstance(data, str):
         try:
-            data = json.loads(data.removeprefix("\ufeff"))
-        except json.JSONDecodeError as exc:
-            raise PayloadError(f"payload is not valid JSON: {exc.msg} at char {exc.pos}") from exc
-        except ValueError as exc:  # e.g. a number past Python's digit limit
-            raise PayloadError("payload is not valid JSON: a number is too long") from exc
+            data.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a str may hold what UTF-8 bytes cannot
+            raise PayloadError("payload is not valid Unicode (a lone surrogate)") from exc
+    if isinstance(data, str):
+        text = data.removeprefix("\ufeff")
+        data = _strict_loads(text)
     if not isinstance(data, Mapping):
         raise PayloadError(f"payload must be a JSON object, not {type(data).__name__}")
     event = data.get("event")
@@ -265,7 +280,40 @@ def parse_event(data: str | bytes | Mapping[str, Any]) -> Event:
         event_message=_str_or_none(metadata.get("event_message")),
         account_guid=_str_or_none(data.get("account_guid")),
         client_id=_str_or_none(data.get("client_id")),
+        json_text=text,
     )
+
+
+def _strict_loads(text: str) -> Any:
+    """``json.loads`` that refuses what is not strict JSON, with :class:`PayloadError`."""
+    try:
+        data = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
+    except PayloadError:
+        raise
+    except json.JSONDecodeError as exc:
+        raise PayloadError(f"payload is not valid JSON: {exc.msg} at char {exc.pos}") from exc
+    except ValueError as exc:  # e.g. a number past Python's digit limit
+        raise PayloadError("payload is not valid JSON: a number is too long") from exc
+    if _SURROGATE_ESCAPE.search(text):  # rare: only then walk the decoded value
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise PayloadError(
+                "payload is not valid Unicode: it escapes a lone UTF-16 surrogate"
+            ) from exc
+    return data
+
+
+def _no_constant(name: str) -> Any:
+    raise PayloadError(f"payload is not strict JSON: {name} is not a JSON number")
+
+
+def _finite_float(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):
+        shown = literal if len(literal) <= 24 else literal[:21] + "..."
+        raise PayloadError(f"payload is not strict JSON: {shown} is too large for a number")
+    return value
 
 
 def verify_event(

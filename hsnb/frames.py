@@ -76,6 +76,7 @@ DELIVERY_COLUMNS: dict[str, Any] = {
     "event_type": "string",
     "event_key": "string",
     "emulator_attempt": "string",
+    "verified_by": "string",
 }
 
 

@@ -2,7 +2,10 @@
 
 It serves between cells and while a cell blocks, because it does not run on the kernel's loop
 (see :mod:`hsnb.runtime`). Each request is judged by :class:`hsnb.receiver.CallbackReceiver`:
-stored, committed, and only then acknowledged with ``200 Hello API Event Received``.
+stored, committed, and only then acknowledged with ``200 Hello API Event Received``. The commit
+happens on the store's writer thread, which commits all pending callbacks together
+(:mod:`hsnb.writer`), so the loop never waits on disk. As a public endpoint it has header and
+body timeouts and a connection cap (:mod:`hsnb.connections`).
 
 >>> from hsnb.listener import Listener
 >>> with Listener(name="doctest") as listener:
@@ -14,20 +17,37 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import sys
+import threading
 import time
-from collections.abc import Callable, Iterable
+import warnings
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
 import tornado.httpserver
 import tornado.web
 from tornado.httputil import HTTPServerRequest
+from tornado.ioloop import IOLoop
 
 from hsnb import environment
-from hsnb.errors import EventTimeoutError, ListenerError
+from hsnb.connections import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT,
+    GuardedHTTPServer,
+    default_max_connections,
+)
+from hsnb.errors import ConfigError, EventTimeoutError, ListenerError, NotDurableWarning
 from hsnb.events import Event
 from hsnb.frames import deliveries_frame, events_frame
-from hsnb.receiver import DEFAULT_MAX_BODY_BYTES, Answer, CallbackReceiver
+from hsnb.receiver import (
+    DEFAULT_COMMIT_TIMEOUT,
+    DEFAULT_MAX_BODY_BYTES,
+    Answer,
+    CallbackReceiver,
+)
 from hsnb.runtime import ManagedServer, Registry
 from hsnb.store import EventStore, RequestInfo
 
@@ -36,6 +56,9 @@ logger = logging.getLogger(__name__)
 #: The path shown in :attr:`Listener.url`; the listener accepts callbacks on any path.
 CALLBACK_PATH = "/callback"
 _POLL_SECONDS = 0.2
+#: A Dropbox Sign API key is 64 hex digits: a key of that shape is taken for a real one.
+_REAL_KEY = re.compile(r"[0-9a-f]{64}")
+_warned_not_durable = False
 
 DeliveryHook = Callable[[Answer], None]
 
@@ -58,40 +81,110 @@ def request_info(request: HTTPServerRequest, body: bytes, body_size: int) -> Req
     )
 
 
+class Subscribers:
+    """A listener's delivery hooks, and the events whose hooks have not run yet.
+
+    An event becomes visible in the store when its transaction commits, a moment before its
+    handler runs the hooks; :meth:`pending` lets ``wait_for`` wait for the hooks as well.
+    """
+
+    def __init__(self, notify: Callable[[], None]) -> None:
+        self._hooks: list[DeliveryHook] = []
+        self._unsettled: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._notify = notify
+
+    def add(self, hook: DeliveryHook) -> Callable[[], None]:
+        """Add a hook; return the function that removes it."""
+        self._hooks.append(hook)
+
+        def remove() -> None:
+            if hook in self._hooks:
+                self._hooks.remove(hook)
+
+        return remove
+
+    def expect(self, key: str | None) -> None:
+        """An event with this identity is being stored; its hooks are still to run."""
+        if key is not None:
+            with self._lock:
+                self._unsettled[key] += 1
+
+    def call(self, answer: Answer) -> None:
+        """Run every hook on ``answer`` (a broken hook is logged, never raised)."""
+        for hook in tuple(self._hooks):  # a hook may remove itself (or another) meanwhile
+            try:
+                hook(answer)
+            except Exception:  # a subscriber's bug must not break the listener
+                logger.exception("delivery hook failed")
+
+    def settle(self, key: str | None) -> None:
+        """The hooks for this identity ran (or never will): wake ``wait_for``."""
+        if key is None:
+            return
+        with self._lock:
+            self._unsettled[key] -= 1
+            if self._unsettled[key] <= 0:
+                del self._unsettled[key]
+        self._notify()
+
+    def pending(self, key: str) -> bool:
+        """Whether a delivery of this identity still waits for its commit or hooks."""
+        with self._lock:
+            return key in self._unsettled
+
+
 @tornado.web.stream_request_body
 class CallbackHandler(tornado.web.RequestHandler):
     """Reads a body up to the cap, hands it to the receiver, writes the receiver's answer."""
 
     SUPPORTED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
-    def initialize(self, receiver: CallbackReceiver, hooks: list[DeliveryHook]) -> None:
+    def initialize(
+        self, receiver: CallbackReceiver, subscribers: Subscribers, body_timeout: float | None
+    ) -> None:
         self.receiver = receiver
-        self.hooks = hooks
+        self.subscribers = subscribers
+        self.body_timeout = body_timeout
         self.chunks: list[bytes] = []
         self.size = 0
+        self._deadline: object | None = None
 
-    def prepare(self) -> None:
+    def prepare(self) -> Awaitable[None] | None:
         declared = self.request.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.receiver.max_body_bytes:
             self.size = int(declared)
-            self.respond()
+            return self.respond()  # refused before the body is read
+        if self.body_timeout is not None:
+            # one timer per request: cheaper than Tornado's body_timeout, which wraps each read
+            loop = IOLoop.current()
+            self._deadline = loop.call_later(self.body_timeout, self._body_too_slow)
+        return None
+
+    def _body_too_slow(self) -> None:
+        """The body did not arrive in time: drop the connection, without an answer."""
+        self.request.connection.close()  # type: ignore[union-attr]
 
     def data_received(self, chunk: bytes) -> None:
         self.size += len(chunk)
         if self.size <= self.receiver.max_body_bytes:
             self.chunks.append(chunk)
 
-    def respond(self) -> None:
-        """Judge the request and write the answer (plain text)."""
+    async def respond(self) -> None:
+        """Judge the request, await its commit, and write the answer (plain text)."""
+        if self._deadline is not None:
+            IOLoop.current().remove_timeout(self._deadline)
         if self._finished:
             return
         body = b"".join(self.chunks) if self.size <= self.receiver.max_body_bytes else b""
-        answer = self.receiver.receive(request_info(self.request, body, self.size))
-        for hook in tuple(self.hooks):  # a hook may remove itself (or another) meanwhile
-            try:
-                hook(answer)
-            except Exception:  # a subscriber's bug must not break the listener
-                logger.exception("delivery hook failed")
+        write = self.receiver.judge(request_info(self.request, body, self.size))
+        key = write.event.identity if write.event is not None else None
+        self.subscribers.expect(key)
+        try:
+            answer = await self.receiver.answer(write)
+            self.subscribers.call(answer)
+        finally:
+            self.subscribers.settle(key)
         self.set_status(answer.status)
         if answer.status == 405:
             self.set_header("Allow", "POST")
@@ -101,11 +194,16 @@ class CallbackHandler(tornado.web.RequestHandler):
     get = head = post = put = patch = delete = options = respond  # type: ignore[assignment]
 
 
-def make_app(receiver: CallbackReceiver, hooks: list[DeliveryHook]) -> tornado.web.Application:
-    """The listener's Tornado application: one handler for every path and method."""
+def make_app(
+    receiver: CallbackReceiver, subscribers: Subscribers, body_timeout: float | None = None
+) -> tornado.web.Application:
+    """The listener's Tornado application: one handler for every path and method.
+
+    ``body_timeout``: seconds from the end of a request's headers to the end of its body.
+    """
+    handler_args = {"receiver": receiver, "subscribers": subscribers, "body_timeout": body_timeout}
     return tornado.web.Application(
-        [(r".*", CallbackHandler, {"receiver": receiver, "hooks": hooks})],
-        log_function=lambda handler: None,
+        [(r".*", CallbackHandler, handler_args)], log_function=lambda handler: None
     )
 
 
@@ -113,9 +211,19 @@ class Listener(ManagedServer):
     """Receive Dropbox Sign callbacks in the background; read them back as DataFrames.
 
     ``store`` is an :class:`EventStore`, a path to one (reopening it keeps what it had), or
-    ``None`` for an in-memory store. ``api_keys`` (a key or several; default: the key in
-    ``DROPBOX_SIGN_API_KEY`` or ``HSNB_API_KEY``, if set, see :mod:`hsnb.environment`) turn on
-    ``event_hash`` verification; ``[]`` turns it off.
+    ``None`` for an in-memory store, which a restart loses: give real callbacks a file (an
+    in-memory listener that verifies with a real-looking key warns once, with
+    :class:`~hsnb.errors.NotDurableWarning`). ``api_keys`` (a key or several; default: the key
+    in ``DROPBOX_SIGN_API_KEY`` or ``HSNB_API_KEY``, if set, see :mod:`hsnb.environment`) turn
+    on ``event_hash`` verification; ``[]`` turns it off; an empty key raises
+    :class:`~hsnb.errors.ConfigError`. ``tolerance`` (seconds) also refuses events whose
+    ``event_time`` is that far from now (off by default: retries come up to 30 hours late).
+
+    Limits, as a public endpoint: ``commit_timeout`` (an answer waits at most this long for
+    the store, then 503), ``header_timeout`` and ``body_timeout`` (seconds to receive a
+    request's headers and body), ``max_connections`` (default: half the descriptor limit, at
+    most 2,048; the limit is raised to the hard limit first), ``max_body_bytes`` (413 above).
+
     Starting a listener with the ``name`` of a running one stops that one first, so re-running a
     cell never fails with "address already in use".
     """
@@ -132,19 +240,28 @@ class Listener(ManagedServer):
         name: str = "default",
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         tolerance: float | None = None,
+        commit_timeout: float = DEFAULT_COMMIT_TIMEOUT,
+        header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
+        max_connections: int | None = None,
         start: bool = True,
     ) -> None:
-        if api_keys is None:
-            env_key = environment.api_key()
-            api_keys = [env_key] if env_key else []
-        elif isinstance(api_keys, str):
-            api_keys = [api_keys]
+        keys, from_environment = _verification_keys(api_keys)
         self.store = store if isinstance(store, EventStore) else EventStore(store or ":memory:")
         self.receiver = CallbackReceiver(
-            self.store, api_keys=api_keys, max_body_bytes=max_body_bytes, tolerance=tolerance
+            self.store,
+            api_keys=keys,
+            max_body_bytes=max_body_bytes,
+            tolerance=tolerance,
+            commit_timeout=commit_timeout,
         )
+        if self.store.in_memory and keys and (from_environment or _looks_real(keys)):
+            _warn_not_durable()
+        self.header_timeout = header_timeout
+        self.body_timeout = body_timeout
+        self.max_connections = max_connections
         self._init_server(name, host, port)
-        self._hooks: list[DeliveryHook] = []
+        self._subscribers = Subscribers(self.store.notify_waiters)
         if start:
             self.start()
 
@@ -159,7 +276,15 @@ class Listener(ManagedServer):
         return self.origin + CALLBACK_PATH
 
     def _make_app(self) -> tornado.web.Application:
-        return make_app(self.receiver, self._hooks)
+        return make_app(self.receiver, self._subscribers, self.body_timeout)
+
+    def _make_server(self) -> tornado.httpserver.HTTPServer:
+        return GuardedHTTPServer(
+            self._make_app(),
+            max_body_size=self.max_body_size,
+            idle_connection_timeout=self.header_timeout,
+            max_connections=self.max_connections or default_max_connections(),
+        )
 
     def on_delivery(self, hook: DeliveryHook) -> Callable[[], None]:
         """Call ``hook(answer)`` on the loop thread for each request, after it was recorded.
@@ -167,13 +292,7 @@ class Listener(ManagedServer):
         Keep it quick and thread-safe (e.g. put the answer on a queue); do not print from it.
         Returns a function that removes the hook again.
         """
-        self._hooks.append(hook)
-
-        def remove() -> None:
-            if hook in self._hooks:
-                self._hooks.remove(hook)
-
-        return remove
+        return self._subscribers.add(hook)
 
     def events(self) -> pd.DataFrame:
         """One row per logical event received (retries collapsed), in arrival order."""
@@ -206,7 +325,8 @@ class Listener(ManagedServer):
         deadline = time.monotonic() + timeout
         while True:
             found = self.store.stored_events(event_type, signature_request_id=signature_request_id)
-            if found:
+            # returned once its delivery hooks ran too, so a recorder or widget has it as well
+            if found and not self._subscribers.pending(found[0].event.identity):
                 return found[0].event
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -247,3 +367,40 @@ def running_listeners() -> list[Listener]:
 
 def _by_time(event: Event) -> tuple[int, str]:
     return event.event_timestamp, event.event_type
+
+
+def _verification_keys(api_keys: str | Iterable[str] | None) -> tuple[list[str], bool]:
+    """The keys to verify with, and whether they came from the environment.
+
+    An empty key (given, or an API key variable set to nothing) is an error rather than
+    "verification off": ``[]`` is how to ask for no verification.
+    """
+    if api_keys is None:
+        env_key = environment.api_key()
+        return ([env_key], True) if env_key else ([], False)
+    keys = [api_keys] if isinstance(api_keys, str) else list(api_keys)
+    if any(not isinstance(key, str) or not key.strip() for key in keys):
+        raise ConfigError("an API key to verify with is empty: give the key, or [] to verify none")
+    return keys, False
+
+
+def _looks_real(keys: Iterable[str]) -> bool:
+    """Whether a key has a real key's shape and is not an emulator's made-up key."""
+    server = sys.modules.get("hsnb.emulator.server")  # never import the emulator for this
+    emulated = {e.api_key for e in server.running_emulators()} if server is not None else set()
+    return any(_REAL_KEY.fullmatch(key) and key not in emulated for key in keys)
+
+
+def _warn_not_durable() -> None:
+    global _warned_not_durable
+    if _warned_not_durable:
+        return
+    _warned_not_durable = True
+    warnings.warn(
+        NotDurableWarning(
+            "this listener verifies with a real API key but keeps events in memory: a restart "
+            "loses callbacks it acknowledged, and Dropbox Sign never resends those. Give it a "
+            "store file, e.g. Listener('events.sqlite', ...)"
+        ),
+        stacklevel=3,
+    )

@@ -13,7 +13,12 @@ URL that forwards to it: one you give (any tunnel, e.g. ``ngrok http PORT`` or
 No API key: set DROPBOX_SIGN_API_KEY (Dropbox Sign: Settings > API > API key) or pass api_key=...
 
 :func:`connect` registers the callback URL on the account (or on an API app) and can check the
-path end to end. The real API has no endpoint that fires the dashboard's ``callback_test``, so
+path end to end. Real callbacks are acknowledged only once stored in a file (``store``, by
+default ``hsnb-events.sqlite`` in the working directory): Dropbox Sign never resends an event it
+saw acknowledged, so a kernel restart must not lose one. A listener given to :func:`connect`
+that keeps events in memory is refused, unless the API is a local emulator (a rehearsal).
+
+The real API has no endpoint that fires the dashboard's ``callback_test``, so
 :meth:`LiveSession.check` sends a ``callback_test`` signed with your key to the public URL
 itself and waits for it to arrive at this kernel's listener: that proves the tunnel forwards to
 the listener and that the listener verifies your key. Against an emulator running in this
@@ -27,6 +32,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -56,6 +62,13 @@ LOCAL_URL = (
     "hsnb[tunnel] and pass tunnel=True"
 )
 NO_PYNGROK = "pyngrok is not installed: pip install 'hsnb[tunnel]' (or give public_url=...)"
+NOT_DURABLE = (
+    "The listener keeps events in memory: a kernel restart would lose callbacks it acknowledged, "
+    "and Dropbox Sign never resends those. Give it a store file "
+    "(Listener('hsnb-events.sqlite', ...)), or let connect() start one"
+)
+#: Where the listener :func:`connect` starts keeps its events (relative to the working directory).
+DEFAULT_STORE = "hsnb-events.sqlite"
 
 
 @dataclass(frozen=True)
@@ -254,6 +267,8 @@ def connect(
     app: bool | str = False,
     base_url: str | None = None,
     listener: Listener | None = None,
+    store: str | Path = DEFAULT_STORE,
+    port: int = 0,
     register: bool = True,
     check: bool = False,
     record: str | None = None,
@@ -264,7 +279,9 @@ def connect(
 
     ``api_key``: default ``DROPBOX_SIGN_API_KEY`` (or ``HSNB_API_KEY``). ``base_url``: default
     ``HSNB_BASE_URL`` / ``DROPBOX_SIGN_BASE_URL``, else the real API, even when an emulator runs
-    in this process (pass its ``api_url`` to rehearse against it). ``public_url``:
+    in this process (pass its ``api_url`` to rehearse against it). ``listener``: yours, or
+    ``None`` to start one on ``port`` (0: any free port) that keeps its events in ``store`` (a
+    file; an in-memory listener is refused unless the API is local). ``public_url``:
     default ``HSNB_PUBLIC_URL``; a URL without a path gets the listener's ``/callback``.
     ``tunnel=True`` opens an ngrok tunnel to the listener (needs pyngrok and an ngrok
     authtoken). ``app``: ``False`` registers the account callback; ``True`` the app named by
@@ -284,16 +301,19 @@ def connect(
         problem = public_url_problem(public_url)
         if problem:
             raise LiveSetupError(problem)
+    base = base_url or _live_base_url(env)
+    if listener is not None and listener.store.in_memory and not _is_local(base):
+        raise LiveSetupError(NOT_DURABLE)
     ngrok = _import_ngrok() if tunnel and not public_url else None
     owns_listener = listener is None
-    listener = listener or Listener(api_keys=key, name="live")
+    listener = listener or Listener(store, api_keys=key, port=port, name="live")
     opened = client = None
     try:
         if ngrok is not None:
             opened = _open_tunnel(ngrok, listener)
             public_url = opened.public_url
         assert public_url
-        client = Client(api_key=key, base_url=base_url or _live_base_url(env))
+        client = Client(api_key=key, base_url=base)
         target = "account"
         if app:
             target = app if isinstance(app, str) else (client.client_id or "")
@@ -335,6 +355,11 @@ def connect(
 def _live_base_url(env: Mapping[str, str] | None) -> str:
     """``HSNB_BASE_URL`` / ``DROPBOX_SIGN_BASE_URL``, else the real API (never an emulator)."""
     return environment.base_url(env) or DEFAULT_BASE_URL
+
+
+def _is_local(base_url: str) -> bool:
+    """Whether an API base URL is on this machine (an emulator): no real callbacks come."""
+    return is_local_host(scheme_and_host(base_url)[1] or "")
 
 
 def _import_ngrok() -> Any:

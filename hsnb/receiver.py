@@ -3,10 +3,16 @@
 This is the listener's logic without the server around it, so every rule can be tested directly.
 The one contract: :data:`~hsnb.events.ACK_TEXT` is answered only after the event was committed
 to the store; every refusal is recorded with its reason and never carries the ACK text.
+
+Judging (parse and verify) is quick and runs where the request is served; storing is handed to
+the store's writer thread (:mod:`hsnb.writer`) and awaited, so the serving loop never waits on
+SQLite. The wait is bounded (``commit_timeout``, 20 s by default, below Dropbox Sign's 30 s
+timeout): a write still queued then is withdrawn and answered 503, so the sender retries.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Iterable
@@ -15,16 +21,24 @@ from datetime import datetime
 
 from tornado.httputil import HTTPInputError, parse_body_arguments
 
-from hsnb.errors import PayloadError, SignatureVerificationError, StoreError
+from hsnb.errors import PayloadError, SignatureVerificationError, StoreBusyError, StoreError
 from hsnb.events import ACK_TEXT, Event, parse_event, verify_event
-from hsnb.store import EventStore, RecordResult, RequestInfo, Verdict
+from hsnb.records import RecordResult, RequestInfo, Verdict, key_fingerprint
+from hsnb.store import EventStore
+from hsnb.writer import Write
 
 logger = logging.getLogger(__name__)
 
 #: Bodies larger than this are refused with 413 (a real callback is a few kilobytes).
 DEFAULT_MAX_BODY_BYTES = 1_000_000
+#: How long an answer waits for its commit before it is 503 (Dropbox Sign waits 30 s).
+DEFAULT_COMMIT_TIMEOUT = 20.0
+#: The 503 texts: the store failed, or it did not get to the write in time.
+UNAVAILABLE_TEXT = "event not stored (store unavailable), retry later"
+BUSY_TEXT = "event not stored (store busy), retry later"
 _JSON_TYPES = ("application/json", "text/plain", "text/json", "")
 _ACK_PATTERN = re.compile(re.escape(ACK_TEXT), re.IGNORECASE)
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 @dataclass(frozen=True)
@@ -56,7 +70,13 @@ class Refusal(Exception):
 
 
 class CallbackReceiver:
-    """Parses, verifies and stores callback requests for one listener."""
+    """Parses, verifies and stores callback requests for one listener.
+
+    ``api_keys``: verify ``event_hash`` against these (none: no verification; an empty key is
+    a :class:`ValueError`, never a silent "verification off"). ``tolerance``: also refuse
+    events whose ``event_time`` is further than this many seconds from now. ``commit_timeout``:
+    the longest an answer waits for the store before it is 503.
+    """
 
     def __init__(
         self,
@@ -65,48 +85,97 @@ class CallbackReceiver:
         api_keys: Iterable[str] = (),
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         tolerance: float | None = None,
+        commit_timeout: float = DEFAULT_COMMIT_TIMEOUT,
     ) -> None:
+        keys = tuple(api_keys)
+        if any(not isinstance(key, str) or not key.strip() for key in keys):
+            raise ValueError("an API key to verify with is empty; pass [] to verify nothing")
         self.store = store
-        self.api_keys = tuple(key for key in api_keys if key)
+        self.api_keys = keys
         self.max_body_bytes = max_body_bytes
         self.tolerance = tolerance
+        self.commit_timeout = commit_timeout
+        self._fingerprints = {key: key_fingerprint(key) for key in keys}
 
-    def receive(self, request: RequestInfo) -> Answer:
-        """Judge one request and record it; return the answer to send."""
-        when = request.received_at
+    def judge(self, request: RequestInfo) -> Write:
+        """Parse and verify one request; return what to record (an event, or a refusal).
+
+        A callback refused for its ``event_hash`` keeps the event it claimed to be
+        (``Write.claimed``: its type is recorded, it is never stored as an event).
+        """
         event: Event | None = None
         try:
             event = self._parse(request)
-            verified = self._verify(event)
+            matched = self._verify(event)
         except Refusal as refusal:
-            return self._refuse(request, refusal.status, refusal.reason, unverified=event)
+            return self._refusal(request, refusal.status, refusal.reason, claimed=event)
         except Exception as exc:  # a last resort: never crash, never acknowledge
             logger.warning("unreadable callback", exc_info=True)
-            return self._refuse(request, 400, f"unreadable callback ({type(exc).__name__})")
-        try:
-            record = self.store.record_event(request, event, verified=verified)
-        except (StoreError, OverflowError, ValueError) as exc:
-            logger.warning("not acknowledging %s: %s", event.event_type, exc)
-            return Answer(
-                503, "event not stored (store unavailable), retry later", None, event, when
-            )
-        return Answer(200, ACK_TEXT, record, event, when)
+            return self._refusal(request, 400, f"unreadable callback ({type(exc).__name__})")
+        if matched is None:
+            return Write(request, 200, event=event)
+        return Write(request, 200, event=event, verified=True, verified_by=matched)
 
-    def _refuse(
-        self, request: RequestInfo, status: int, reason: str, *, unverified: Event | None = None
-    ) -> Answer:
-        reason = _ACK_PATTERN.sub("<ack text>", reason)  # a refusal never carries the ACK text
+    async def receive(self, request: RequestInfo) -> Answer:
+        """Judge one request, have it recorded, and return the answer to send.
+
+        Call it on the loop that serves the request: it awaits the commit without blocking.
+        """
+        return await self.answer(self.judge(request))
+
+    async def answer(self, write: Write) -> Answer:
+        """Record what :meth:`judge` decided and return the answer: the ACK only once committed."""
+        request = write.request
+        when = request.received_at
+        if write.event is None:  # a refusal is answered whether or not it could be recorded
+            try:
+                record = await self._committed(write)
+            except StoreError as exc:
+                logger.warning("could not record a refused delivery: %s", exc)
+                record = None
+            return Answer(write.status, write.reason or "", record, None, when, write.claimed)
         try:
-            record = self.store.record_rejection(request, status, reason, event=unverified)
+            record = await self._committed(write)
+        except StoreBusyError:
+            self.store.submit(Write(request, 503, BUSY_TEXT))  # recorded if the store recovers
+            return Answer(503, BUSY_TEXT, None, write.event, when)
         except StoreError as exc:
-            logger.warning("could not record a rejected delivery: %s", exc)
-            record = None
-        return Answer(status, reason, record, None, request.received_at, unverified)
+            logger.warning("not acknowledging %s: %s", write.event.event_type, exc)
+            record = getattr(exc, "record", None)
+            return Answer(503, UNAVAILABLE_TEXT, record, write.event, when)
+        return Answer(200, ACK_TEXT, record, write.event, when)
+
+    async def _committed(self, write: Write) -> RecordResult:
+        """Submit a write and wait for its commit, at most ``commit_timeout`` while queued.
+
+        A write still queued then is withdrawn (nothing of it is stored) and this raises
+        :class:`StoreBusyError`; one whose transaction already runs is awaited, since that
+        transaction ends within the store's busy timeout.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[RecordResult] = loop.create_future()
+        write.future = future
+        self.store.submit(write)
+        timer = loop.call_later(self.commit_timeout, self._give_up, write, future)
+        try:
+            return await future
+        finally:
+            timer.cancel()
+
+    def _give_up(self, write: Write, future: asyncio.Future[RecordResult]) -> None:
+        if not future.done() and self.store.withdraw(write):
+            future.set_exception(StoreBusyError(f"no commit within {self.commit_timeout:g} s"))
+
+    def _refusal(
+        self, request: RequestInfo, status: int, reason: str, *, claimed: Event | None = None
+    ) -> Write:
+        reason = _ACK_PATTERN.sub("<ack text>", reason)  # a refusal never carries the ACK text
+        return Write(request, status, reason, claimed=claimed)
 
     def _parse(self, request: RequestInfo) -> Event:
         if request.method != "POST":
             raise Refusal(405, f"method {request.method} not allowed: callbacks are POSTed")
-        size = request.body_size if request.body_size is not None else len(request.body)
+        size = request.size
         if size > self.max_body_bytes:
             raise Refusal(413, f"body of {size} bytes is over the {self.max_body_bytes} byte cap")
         text = self._payload_text(request)
@@ -119,38 +188,77 @@ class CallbackReceiver:
     def _payload_text(request: RequestInfo) -> bytes:
         raw_type, _, parameters = (request.content_type or "").strip().partition(";")
         media_type = raw_type.strip().lower()  # media types are case-insensitive; boundaries not
-        content_type = f"{media_type};{parameters}" if parameters else media_type
-        if media_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
-            arguments: dict[str, list[bytes]] = {}
-            files: dict = {}
-            try:
-                parse_body_arguments(content_type, request.body, arguments, files, request.headers)
-            except HTTPInputError as exc:  # tornado >= 6.5 raises; older versions log and go on
-                raise Refusal(
-                    400, str(exc).replace("Invalid multipart/form-data: ", "", 1)
-                ) from exc
-            fields = arguments.get("json", []) + [f["body"] for f in files.get("json", [])]
-            if len(fields) > 1:
-                raise Refusal(400, "form body has more than one field named 'json'")
-            if fields:
-                return fields[0]
-            if media_type == "multipart/form-data" and b"boundary=" not in content_type.encode():
-                raise Refusal(400, "multipart body without a boundary")
-            raise Refusal(400, "form body has no field named 'json'")
+        if media_type == "multipart/form-data":
+            single = single_json_part(parameters, request.body)
+            if single is not None:
+                return single
+        if media_type in _FORM_TYPES:
+            return _form_field(media_type, parameters, request)
         if media_type in _JSON_TYPES:
             if not request.body.strip():
                 raise Refusal(400, "empty body: expected a 'json' form field or a JSON object")
             return request.body
         raise Refusal(415, f"unsupported Content-Type {media_type!r}: send a 'json' field or JSON")
 
-    def _verify(self, event: Event) -> bool | None:
+    def _verify(self, event: Event) -> str | None:
+        """The fingerprint of the key that matched; ``None`` when not verifying."""
         if not self.api_keys:
             return None
         try:
-            verify_event(event, self.api_keys, tolerance=self.tolerance)
+            key = verify_event(event, self.api_keys, tolerance=self.tolerance)
         except SignatureVerificationError as exc:
             raise Refusal(403, str(exc)) from exc
-        return True
+        return self._fingerprints[key]
 
 
-__all__ = ["Answer", "CallbackReceiver", "DEFAULT_MAX_BODY_BYTES", "Verdict"]
+def single_json_part(parameters: str, body: bytes) -> bytes | None:
+    """The ``json`` field of a multipart body shaped exactly as Dropbox Sign sends it, or ``None``.
+
+    That shape is one part, ``Content-Disposition: form-data; name="json"``, no filename, no
+    part headers, CRLF line ends. Reading it takes a few byte comparisons; any other shape
+    (``None``) goes through the general multipart parser.
+
+    >>> single_json_part("boundary=b", b'--b\\r\\nContent-Disposition: form-data; name="json"'
+    ...                  b'\\r\\n\\r\\n{}\\r\\n--b--\\r\\n')
+    b'{}'
+    """
+    _, found, boundary = parameters.partition("boundary=")
+    boundary = boundary.split(";", 1)[0].strip().strip('"')
+    if not found or not boundary:
+        return None
+    delimiter = b"--" + boundary.encode("latin-1", "replace")
+    head = delimiter + b'\r\nContent-Disposition: form-data; name="json"\r\n\r\n'
+    if not body.startswith(head):
+        return None
+    end = body.find(b"\r\n" + delimiter, len(head))
+    if end < 0 or body[end + 2 + len(delimiter) :] not in (b"--\r\n", b"--"):
+        return None
+    return body[len(head) : end]
+
+
+def _form_field(media_type: str, parameters: str, request: RequestInfo) -> bytes:
+    content_type = f"{media_type};{parameters}" if parameters else media_type
+    arguments: dict[str, list[bytes]] = {}
+    files: dict = {}
+    try:
+        parse_body_arguments(content_type, request.body, arguments, files, request.headers)
+    except HTTPInputError as exc:  # tornado >= 6.5 raises; older versions log and go on
+        raise Refusal(400, str(exc).replace("Invalid multipart/form-data: ", "", 1)) from exc
+    fields = arguments.get("json", []) + [f["body"] for f in files.get("json", [])]
+    if len(fields) > 1:
+        raise Refusal(400, "form body has more than one field named 'json'")
+    if fields:
+        return fields[0]
+    if media_type == "multipart/form-data" and b"boundary=" not in content_type.encode():
+        raise Refusal(400, "multipart body without a boundary")
+    raise Refusal(400, "form body has no field named 'json'")
+
+
+__all__ = [
+    "Answer",
+    "CallbackReceiver",
+    "DEFAULT_COMMIT_TIMEOUT",
+    "DEFAULT_MAX_BODY_BYTES",
+    "Verdict",
+    "single_json_part",
+]

@@ -218,13 +218,12 @@ def http_url(host: str, port: int) -> str:
 
 
 def serve(
-    make_app: Callable[[], tornado.web.Application],
+    make_server: Callable[[], tornado.httpserver.HTTPServer],
     sockets: list[socket.socket],
     *,
-    max_body_size: int,
     before: Callable[[], None] | None = None,
 ) -> tornado.httpserver.HTTPServer:
-    """Serve the app built by ``make_app`` on ``sockets`` in the background loop thread.
+    """Serve the server built by ``make_server`` on ``sockets`` in the background loop thread.
 
     ``before`` runs on the loop thread first (e.g. to attach a clock to the running loop).
     """
@@ -232,7 +231,7 @@ def serve(
     async def start() -> tornado.httpserver.HTTPServer:
         if before is not None:
             before()
-        server = tornado.httpserver.HTTPServer(make_app(), max_body_size=max_body_size)
+        server = make_server()
         server.add_sockets(sockets)
         return server
 
@@ -265,8 +264,9 @@ class ManagedServer:
 
     A subclass sets ``registry`` (its own :class:`Registry`) and ``error_class``, calls
     :meth:`_init_server` from ``__init__``, and builds its app in :meth:`_make_app`. Optional
-    hooks: :meth:`_after_bind` (the port is known), :meth:`_on_loop_start` (on the loop thread,
-    before serving) and :meth:`_cleanup` (a coroutine run on the loop while stopping).
+    hooks: :meth:`_make_server` (the HTTP server around the app), :meth:`_after_bind` (the port
+    is known), :meth:`_on_loop_start` (on the loop thread, before serving) and :meth:`_cleanup`
+    (a coroutine run on the loop while stopping).
     """
 
     registry: Registry[Any]
@@ -282,6 +282,10 @@ class ManagedServer:
 
     def _make_app(self) -> tornado.web.Application:
         raise NotImplementedError
+
+    def _make_server(self) -> tornado.httpserver.HTTPServer:
+        """The HTTP server around :meth:`_make_app`'s app (called on the loop thread)."""
+        return tornado.httpserver.HTTPServer(self._make_app(), max_body_size=self.max_body_size)
 
     def _after_bind(self) -> None:
         """Called once the port is known, before serving."""
@@ -323,12 +327,7 @@ class ManagedServer:
                     f"cannot listen on {self.host}:{self.requested_port}: {exc.strerror}"
                 ) from exc
             self._after_bind()
-            self._server = serve(
-                self._make_app,
-                sockets,
-                max_body_size=self.max_body_size,
-                before=self._on_loop_start,
-            )
+            self._server = serve(self._make_server, sockets, before=self._on_loop_start)
             self.registry.add(self)
         return self
 
@@ -366,7 +365,7 @@ class ServedApp:
         sockets, self.port = bind("127.0.0.1", 0)
         self.origin = http_url("127.0.0.1", self.port)
         self._server: tornado.httpserver.HTTPServer | None = serve(
-            lambda: app, sockets, max_body_size=64 * 2**20
+            lambda: tornado.httpserver.HTTPServer(app, max_body_size=64 * 2**20), sockets
         )
 
     def url(self, path: str = "/") -> str:

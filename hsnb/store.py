@@ -2,36 +2,45 @@
 
 Two tables:
 
-* ``deliveries``: every HTTP request the listener received, with its raw body (capped), headers,
-  received time (UTC), the status answered and a verdict: ``accepted`` (a new event),
-  ``duplicate`` (a retry of an event already stored) or ``rejected`` (with the reason).
+* ``deliveries``: every HTTP request the listener received, with its raw body, headers
+  (credentials redacted), received time (UTC), the status answered, a verdict: ``accepted`` (a
+  new event), ``duplicate`` (a retry of an event already stored) or ``rejected`` (with the
+  reason), and ``verified_by``: the fingerprint of the API key whose ``event_hash`` matched. A
+  refused request keeps only the first kilobyte of its body (``body_size`` says how much came).
 * ``events``: one row per logical event, keyed by :attr:`hsnb.events.Event.identity` (Dropbox
-  Sign sends no event id; see that property for the definition), with the delivery count.
+  Sign sends no event id; see that property for the definition), with the delivery count and
+  the payload as received (strict JSON: the listener refuses ``NaN``, ``1e999`` and lone
+  surrogates).
 
-A delivery and its event are written in one transaction that is committed (``synchronous=FULL``)
-before :meth:`EventStore.record_event` returns, so a listener that acknowledges only afterwards
-never acknowledges what a crash could lose. The store is safe to share between threads; other
-processes may read the same file while a listener writes it.
+Writes go through one writer thread (:mod:`hsnb.writer`) that commits everything pending in one
+transaction (``synchronous=FULL``) and only then resolves each write's future, so a listener that
+acknowledges after its future resolved never acknowledges what a crash could lose. Reads use
+their own connection and see committed data only; other processes may read the file meanwhile.
+A file that is not a sound event store (another program's database, a damaged file) is refused
+at open and left untouched (:mod:`hsnb.store_files`).
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from enum import StrEnum
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from hsnb.errors import StoreError
 from hsnb.events import Event, parse_event
+from hsnb.records import RecordResult, RequestInfo, StoredEvent, Verdict
+from hsnb.store_files import check_store_file, prepare_path, read_only_uri
+from hsnb.writer import GroupCommitWriter, Write
 
-SCHEMA_VERSION = 1
-_REDACTED_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+SCHEMA_VERSION = 2
+#: Past this size (1 GiB), refused requests are answered but no longer stored.
+DEFAULT_MAX_BYTES = 2**30
+_WRITE_TIMEOUT = 60.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -48,7 +57,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
     verdict TEXT NOT NULL CHECK (verdict IN ('accepted', 'duplicate', 'rejected')),
     reason TEXT,
     event_key TEXT,
-    event_type TEXT
+    event_type TEXT,
+    verified_by TEXT
 );
 CREATE TABLE IF NOT EXISTS events (
     event_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -64,62 +74,21 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_by_request ON events (signature_request_id, event_type);
 """
+#: Schema changes from each version to the next (a store is brought up to date when opened).
+_MIGRATIONS = {1: "ALTER TABLE deliveries ADD COLUMN verified_by TEXT"}
 
-
-class Verdict(StrEnum):
-    """What the listener decided about one delivery."""
-
-    ACCEPTED = "accepted"
-    DUPLICATE = "duplicate"
-    REJECTED = "rejected"
-
-
-@dataclass(frozen=True)
-class RequestInfo:
-    """One HTTP request as received, before any judgement."""
-
-    method: str
-    path: str
-    headers: Mapping[str, str]
-    body: bytes
-    remote_ip: str | None = None
-    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    body_size: int | None = None  # the size sent, when ``body`` was cut at a cap
-
-    @property
-    def content_type(self) -> str | None:
-        """The Content-Type header, if any."""
-        for name, value in self.headers.items():
-            if name.lower() == "content-type":
-                return value
-        return None
-
-
-@dataclass(frozen=True)
-class StoredEvent:
-    """An event as stored: the parsed :class:`Event` plus bookkeeping."""
-
-    event_id: int
-    event: Event
-    received_at: datetime
-    delivery_count: int
-    verified: bool | None
-
-
-@dataclass(frozen=True)
-class RecordResult:
-    """The outcome of recording one delivery."""
-
-    delivery_id: int
-    verdict: Verdict
-    event_id: int | None = None
+__all__ = ["EventStore", "RecordResult", "RequestInfo", "StoredEvent", "Verdict", "Write"]
 
 
 class EventStore:
     """SQLite-backed store of deliveries and events (``":memory:"`` for a throwaway one).
 
     ``read_only=True`` opens an existing file for reading only (nothing is written to it, not
-    even the schema); recording then raises :class:`StoreError`.
+    even the schema); recording then raises :class:`StoreError`. ``busy_timeout``: how long
+    a commit waits for another process holding the file's lock before it fails. ``max_bytes``:
+    past this database size, refused requests are answered but not stored (``unrecorded``
+    counts them), so a flood of forged requests cannot fill the disk that real callbacks need.
+    Raises :class:`StoreError` (one line) when the path cannot be an event store.
 
     >>> store = EventStore()
     >>> len(store)
@@ -127,176 +96,188 @@ class EventStore:
     """
 
     def __init__(
-        self, path: str | Path = ":memory:", *, busy_timeout: float = 5.0, read_only: bool = False
+        self,
+        path: str | Path = ":memory:",
+        *,
+        busy_timeout: float = 5.0,
+        read_only: bool = False,
+        max_bytes: int | None = DEFAULT_MAX_BYTES,
     ) -> None:
         self.path = str(path)
         self.read_only = read_only
-        self._lock = threading.RLock()
-        self._changed = threading.Condition(self._lock)
+        self._changed = threading.Condition()
+        self._waiting = 0  # callers in wait_for_change (read without the lock: at worst late)
+        self._writer: GroupCommitWriter | None = None
+        self._read_lock = threading.Lock()
         try:
-            self._db = self._connect(busy_timeout)
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if version not in ((SCHEMA_VERSION,) if read_only else (0, SCHEMA_VERSION)):
-                expected = SCHEMA_VERSION
-                raise StoreError(f"{self.path}: schema version {version}, expected {expected}")
-            if not read_only:
-                self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            write_db = self._write_db = self._open(busy_timeout)
+            names = [row[1] for row in self._read_db.execute("PRAGMA table_info(deliveries)")]
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open event store {self.path}: {exc}") from exc
+        self._delivery_columns = ", ".join(name for name in names if name != "body")
+        if write_db is not None:
+            self._writer = GroupCommitWriter(
+                write_db,
+                lock=self._read_lock if write_db is self._read_db else threading.Lock(),
+                name=self.path,
+                on_commit=self.notify_waiters,
+                max_bytes=max_bytes,
+            )
 
-    def _connect(self, busy_timeout: float) -> sqlite3.Connection:
-        """Open the database; a writable one gets WAL, FULL sync and the schema."""
-        if self.read_only:
-            if self.path == ":memory:" or not Path(self.path).exists():
-                raise StoreError(f"cannot open event store {self.path} read-only: no such file")
-            uri = Path(self.path).resolve().as_uri() + "?mode=ro"
-            db = sqlite3.connect(uri, uri=True, timeout=busy_timeout, check_same_thread=False)
+    @property
+    def in_memory(self) -> bool:
+        """Whether the store lives in memory (and so dies with its process)."""
+        return self.path == ":memory:"
+
+    def _open(self, busy_timeout: float) -> sqlite3.Connection | None:
+        """Open the read connection and, unless read-only, the write connection (returned)."""
+        if self.in_memory:
+            if self.read_only:
+                raise StoreError("an in-memory event store cannot be opened read-only")
+            # one connection for reads and writes: a second one would see another database
+            db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+            db.executescript(_SCHEMA)
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             db.row_factory = sqlite3.Row
+            self._read_db = db
             return db
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(
-            self.path, timeout=busy_timeout, check_same_thread=False, isolation_level=None
+        file = Path(self.path)
+        exists = prepare_path(file, read_only=self.read_only)
+        if self.read_only and not exists:
+            raise StoreError(f"cannot open event store {self.path}: the file is empty")
+        version = check_store_file(file, SCHEMA_VERSION, busy_timeout=busy_timeout) if exists else 0
+        write_db = None
+        if not self.read_only:
+            write_db = sqlite3.connect(
+                file, timeout=busy_timeout, check_same_thread=False, isolation_level=None
+            )
+            write_db.execute("PRAGMA journal_mode=WAL")
+            write_db.execute("PRAGMA synchronous=FULL")
+            _bring_up_to_date(write_db, version)
+        uri = read_only_uri(file) if self.read_only else file.resolve().as_uri()
+        self._read_db = sqlite3.connect(
+            uri, uri=True, timeout=busy_timeout, check_same_thread=False
         )
-        db.row_factory = sqlite3.Row
-        if self.path != ":memory:":
-            db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")
-        db.executescript(_SCHEMA)
-        return db
+        self._read_db.execute("PRAGMA query_only=1")
+        self._read_db.row_factory = sqlite3.Row
+        return write_db
 
     def __repr__(self) -> str:
         return f"EventStore({self.path!r}, events={len(self)})"
 
     def __len__(self) -> int:
         """The number of logical events stored."""
-        with self._lock:
-            return self._db.execute("SELECT count(*) FROM events").fetchone()[0]
+        with self._reading() as db:
+            return db.execute("SELECT count(*) FROM events").fetchone()[0]
+
+    @property
+    def commits(self) -> int:
+        """Transactions this store's writer committed (several callbacks may share one)."""
+        return self._writer.commits if self._writer is not None else 0
+
+    @property
+    def pending(self) -> int:
+        """Writes handed to this store that wait for the writer's next transaction."""
+        return self._writer.pending if self._writer is not None else 0
+
+    @property
+    def writing(self) -> int:
+        """Writes in the transaction under way (0 when the writer is between transactions)."""
+        return self._writer.writing if self._writer is not None else 0
+
+    @property
+    def unrecorded(self) -> int:
+        """Refused requests answered but not stored because the store was past ``max_bytes``."""
+        return self._writer.unrecorded if self._writer is not None else 0
 
     def close(self) -> None:
-        """Close the database connection."""
-        with self._lock:
-            self._db.close()
+        """Write what is pending, then close the database connections."""
+        if self._writer is not None:
+            self._writer.close()
+        with self._read_lock:
+            self._read_db.close()
+            if self._write_db is not None:
+                self._write_db.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        with self._read_lock:
             try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self._db
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    if self._db.in_transaction:  # SQLite may have rolled back already
-                        self._db.execute("ROLLBACK")
-                    raise
+                yield self._read_db
             except sqlite3.Error as exc:
                 raise StoreError(f"event store {self.path}: {exc}") from exc
-            self._changed.notify_all()
+
+    def notify_waiters(self) -> None:
+        """Wake the callers of :meth:`wait_for_change` (each commit does; so may a listener)."""
+        if self._waiting:  # nobody waits most of the time: then the lock is not even taken
+            with self._changed:
+                self._changed.notify_all()
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def submit(self, write: Write) -> None:
+        """Hand a write to the store's writer; ``write.future`` resolves once it is committed.
+
+        The future fails with :class:`StoreError` when the commit fails (or the store is
+        read-only or closed). This never blocks on SQLite, so a server loop may call it.
+        """
+        if self._writer is None:
+            error = StoreError(f"cannot write to event store {self.path}: it is opened readonly")
+            if write.future is not None:
+                write.future.set_exception(error)
+            return
+        self._writer.submit(write)
+
+    def withdraw(self, write: Write) -> bool:
+        """Take back a submitted write that still waits for the writer (nothing is written).
+
+        Returns ``False`` when it is already being written (its future will resolve).
+        """
+        return self._writer is not None and self._writer.withdraw(write)
 
     def record_event(
-        self, request: RequestInfo, event: Event, *, verified: bool | None = None
+        self,
+        request: RequestInfo,
+        event: Event,
+        *,
+        verified: bool | None = None,
+        verified_by: str | None = None,
     ) -> RecordResult:
-        """Store a well-formed delivery and its event (once); commit before returning.
+        """Store a well-formed delivery and its event (once); return after the commit.
 
         A delivery whose event identity is already stored is recorded as a duplicate and the
         event's delivery count goes up. Raises :class:`StoreError` when the commit fails.
         """
-        key = event.identity
-        with self._transaction() as db:
-            row = db.execute("SELECT event_id FROM events WHERE event_key = ?", (key,)).fetchone()
-            verdict = Verdict.DUPLICATE if row else Verdict.ACCEPTED
-            delivery_id = self._insert_delivery(db, request, 200, verdict, None, key, event)
-            if row:
-                event_id = row["event_id"]
-                db.execute(
-                    "UPDATE events SET delivery_count = delivery_count + 1 WHERE event_id = ?",
-                    (event_id,),
-                )
-            else:
-                event_id = db.execute(
-                    "INSERT INTO events (event_key, first_delivery_id, received_at, event_type,"
-                    " event_time, signature_request_id, verified, payload)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        key,
-                        delivery_id,
-                        _iso(request.received_at),
-                        event.event_type,
-                        event.event_timestamp,
-                        event.signature_request_id,
-                        None if verified is None else int(verified),
-                        event.to_json(),
-                    ),
-                ).lastrowid
-        return RecordResult(delivery_id, verdict, event_id)
+        return self._record(
+            Write(request, 200, event=event, verified=verified, verified_by=verified_by)
+        )
 
     def record_rejection(
         self, request: RequestInfo, status: int, reason: str, *, event: Event | None = None
     ) -> RecordResult:
         """Store a delivery that was refused, with the status answered and the reason (and the
         ``event_type`` it claimed, when its body could be read: ``event``)."""
-        with self._transaction() as db:
-            delivery_id = self._insert_delivery(
-                db, request, status, Verdict.REJECTED, reason, event=event
-            )
-        return RecordResult(delivery_id, Verdict.REJECTED)
+        return self._record(Write(request, status, reason, claimed=event))
 
-    @staticmethod
-    def _insert_delivery(
-        db: sqlite3.Connection,
-        request: RequestInfo,
-        status: int,
-        verdict: Verdict,
-        reason: str | None,
-        event_key: str | None = None,
-        event: Event | None = None,
-    ) -> int:
-        headers = {
-            name: ("<redacted>" if name.lower() in _REDACTED_HEADERS else value)
-            for name, value in request.headers.items()
-        }
-        size = request.body_size if request.body_size is not None else len(request.body)
-        cursor = db.execute(
-            "INSERT INTO deliveries (received_at, method, path, remote_ip, content_type, headers,"
-            " body, body_size, status, verdict, reason, event_key, event_type)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                _iso(request.received_at),
-                request.method,
-                request.path,
-                request.remote_ip,
-                request.content_type,
-                json.dumps(headers),
-                bytes(request.body),
-                size,
-                status,
-                str(verdict),
-                reason,
-                event_key,
-                event.event_type if event else None,
-            ),
-        )
-        return int(cursor.lastrowid)
+    def _record(self, write: Write) -> RecordResult:
+        future: Future[RecordResult] = Future()
+        write.future = future
+        self.submit(write)
+        return future.result(_WRITE_TIMEOUT)
+
+    # -- reading -------------------------------------------------------------------------------
 
     def event_rows(self) -> list[dict[str, Any]]:
         """Every stored event as a plain dict, in arrival order."""
-        with self._lock:
-            rows = self._db.execute("SELECT * FROM events ORDER BY event_id").fetchall()
+        with self._reading() as db:
+            rows = db.execute("SELECT * FROM events ORDER BY event_id").fetchall()
         return [dict(row) for row in rows]
 
     def delivery_rows(self, *, with_body: bool = False) -> list[dict[str, Any]]:
         """Every delivery as a plain dict, in arrival order (raw body only on request)."""
-        columns = (
-            "*"
-            if with_body
-            else "delivery_id, received_at, method, path, remote_ip, "
-            + ("content_type, headers, body_size, status, verdict, reason, event_key, event_type")
-        )
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT {columns} FROM deliveries ORDER BY delivery_id"
-            ).fetchall()
+        columns = "*" if with_body else self._delivery_columns
+        with self._reading() as db:
+            rows = db.execute(f"SELECT {columns} FROM deliveries ORDER BY delivery_id").fetchall()
         return [dict(row) for row in rows]
 
     def stored_events(
@@ -310,7 +291,10 @@ class EventStore:
 
         ``event_type`` is one type or several (any of them matches).
         """
-        sql = "SELECT * FROM events WHERE event_id > ?"
+        sql = (
+            "SELECT event_id, payload, received_at, delivery_count, verified FROM events"
+            " WHERE event_id > ?"
+        )
         params: list[Any] = [after_id]
         if event_type is not None:
             types = [event_type] if isinstance(event_type, str) else list(event_type)
@@ -319,28 +303,48 @@ class EventStore:
         if signature_request_id is not None:
             sql += " AND signature_request_id = ?"
             params.append(signature_request_id)
-        with self._lock:
-            rows = self._db.execute(sql + " ORDER BY event_id", params).fetchall()
-        return [_stored_event(row) for row in rows]
+        with self._reading() as db:
+            rows = db.execute(sql + " ORDER BY event_id", params).fetchall()
+        return [_stored_event(*row) for row in rows]
 
     def wait_for_change(self, timeout: float) -> None:
         """Block until a commit in this process, or ``timeout`` seconds (other writers: poll)."""
         with self._changed:
-            self._changed.wait(timeout)
+            self._waiting += 1
+            try:
+                self._changed.wait(timeout)
+            finally:
+                self._waiting -= 1
 
 
-def _stored_event(row: sqlite3.Row) -> StoredEvent:
-    verified = row["verified"]
+def _bring_up_to_date(db: sqlite3.Connection, version: int) -> None:
+    """Create the schema in a new store, or migrate an older one, in one transaction."""
+    if version == SCHEMA_VERSION:
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if version == 0:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+        else:
+            for step in range(version, SCHEMA_VERSION):
+                db.execute(_MIGRATIONS[step])
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+
+
+def _stored_event(
+    event_id: int, payload: str, received_at: str, delivery_count: int, verified: int | None
+) -> StoredEvent:
     return StoredEvent(
-        event_id=row["event_id"],
-        event=parse_event(row["payload"]),
-        received_at=datetime.fromisoformat(row["received_at"]),
-        delivery_count=row["delivery_count"],
+        event_id=event_id,
+        event=parse_event(payload),
+        received_at=datetime.fromisoformat(received_at),
+        delivery_count=delivery_count,
         verified=None if verified is None else bool(verified),
     )
-
-
-def _iso(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        raise ValueError("received_at must be timezone-aware")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")

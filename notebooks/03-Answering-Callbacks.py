@@ -229,6 +229,13 @@ truth = client.get(nda.signature_request_id)
 truth.is_complete, [signature.status_code for signature in truth.signatures]
 
 # %% [markdown]
+# Each verified delivery also records which of your keys matched, as `verified_by` in
+# `listener.deliveries()`: a fingerprint (`sha256:` and 12 hex digits), never the key. A
+# freshness window (`Listener(tolerance=300)`, `hsnb listen --tolerance 300`) narrows the reuse
+# of an old hash to recent ones, but Dropbox Sign's retries keep their first `event_time` and
+# arrive up to about 30 hours late, so a shorter window refuses genuine retries; it is off by
+# default.
+#
 # So `verified` means "signed with your key", not "this body is true". It still refuses
 # everything that lacks the key. Three refusals: a callback signed with the wrong key, a `GET`,
 # and a body that is not a callback. None of them gets the acknowledgement text, and the live

@@ -318,13 +318,19 @@ with tempfile.TemporaryDirectory() as folder:
 #
 # These cells run only when `DROPBOX_SIGN_API_KEY` and `HSNB_PUBLIC_URL` are set, the public URL
 # forwarding to port `HSNB_LISTEN_PORT` (default 8765) on this machine. They use test mode.
+#
+# Real callbacks are acknowledged only once they are in a file: `connect()` starts its listener
+# on `hsnb-events.sqlite` in this folder (`store=` chooses another). Dropbox Sign never resends
+# an event it saw acknowledged, so an in-memory store would lose callbacks on a kernel restart;
+# `connect()` refuses a listener that keeps events in memory (except against a local emulator,
+# as in the rehearsal above). After a restart, run the cell again: the same file is reopened.
 
 # %%
 PUBLIC_URL = os.environ.get("HSNB_PUBLIC_URL")
 live = None
 if os.environ.get("DROPBOX_SIGN_API_KEY") and PUBLIC_URL:
     port = int(os.environ.get("HSNB_LISTEN_PORT", "8765"))
-    live = connect(public_url=PUBLIC_URL, listener=Listener(port=port, name="live"))
+    live = connect(public_url=PUBLIC_URL, port=port)  # events kept in hsnb-events.sqlite
     print(live.check().explain())
 else:
     print("Skipped: set DROPBOX_SIGN_API_KEY and HSNB_PUBLIC_URL to go live.")

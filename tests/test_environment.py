@@ -39,7 +39,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 def test_the_first_variable_set_wins_and_empty_counts_as_unset(reader, names) -> None:
     assert reader({}) is None
     assert reader({names[-1]: "last"}) == "last"
-    assert reader({names[0]: "", names[-1]: "last"}) == "last"
+    if reader is not environment.api_key:  # an empty key variable is an error (issue 9, D5)
+        assert reader({names[0]: "", names[-1]: "last"}) == "last"
     assert reader({name: f"value-{i}" for i, name in enumerate(names)}) == "value-0"
 
 

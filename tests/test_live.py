@@ -236,13 +236,14 @@ def test_events_flow_to_the_listener_through_the_public_url(live_emulator, publi
     assert event.signature_request_id == sr.signature_request_id
 
 
-def test_connect_starts_and_stops_its_own_listener(live_emulator, public):
+def test_connect_starts_and_stops_its_own_listener(live_emulator, public, tmp_path):
     session = connect(
         api_key=KEY,
         base_url=live_emulator.api_url,
         public_url=public.url,
         allow_localhost=True,
         register=False,
+        store=tmp_path / "events.sqlite",
     )
     assert session.listener.running and session.listener is not public
     session.close()
@@ -314,26 +315,34 @@ def test_tunnel_is_opened_to_the_listener_port_and_closed(live_emulator, public,
     assert fake.disconnected == [public.url.removesuffix("/callback")]
 
 
-def test_a_tunnel_that_cannot_open_is_explained(live_emulator, monkeypatch):
+def test_a_tunnel_that_cannot_open_is_explained(live_emulator, monkeypatch, tmp_path):
     install(monkeypatch, FakeNgrok(None, error=RuntimeError("authentication failed")))
     with pytest.raises(LiveSetupError) as caught:
-        connect(api_key=KEY, base_url=live_emulator.api_url, tunnel=True, env={})
+        connect(
+            api_key=KEY,
+            base_url=live_emulator.api_url,
+            tunnel=True,
+            env={},
+            store=tmp_path / "events.sqlite",
+        )
     assert str(caught.value).startswith(
         "ngrok could not open a tunnel (RuntimeError: authentication failed); set an authtoken"
     )
 
 
-def test_going_live_never_picks_the_emulator_by_itself(live_emulator, public):
+def test_going_live_never_picks_the_emulator_by_itself(live_emulator, public, tmp_path):
+    durable = Listener(tmp_path / "events.sqlite", api_keys=KEY, name="live-durable")
     session = connect(
         api_key=KEY,
-        public_url=public.url,
-        listener=public,
+        public_url=durable.url,
+        listener=durable,
         allow_localhost=True,
         register=False,
         env={},
     )
     assert session.client.base_url == "https://api.hellosign.com/v3"
     session.close()
+    durable.stop()
     env = {"HSNB_BASE_URL": live_emulator.api_url}
     with connect(
         api_key=KEY, public_url=public.url, listener=public, allow_localhost=True, env=env

@@ -22,7 +22,7 @@ def split(requirement: str) -> tuple[str, str]:
 def pyproject_requirements() -> dict[str, str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras = project["optional-dependencies"]
-    listed = project["dependencies"] + extras["lab"] + extras["test"]
+    listed = project["dependencies"] + extras["lab"] + extras["test"] + extras["bench"]
     return dict(split(item) for item in listed)
 
 

@@ -1,8 +1,9 @@
 """``hsnb emulator``: serve the Dropbox Sign emulator standalone until SIGINT or SIGTERM.
 
 Its first three lines are ``api: <base URL ending in /v3>``, ``api_key: <key>`` and
-``client_id: <the default API app's client id>`` (flushed at once, so a script can read them);
-then one line per callback attempt::
+``client_id: <the default API app's client id>`` (flushed at once, so a script can read them;
+a key given with ``--api-key`` may be a real one, so it is not printed back); then one line per
+callback attempt::
 
     acknowledged 200 signature_request_sent 5b1c... attempt 1 -> http://127.0.0.1:8000/callback
 
@@ -107,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
     )
     emulator.on_attempt(lambda attempt: lines.put(describe_attempt(attempt)))
     print(f"api: {emulator.api_url}", flush=True)
-    print(f"api_key: {emulator.api_key}", flush=True)
+    shown = emulator.api_key if args.api_key is None else "(given with --api-key, not shown)"
+    print(f"api_key: {shown}", flush=True)
     print(f"client_id: {emulator.client_id}", flush=True)
     try:
         pump()
