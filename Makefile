@@ -5,6 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.hsnb-installed
 BENCH  := $(VENV)/.hsnb-bench-installed
+LAB_STAMP := $(VENV)/.hsnb-lab-installed
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: setup demo test lint notebooks bench lab clean
@@ -32,16 +33,25 @@ notebooks: $(STAMP)
 	$(BIN)/python notebooks/_build/nbbuild.py all
 
 # Throughput under wrk (install it: apt-get install wrk) beside bare Tornado and Flask, and a
-# kernel's responsiveness while its listener takes 500 callbacks/s.
+# kernel's responsiveness while its listener takes 500 callbacks/s; then simulated workloads.
 bench: $(BENCH)
 	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks.simulation
 
 $(BENCH): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	@touch $(BENCH)
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks
+# The notebooks need hsnb and JupyterLab only (the lab extra), not the test tools. JupyterLab's
+# settings (127.0.0.1, root allowed, opens 00-Start-Here) are in notebooks/_build/lab_config.py.
+$(LAB_STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[lab]"
+	@touch $(LAB_STAMP)
+
+lab: $(LAB_STAMP)
+	cd notebooks && ../$(BIN)/jupyter lab --config=_build/lab_config.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -58,6 +58,7 @@ _LAZY = {
     "lifecycle": "hsnb.analysis",
     "latencies": "hsnb.analysis",
     "latency_summary": "hsnb.analysis",
+    "signer_times": "hsnb.analysis",
     "retry_stats": "hsnb.retries",
     "attempt_view": "hsnb.retries",
     "simulate": "hsnb.simulation",
@@ -91,6 +92,7 @@ __all__ = [
     "lifecycle",
     "latencies",
     "latency_summary",
+    "signer_times",
     "retry_stats",
     "attempt_view",
     "simulate",
@@ -101,7 +103,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from hsnb import live
-    from hsnb.analysis import latencies, latency_summary, lifecycle, read_log
+    from hsnb.analysis import latencies, latency_summary, lifecycle, read_log, signer_times
     from hsnb.client import Client
     from hsnb.emulator import Emulator
     from hsnb.frames import deliveries_frame, events_frame

@@ -64,7 +64,9 @@ EVENT_COLUMNS: dict[str, Any] = {
     "received_clock": CLOCK_DTYPE,
 }
 
-#: Columns of :func:`deliveries_frame`: one row per HTTP request received.
+#: Columns of :func:`deliveries_frame`: one row per HTTP request received. ``event_type`` is the
+#: event's type, or for a callback refused because its ``event_hash`` did not verify the type it
+#: claimed (untrusted); missing when the body could not be read.
 DELIVERY_COLUMNS: dict[str, Any] = {
     "delivery_id": "Int64",
     "received_at": UTC_TIME,

@@ -1,4 +1,4 @@
-"""Pictures of event timings (matplotlib): request timelines and callback lateness.
+"""Pictures of event timings (matplotlib): request timelines, callback lateness, retries.
 
 Each function draws on ``ax`` (a new figure when ``None``) and returns the Axes; nothing here
 calls ``plt.show()``, reads the clock or draws random numbers, so the same frame gives the same
@@ -13,6 +13,7 @@ picture. Times are drawn in UTC.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import matplotlib.dates as mdates
@@ -22,6 +23,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from hsnb.analysis import EVENT_ORDER, latencies
+from hsnb.durations import readable_duration
 
 #: Marker and colour of each event type in every plot (other types: a grey dot).
 EVENT_STYLE: dict[str, tuple[str, str]] = {
@@ -116,6 +118,95 @@ def plot_latencies(events: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.set_title("How late callbacks arrive", pad=14)
     ax.grid(axis="x", color="#eeeeee")
     return ax
+
+
+def plot_attempts(
+    attempts: pd.DataFrame,
+    *,
+    labels: Mapping[int, str] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Every attempt of each delivery in ``attempts`` (``Emulator.deliveries()``, schema
+    :data:`hsnb.frames.ATTEMPT_COLUMNS`): one lane per delivery, each attempt at its time since
+    the delivery's first attempt, acknowledged ones as green dots, the others as red crosses,
+    each retry labelled with the wait before it.
+
+    The time axis is linear up to 10 minutes and logarithmic beyond (matplotlib's ``symlog``),
+    so Dropbox Sign's 5-minute first retry and its 20-hour last one both show; its ticks are
+    the attempts' own times. ``labels`` names lanes by ``delivery_id`` (default: the event type
+    and the delivery id).
+    """
+    ax = (
+        ax
+        if ax is not None
+        else plt.subplots(figsize=(9, 2.2 + 0.5 * attempts["delivery_id"].nunique()))[1]
+    )
+    deliveries = list(
+        dict.fromkeys(attempts.sort_values(["sent_at", "delivery_id"])["delivery_id"])
+    )
+    ticks: set[float] = set()
+    for lane, delivery_id in enumerate(deliveries):
+        rows = attempts[attempts["delivery_id"] == delivery_id].sort_values("attempt")
+        minutes = ((rows["sent_at"] - rows["sent_at"].iloc[0]).dt.total_seconds() / 60).to_numpy()
+        ticks.update(minutes.round(6))
+        ax.plot(minutes, [lane] * len(minutes), color="#d0d0d0", lw=1, zorder=1)
+        acknowledged = (rows["outcome"] == "acknowledged").to_numpy()
+        for mask, marker, color, label in (
+            (~acknowledged, "x", "#d62728", "not acknowledged"),
+            (acknowledged, "o", "#2ca02c", "acknowledged"),
+        ):
+            if mask.any():
+                ax.scatter(
+                    minutes[mask],
+                    [lane] * int(mask.sum()),
+                    marker=marker,
+                    color=color,
+                    s=48,
+                    zorder=3,
+                    label=label,
+                )
+        for before, at in zip(minutes[:-1], minutes[1:], strict=True):
+            wait = readable_duration(pd.Timedelta(minutes=at - before))
+            ax.annotate(
+                f"+{wait}",
+                (at, lane),
+                textcoords="offset points",
+                xytext=(0, 8),
+                ha="center",
+                fontsize="x-small",
+                color="#555555",
+            )
+    names = labels or {}
+    ax.set_yticks(
+        range(len(deliveries)),
+        [names.get(d, _attempt_lane_label(attempts, d)) for d in deliveries],
+    )
+    ax.set_ylim(len(deliveries) - 0.4, -0.7)
+    ax.set_xscale("symlog", linthresh=10, linscale=0.6)
+    shown = sorted(ticks)
+    ax.set_xticks(shown, [readable_duration(pd.Timedelta(minutes=m)) if m else "0" for m in shown])
+    ax.tick_params(axis="x", labelrotation=30, labelsize="small")
+    ax.set_xlim(-0.5, max(shown[-1] * 1.5, 10) if shown else 10)
+    ax.set_xlabel("time since the delivery's first attempt (linear to 10 min, then log)")
+    ax.set_title("Callback attempts and retries", pad=12)
+    handles, texts = ax.get_legend_handles_labels()
+    unique = dict(zip(texts, handles, strict=True))
+    if unique:
+        ax.legend(
+            unique.values(),
+            unique.keys(),
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1),
+            frameon=False,
+            fontsize="small",
+        )
+    ax.grid(axis="x", color="#eeeeee")
+    return ax
+
+
+def _attempt_lane_label(attempts: pd.DataFrame, delivery_id: int) -> str:
+    event_type = attempts.loc[attempts["delivery_id"] == delivery_id, "event_type"].iloc[0]
+    return f"{str(event_type).removeprefix('signature_request_')} #{delivery_id}"
 
 
 def _ordered_types(frame: pd.DataFrame) -> list[str]:

@@ -52,6 +52,9 @@ class Answer:
     record: RecordResult | None = None
     event: Event | None = None
     received_at: datetime | None = None
+    #: A callback refused because its ``event_hash`` did not verify (403): what it claimed to
+    #: be, for display only (never trusted, never stored as an event).
+    unverified: Event | None = None
 
     @property
     def acknowledged(self) -> bool:
@@ -99,15 +102,18 @@ class CallbackReceiver:
     def judge(self, request: RequestInfo) -> Write:
         """Parse and verify one request; return what to record (an event, or a refusal).
 
-        A request that carries an emulator's clock signed with one of this receiver's keys
+        A callback refused for its ``event_hash`` keeps the event it claimed to be
+        (``Write.claimed``: its type is recorded, it is never stored as an event). A request
+        that carries an emulator's clock signed with one of this receiver's keys
         (:mod:`hsnb.clock_header`) is stamped on that clock, its wall-clock arrival kept beside.
         """
         request = self.on_world_clock(request)
+        event: Event | None = None
         try:
             event = self._parse(request)
             matched = self._verify(event)
         except Refusal as refusal:
-            return self._refusal(request, refusal.status, refusal.reason)
+            return self._refusal(request, refusal.status, refusal.reason, claimed=event)
         except Exception as exc:  # a last resort: never crash, never acknowledge
             logger.warning("unreadable callback", exc_info=True)
             return self._refusal(request, 400, f"unreadable callback ({type(exc).__name__})")
@@ -147,7 +153,7 @@ class CallbackReceiver:
             except StoreError as exc:
                 logger.warning("could not record a refused delivery: %s", exc)
                 record = None
-            return Answer(write.status, write.reason or "", record, None, when)
+            return Answer(write.status, write.reason or "", record, None, when, write.claimed)
         try:
             record = await self._committed(write)
         except StoreBusyError:
@@ -180,9 +186,11 @@ class CallbackReceiver:
         if not future.done() and self.store.withdraw(write):
             future.set_exception(StoreBusyError(f"no commit within {self.commit_timeout:g} s"))
 
-    def _refusal(self, request: RequestInfo, status: int, reason: str) -> Write:
+    def _refusal(
+        self, request: RequestInfo, status: int, reason: str, *, claimed: Event | None = None
+    ) -> Write:
         reason = _ACK_PATTERN.sub("<ack text>", reason)  # a refusal never carries the ACK text
-        return Write(request, status, reason)
+        return Write(request, status, reason, claimed=claimed)
 
     def _parse(self, request: RequestInfo) -> Event:
         if request.method != "POST":

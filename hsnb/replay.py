@@ -157,16 +157,34 @@ class _Replayer:
         self.acted: set[tuple[str, str]] = set()
 
     def run(self, lines: list[dict[str, Any]]) -> ReplayReport:
+        # A callback can be recorded before the answer that made its request (the service is
+        # quick, the client records after its answer is in): such a callback waits until a
+        # later request line has taught replay its request's id.
+        early: list[dict[str, Any]] = []
         for index, line in enumerate(lines):
             if line["kind"] == "request":
                 following = next((x for x in lines[index + 1 :] if x["kind"] == "request"), None)
                 if line["status"] in (409, 429) and _same_request(line, following):
                     continue
                 self.request(line)
+                while early and self.knows(early[0]):
+                    self.callback(early.pop(0))
             elif line["kind"] == "callback" and line.get("verdict") == "accepted":
-                if line.get("event_type") not in (None, "callback_test"):
+                if line.get("event_type") in (None, "callback_test"):
+                    continue
+                if early or not self.knows(line):
+                    early.append(line)
+                else:
                     self.callback(line)
+        for line in early:
+            self.callback(line)
         return self.report
+
+    def knows(self, line: Mapping[str, Any]) -> bool:
+        """Whether the request a callback line is about is known (or it is about none)."""
+        request = (line.get("payload") or {}).get("signature_request") or {}
+        recorded = request.get("signature_request_id")
+        return not recorded or recorded in self.ids
 
     def differ(self, line: Mapping[str, Any], step: str, what: str) -> None:
         self.report.differences.append(Difference(line["seq"], step, what))

@@ -261,9 +261,12 @@ class EventStore:
             Write(request, 200, event=event, verified=verified, verified_by=verified_by)
         )
 
-    def record_rejection(self, request: RequestInfo, status: int, reason: str) -> RecordResult:
-        """Store a delivery that was refused, with the status answered and the reason."""
-        return self._record(Write(request, status, reason))
+    def record_rejection(
+        self, request: RequestInfo, status: int, reason: str, *, event: Event | None = None
+    ) -> RecordResult:
+        """Store a delivery that was refused, with the status answered and the reason (and the
+        ``event_type`` it claimed, when its body could be read: ``event``)."""
+        return self._record(Write(request, status, reason, claimed=event))
 
     def _record(self, write: Write) -> RecordResult:
         future: Future[RecordResult] = Future()

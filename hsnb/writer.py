@@ -37,9 +37,10 @@ from hsnb.records import RecordResult, RequestInfo, Verdict, headers_json, iso_u
 
 #: A refused request keeps at most this much of its body (its full size is kept in body_size).
 REFUSED_BODY_BYTES = 1024
-#: ... and of its headers (as JSON text) and its reason.
+#: ... and of its headers (as JSON text), its reason and the event type it claimed.
 REFUSED_HEADERS_CHARS = 4096
 REASON_CHARS = 500
+CLAIMED_TYPE_CHARS = 100
 #: Writes taken into one transaction at most.
 MAX_BATCH = 512
 _IDLE_SECONDS = 2.0
@@ -77,6 +78,9 @@ class Write:
     event: Event | None = None
     verified: bool | None = None
     verified_by: str | None = None
+    #: For a refusal: the event the body claimed to be (its hash did not verify), whose type
+    #: the delivery row keeps; never stored as an event.
+    claimed: Event | None = None
     future: Future[RecordResult] | asyncio.Future[RecordResult] | None = field(
         default=None, repr=False
     )
@@ -314,7 +318,9 @@ def _delivery_row(
     refused = verdict is Verdict.REJECTED
     # a refusal keeps a prefix of what it was sent: forged floods cannot fill the disk
     body = request.body[:REFUSED_BODY_BYTES] if refused else request.body
-    event = write.event
+    event_type = write.event.event_type if write.event is not None else None
+    if write.claimed is not None:  # what a refused body claimed: kept short, never trusted
+        event_type = write.claimed.event_type[:CLAIMED_TYPE_CHARS]
     return (
         delivery_id,
         write.received_at,
@@ -329,7 +335,7 @@ def _delivery_row(
         verdict.value,
         write.reason[:REASON_CHARS] if write.reason else None,
         key,
-        event.event_type if event is not None else None,
+        event_type,
         write.verified_by,
         write.received_wall_at,
     )

@@ -14,6 +14,8 @@
 # ---
 
 # %% [markdown]
+# [Start here](00-Start-Here.ipynb) · [02 · Sent or file_error →](02-Sent-vs-File-Error.ipynb)
+#
 # # 01 · Callbacks vs polling
 #
 # **Question:** `create_embedded` answers `200` within milliseconds. Is the request ready to
@@ -25,6 +27,7 @@
 # `file_error` when it failed: notebook 02). You can find out by **polling** (asking the API
 # again and again) or by **listening** (being told once). This notebook does both against
 # hsnb's built-in emulator of the Dropbox Sign API and counts the API calls each way costs.
+# (Dropbox Sign's own account: the [events overview](https://developers.hellosign.com/docs/events/overview/).)
 
 # %%
 import matplotlib.dates as mdates
@@ -35,6 +38,7 @@ import hsnb
 from hsnb.client import Client, Conflict
 from hsnb.emulator import DEFAULT_EPOCH
 from hsnb.plots import plot_timeline
+from hsnb.widgets import SigningPanel
 
 API_KEY = "demo-api-key"  # made up, as every key in a notebook should be
 listener = hsnb.Listener(api_keys=API_KEY, name="notebook-01")
@@ -198,13 +202,22 @@ sign_url = client.sign_url(alice)  # works the first time
 sent.event_type, len(calls)
 
 # %% [markdown]
-# One API call, made when it could succeed. Now the signers do their part (the emulator
-# plays them: `emulator.sign` opens the request and signs after the signer's delay). Alice
-# signs first; Bob opens the request two minutes later. Then we wait for the last event of
-# a request's life, `signature_request_downloadable`:
+# One API call, made when it could succeed. Now the signers do their part. Alice's sign page is
+# below, beside a live table of the callbacks: **click Sign** in it. This emulator's clock moves
+# only when a cell says so, so her signature lands while the next cell lets two minutes pass.
 
 # %%
-emulator.sign(alice)
+panel = SigningPanel(sign_url.sign_url, listener, signer="Alice Example")
+panel
+
+# %% [markdown]
+# With nobody at the page (running all cells at once), the next cell signs for Alice; Bob is
+# played by the emulator (`emulator.sign` opens the request and signs after the signer's
+# delay) and opens it two minutes later. Then we wait for the last event of a request's life,
+# `signature_request_downloadable`:
+
+# %%
+panel.sign_unless_clicked(emulator)
 emulator.advance(120)
 emulator.sign(bob)
 emulator.advance(120)
@@ -241,7 +254,8 @@ plt.show()
 # `signature_request_sent` before asking for a sign URL (notebook 02 adds the case where
 # it never comes).
 #
-# Stop the servers when done; the events stay readable.
+# Stop the servers when done; the events stay readable. Next:
+# [02 · Sent or file_error →](02-Sent-vs-File-Error.ipynb)
 
 # %%
 listener.stop()

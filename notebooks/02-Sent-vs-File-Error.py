@@ -14,6 +14,9 @@
 # ---
 
 # %% [markdown]
+# [Start here](00-Start-Here.ipynb) · [← 01 · Callbacks vs polling](01-Callbacks-vs-Polling.ipynb) ·
+# [03 · Answering callbacks →](03-Answering-Callbacks.ipynb)
+#
 # # 02 · Sent or file_error: when can a signer sign?
 #
 # **Question:** after `create_embedded` answered `200`, when may you ask for a sign URL, and
@@ -30,18 +33,18 @@
 #
 # So wait for **either** event. An app that waits only for `signature_request_sent` waits
 # forever on a bad document; one that does not wait at all gets a `409`. This notebook shows
-# all of it against hsnb's emulator of the Dropbox Sign API.
+# all of it against hsnb's emulator of the Dropbox Sign API, and you sign in it. (Dropbox
+# Sign's guides: [embedded signing](https://developers.hellosign.com/docs/embedded-signing/walkthrough/),
+# [text tags](https://developers.hellosign.com/docs/text-tags/walkthrough/).)
 
 # %%
-import html
-import re
-
 import pandas as pd
 import requests
 
 import hsnb
 from hsnb.client import Client, Conflict
 from hsnb.emulator import DEFAULT_EPOCH, pdf_text
+from hsnb.widgets import SigningPanel
 
 API_KEY = "demo-api-key"  # made up, as every key in a notebook should be
 listener = hsnb.Listener(api_keys=API_KEY, name="notebook-02")
@@ -51,8 +54,9 @@ emulator = hsnb.Emulator(
     callback_url=listener.url,  # the emulator POSTs its callbacks to our listener
     name="notebook-02",
     start_time=DEFAULT_EPOCH,  # 2026-01-01 00:00:00 UTC, so event times repeat
-    time_scale=0.1,  # one emulated second lasts 0.1 s here
-    processing_delay="uniform:10,20",  # processing takes 10 to 20 s (1 to 2 s here)
+    time_scale=0.05,  # one emulated second lasts 0.05 s here
+    processing_delay="uniform:10,20",  # processing takes 10 to 20 s (0.5 to 1 s here)
+    file_prep_delay=0,  # no files are downloaded here; no timer moves the clock behind our back
 )
 client = Client(base_url=emulator.api_url)  # the same client works with the real API
 DOCUMENTS = "../data/documents/"
@@ -120,29 +124,46 @@ utc(url.expires_at)
 
 
 # %% [markdown]
-# In an app the URL goes into an iFrame (`hellosign-embedded`). Here we open it with
-# `requests`, the way a browser would, and print what the page says. A sign URL works
-# **once**: opening it counts as the signer viewing the request (a
-# `signature_request_viewed` callback), opening it again fails, and Dropbox Sign reports
-# that with a `sign_url_invalid` callback. Ask for a fresh URL each time you show the iFrame.
-
+# ## Sign it, here
+#
+# In an app the sign URL goes into an iFrame on your page (through Dropbox Sign's
+# `hellosign-embedded` library; notebook 06 says why a real one must). Here it goes into one in
+# the notebook, beside a live table of the callbacks the listener receives. **Click Sign in the
+# frame, as Alice.** Opening the page is Alice viewing the request (a `signature_request_viewed`
+# callback); signing sends `signature_request_signed`. Both appear in the table as they arrive.
 
 # %%
-def open_page(link):
-    """Open a sign URL; (HTTP status, page title, first paragraph)."""
-    page = requests.get(link, timeout=10)
-    title = re.search(r"<title>(.*?)</title>", page.text).group(1)
-    first = re.search(r"<p>(.*?)</p>", page.text, re.S).group(1)
-    return page.status_code, title, html.unescape(re.sub(r"<[^>]+>", "", first))
+panel = SigningPanel(url.sign_url, listener, signer="Alice Example")
+panel
 
+# %% [markdown]
+# Running all cells at once, nobody is at the page to click: this cell then signs as Alice
+# through the emulator, exactly as the button would, and leaves a click of yours alone. Either
+# way the callback arrives:
 
-print(open_page(url.sign_url))
-print(open_page(url.sign_url))
+# %%
+panel.sign_unless_clicked(emulator)
+signed = listener.wait_for(
+    "signature_request_signed", signature_request_id=nda.signature_request_id, timeout=30
+)
+signed.event_type, "by Alice:", signed.related_signature_id == alice
+
+# %% [markdown]
+# A sign URL works **once**: the frame used Alice's. A second visit to a used URL gets an error
+# page, and Dropbox Sign reports it with a `sign_url_invalid` callback. Here is Bob's URL opened
+# twice, as a browser would (first the page, then `410 Gone`):
+
+# %%
+bob_url = client.sign_url(bob).sign_url
+print([requests.get(bob_url, timeout=10).status_code for visit in (1, 2)])
 invalid = listener.wait_for(
     "sign_url_invalid", signature_request_id=nda.signature_request_id, timeout=10
 )
 invalid.event_type
 
+# %% [markdown]
+# So ask for a fresh sign URL each time you show the iFrame, never store one.
+#
 # %% [markdown]
 # ## A malformed text tag: `file_error`
 #
@@ -225,9 +246,9 @@ lenient = client.create_embedded(
     use_text_tags=True,
     title="Signer mismatch, tag errors ignored",
     ignore_text_tags_extraction_errors=True,
+    allow_decline=True,  # the signer may decline (with a reason) on the sign page
 )
 outcome = wait_until_processed(lenient.signature_request_id)
-url = client.sign_url(lenient.signature_ids[1])  # Bob's
 outcome.event_type, client.get(lenient.signature_request_id).has_error
 
 # %% [markdown]
@@ -251,9 +272,15 @@ outcomes[["event_time", "title", "event_type", "has_error"]]
 # the request reports `has_error` and `error_text_tag`. So wait for whichever comes first,
 # with a timeout, and handle every outcome.
 #
-# Stop the servers when done; the events stay readable.
+# ## Your turn
+#
+# Bob's page on the request whose tag errors were ignored. Nothing signs it for you: sign or
+# decline (with a reason) in the frame and watch the table beside it, which keeps updating
+# after the notebook has run. `listener.events()` then has your event too. The servers run
+# until you stop them (`listener.stop()`, `emulator.stop()`) or the kernel.
 
 # %%
-listener.stop()
-emulator.stop()
-listener.events()["event_type"].value_counts().loc[lambda counts: counts > 0]
+SigningPanel(client.sign_url(lenient.signature_ids[1]).sign_url, listener, signer="Bob Example")
+
+# %% [markdown]
+# Next: [03 · Answering callbacks →](03-Answering-Callbacks.ipynb)

@@ -14,6 +14,9 @@
 # ---
 
 # %% [markdown]
+# [Start here](00-Start-Here.ipynb) · [← 03 · Answering callbacks](03-Answering-Callbacks.ipynb) ·
+# [05 · Event timings →](05-Event-Timings.ipynb)
+#
 # # 04 · Fetching the signed document
 #
 # **Question:** when is the signed PDF ready to download, and what do you get if you
@@ -28,7 +31,8 @@
 #   `all_signed`.
 #
 # This notebook downloads at every step of a two-signer request, against hsnb's emulator of
-# the Dropbox Sign API, and reads each copy's audit trail page.
+# the Dropbox Sign API, and reads each copy's audit trail page. (Dropbox Sign's help centre on
+# the same question: [`signed` vs `all_signed`](https://help.dropbox.com/integrations/the-difference-between-signature-request-signed-and-all-signed-callback-events).)
 
 # %%
 from io import BytesIO
@@ -40,6 +44,7 @@ import hsnb
 from hsnb.analysis import EVENT_ORDER
 from hsnb.client import Client, Conflict
 from hsnb.emulator import DEFAULT_EPOCH, page_texts
+from hsnb.widgets import SigningPanel
 
 API_KEY = "demo-api-key"  # made up, as every key in a notebook should be
 listener = hsnb.Listener(api_keys=API_KEY, name="notebook-04")
@@ -49,7 +54,7 @@ emulator = hsnb.Emulator(
     callback_url=listener.url,  # the emulator POSTs its callbacks to our listener
     name="notebook-04",
     start_time=DEFAULT_EPOCH,  # 2026-01-01 00:00:00 UTC, so event times repeat
-    time_scale=0.1,  # one emulated second lasts 0.1 s here
+    time_scale=0.05,  # one emulated second lasts 0.05 s here
     processing_delay="uniform:10,20",  # processing the documents takes 10 to 20 s
     signing_delay="uniform:20,40",  # a signer spends 20 to 40 s on the page
     file_prep_delay=15,  # each new version of the PDF takes 15 s to prepare
@@ -140,13 +145,22 @@ downloads[-1]
 # %% [markdown]
 # ## The trap: downloading after the first signature
 #
-# Alice signs (the emulator plays her: `emulator.sign` opens the request, and she signs a
-# little later). Her `signature_request_signed` callback comes while the new version of the
-# PDF is still being prepared:
+# Alice's sign page, beside a live table of the callbacks: **click Sign** as Alice. (Running all
+# cells at once, nobody clicks, and the next cell signs for her through the emulator.)
 
 # %%
-emulator.sign(alice)
-listener.wait_for("signature_request_signed", signature_request_id=request_id, timeout=30)
+panel = SigningPanel(client.sign_url(alice).sign_url, listener, signer="Alice Example")
+panel
+
+# %% [markdown]
+# A signer takes a little while on the page (here 20 to 40 emulated seconds). Her
+# `signature_request_signed` callback then comes while the new version of the PDF is still being
+# prepared (if you clicked long ago, it may be ready already, and the next download is the one
+# below):
+
+# %%
+panel.sign_unless_clicked(emulator)
+listener.wait_for("signature_request_signed", signature_request_id=request_id, timeout=60)
 download("after Alice's signed")
 downloads[-1]
 
@@ -234,7 +248,8 @@ events[["event_time", "event_type", "signer_name", "is_complete"]]
 # missing, the audit trail not completed); while a version is being prepared, including just
 # after `signature_request_all_signed`, the API answers `409 conflict`.
 #
-# Stop the servers when done; the events stay readable.
+# Stop the servers when done; the events stay readable. Next:
+# [05 · Event timings →](05-Event-Timings.ipynb)
 
 # %%
 listener.stop()

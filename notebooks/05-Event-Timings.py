@@ -14,6 +14,10 @@
 # ---
 
 # %% [markdown]
+# [Start here](00-Start-Here.ipynb) ·
+# [← 04 · Fetching the signed document](04-Fetching-the-Signed-Document.ipynb) ·
+# [06 · Going live →](06-Going-Live.ipynb)
+#
 # # 05 · Event timings
 #
 # **Question:** how long does Dropbox Sign take to process a document before
@@ -34,6 +38,7 @@ import pandas as pd
 
 import hsnb
 from hsnb import analysis, plots
+from hsnb.durations import readable, readable_duration
 
 events, deliveries = analysis.read_log("../data/events/sample-log.sqlite")
 print(
@@ -82,7 +87,8 @@ table.set_index("title").assign(processing_s=seconds(table["processing"]).to_num
 ]
 
 # %%
-print(f"median {table['processing'].median()}, longest {table['processing'].max()}")
+median, longest = table["processing"].median(), table["processing"].max()
+print(f"median {readable_duration(median)}, longest {readable_duration(longest)}")
 
 
 # %% [markdown]
@@ -102,7 +108,7 @@ def minutes(durations):
 
 
 done = table.dropna(subset=["signing"]).set_index("title")
-done[["signers", "signing"]].assign(signing_min=minutes(done["signing"]))
+readable(done[["signers", "signing"]].assign(signing_min=minutes(done["signing"])))
 
 # %% [markdown]
 # Each signer's own pace: the time from `sent` to their `signature_request_signed`.
@@ -128,7 +134,7 @@ plt.show()
 # `signature_request_downloadable` arrives, not on `all_signed`:
 
 # %%
-table.set_index("title")["download_lag"].dropna()
+readable(table.set_index("title")["download_lag"].dropna())
 
 # %% [markdown]
 # ## How late do callbacks arrive?
@@ -138,7 +144,7 @@ table.set_index("title")["download_lag"].dropna()
 # lost and retried shows up as minutes of delay.
 
 # %%
-analysis.latency_summary(events)
+readable(analysis.latency_summary(events))
 
 # %%
 plots.plot_latencies(events)
@@ -151,7 +157,7 @@ plt.show()
 # %%
 delays = analysis.latencies(events)
 late = delays[delays["delay"] > pd.Timedelta(minutes=1)]
-late[["title", "event_type_raw", "event_time", "received_at", "delay"]]
+readable(late[["title", "event_type_raw", "event_time", "received_at", "delay"]])
 
 # %% [markdown]
 # Between 09:38 and 09:58 the receiving app ran with a stale API key and refused every callback
@@ -255,9 +261,11 @@ print(feed)
 
 # %%
 live = analysis.read_log(listener)
-analysis.lifecycle(live.events)[
-    ["title", "final_state", "signed", "processing", "signing", "download_lag"]
-]
+readable(
+    analysis.lifecycle(live.events)[
+        ["title", "final_state", "signed", "processing", "signing", "download_lag"]
+    ]
+)
 
 # %% [markdown]
 # (`received_at` of a live log is your wall clock, while this emulator's `event_time` runs in its
@@ -269,3 +277,6 @@ analysis.lifecycle(live.events)[
 # %%
 listener.stop()
 emulator.stop()
+
+# %% [markdown]
+# Next: [06 · Going live →](06-Going-Live.ipynb)

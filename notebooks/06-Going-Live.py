@@ -14,6 +14,8 @@
 # ---
 
 # %% [markdown]
+# [Start here](00-Start-Here.ipynb) · [← 05 · Event timings](05-Event-Timings.ipynb)
+#
 # # 06 · Going live
 #
 # **Question:** how does the code of these notebooks, written against the built-in emulator, run
@@ -42,6 +44,7 @@ from hsnb.listener import Listener
 from hsnb.live import LiveSetupError, connect
 from hsnb.recorder import Recorder, load
 from hsnb.replay import replay
+from hsnb.widgets import SigningPanel
 
 DOCUMENTS = Path(hsnb.__file__).resolve().parents[1] / "data" / "documents"
 NDA = DOCUMENTS / "nda-two-signers.pdf"
@@ -125,8 +128,18 @@ sent = listener.wait_for(
 url = client.sign_url(sr.signatures[0].signature_id)
 print(sent.event_type, "-> sign URL path:", url.sign_url.split("?")[0].split("/", 3)[3])
 
-for signature in sr.signatures:  # what the two signers do in the iFrame
-    emulator.sign(signature.signature_id)
+# %% [markdown]
+# The emulator's sign page works in a plain iFrame, so Jack signs right here: **click Sign**
+# (running all cells, the next cell signs for him). A real sign URL does not open this way: see
+# "Embedded sign URLs on the real service" below.
+
+# %%
+jack = SigningPanel(url.sign_url, listener, signer="Jack Doe")
+jack
+
+# %%
+jack.sign_unless_clicked(emulator)  # Jack, unless you clicked
+emulator.sign(sr.signatures[1].signature_id)  # Jill, played by the emulator
 ready = listener.wait_for(
     "signature_request_downloadable", signature_request_id=sr.signature_request_id, timeout=30
 )
@@ -171,8 +184,36 @@ print("limit per minute:", client.last_rate_limit.limit)
 # * **An API app's `client_id`** for embedded signing, in `DROPBOX_SIGN_CLIENT_ID`.
 # * **A public URL** that forwards to this kernel's listener: `ngrok http 8765`,
 #   `cloudflared tunnel --url http://127.0.0.1:8765`, or a deployed host; in `HSNB_PUBLIC_URL`.
-#   Dropbox Sign refuses `localhost` callback URLs. With `pip install 'hsnb[tunnel]'`,
+#   Dropbox Sign refuses `localhost` callback URLs and, since December 2024, sends signature
+#   request events only to HTTPS ones. With `pip install 'hsnb[tunnel]'`,
 #   `connect(tunnel=True)` opens an ngrok tunnel itself.
+#
+# A kernel sees the environment JupyterLab was started with, so set them **before** starting
+# it, in the shell (a variable exported later, or in a terminal inside JupyterLab, does not
+# reach a running kernel):
+#
+# ```sh
+# ngrok http 8765                 # in another terminal; note its https://... forwarding URL
+# export DROPBOX_SIGN_API_KEY=... # your key: typed here, never in a notebook
+# export DROPBOX_SIGN_CLIENT_ID=...
+# export HSNB_PUBLIC_URL=https://<your-tunnel>.ngrok-free.app
+# export HSNB_LISTEN_PORT=8765    # the port the tunnel forwards to (8765 is the default)
+# make lab                        # JupyterLab, started with these variables
+# ```
+#
+# The path a real callback takes, and the way back:
+#
+# ```mermaid
+# flowchart LR
+#     NB["this notebook<br/>hsnb.Client"]
+#     DS["Dropbox Sign<br/>api.hellosign.com"]
+#     T["your public URL<br/>HSNB_PUBLIC_URL<br/>(ngrok, cloudflared)"]
+#     L["hsnb Listener<br/>in this kernel"]
+#     NB -- "API calls, HTTPS, your key" --> DS
+#     DS -- "POST callback, HTTPS" --> T
+#     T -- "tunnel to 127.0.0.1:8765" --> L
+#     L -. "200 Hello API Event Received" .-> DS
+# ```
 #
 # `hsnb.live.connect()` wires a client, a listener and the public URL together, registers the URL
 # as the account's (or an app's) callback URL, and says plainly what is missing:
@@ -248,6 +289,31 @@ with tempfile.TemporaryDirectory() as folder:
         print(replay(path, fresh).explain())
 
 # %% [markdown]
+# ## Embedded sign URLs on the real service
+#
+# The emulator's sign URL opens anywhere, in a tab or in this notebook's iFrame. A real one is
+# made for Dropbox Sign's client library, and opening it like that is not the documented way:
+#
+# * The [embedded signing walkthrough](https://developers.hellosign.com/docs/embedded-signing/walkthrough/)
+#   opens a `sign_url` with the [`hellosign-embedded`](https://github.com/hellosign/hellosign-embedded)
+#   library: `new HelloSign({clientId}).open(signUrl)`. Its source adds the app's `client_id`,
+#   the page's address (`parent_url`) and `skip_domain_verification` to the URL, and answers the
+#   signing page's domain-verification request by `postMessage`. A bare tab or iFrame (like the
+#   panels in these notebooks) does neither.
+# * The iFrame opens only on the API app's domain and its subdomains; with `test_mode` requests,
+#   `skipDomainVerification: true` lifts that (same walkthrough). The help centre adds that on a
+#   domain that does not match the `client_id` "the page won't load", and that sign links are
+#   valid for 60 minutes and expire as soon as they are accessed
+#   ([embedded signing](https://help.dropbox.com/integrations/embedded-signing-sequence-diagram)).
+# * What a real sign URL shows when opened bare, we could not check (no real account here):
+#   expect an error page, not the document.
+#
+# So to sign a real embedded request, open its URL with `hellosign-embedded` on a page of your
+# app's domain (or any page, for a test-mode request, with `skipDomainVerification: true`), or
+# paste URL and `client_id` into Dropbox Sign's
+# [Embedded Testing Tool](https://developer.hellosign.com/docs/additional-resources/embedded-testing-tool).
+# For a signer who should just get an e-mail, use `client.send(...)` instead of `create_embedded`.
+#
 # ## Live, for real
 #
 # These cells run only when `DROPBOX_SIGN_API_KEY` and `HSNB_PUBLIC_URL` are set, the public URL
@@ -275,8 +341,10 @@ if live is not None and os.environ.get("DROPBOX_SIGN_CLIENT_ID"):
     live.wait_for(
         "signature_request_sent", signature_request_id=real.signature_request_id, timeout=300
     )
-    print("Open this URL within the hour to sign as Jack Doe:")
-    print(live.client.sign_url(real.signatures[0].signature_id).sign_url)
+    signing = live.client.sign_url(real.signatures[0].signature_id).sign_url
+    print("Jack Doe's sign URL (once, within the hour), for hellosign-embedded or the")
+    print("Embedded Testing Tool with your client_id (a plain tab will not show the document):")
+    print(signing)
 else:
     print("Skipped: needs the live session above and DROPBOX_SIGN_CLIENT_ID.")
 
@@ -286,3 +354,6 @@ if live is not None:
 client.close()
 emulator.stop()
 listener.stop()
+
+# %% [markdown]
+# That is the walk. Back to the [start page](00-Start-Here.ipynb).

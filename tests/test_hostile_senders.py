@@ -200,6 +200,19 @@ def test_forged_megabyte_requests_keep_only_a_prefix(tmp_path) -> None:
     assert {(r["body_size"], len(r["body"])) for r in rows} == {(len(body), REFUSED_BODY_BYTES)}
 
 
+def test_a_forged_callback_claiming_a_huge_event_type_keeps_only_its_start(tmp_path) -> None:
+    path = tmp_path / "events.sqlite"
+    with Listener(path, api_keys=KEY, name="test-hostile") as listener:
+        before = path.stat().st_size
+        payload = sent_payload(event_type="x" * 900_000, key="not-the-key")
+        for _ in range(10):
+            assert post_multipart(listener.url, payload).status_code == 403
+        claimed = {r["event_type"] for r in listener.store.delivery_rows()}
+    grown = sum(p.stat().st_size for p in tmp_path.iterdir()) - before
+    assert claimed == {"x" * 100}
+    assert grown < 500_000, f"10 forged requests grew the store by {grown} bytes"
+
+
 def test_past_the_size_guard_refusals_are_counted_not_stored_and_real_ones_still_are(
     tmp_path,
 ) -> None:

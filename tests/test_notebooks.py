@@ -52,6 +52,15 @@ def test_stored_outputs_pass_the_output_gate(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", STORED, ids=lambda path: path.stem)
+def test_saved_widget_state_names_no_server_of_the_build(path: Path) -> None:
+    """Widget state is saved too (not compared by nbval): a sign page's IFrame in it must not
+    keep the build's port, or every rebuild would change the file."""
+    state = read(path).metadata.get("widgets", {}).get(nbbuild.WIDGET_STATE, {})
+    text = str(state)
+    assert not re.search(r"127\.0\.0\.1:[1-9]", text), f"{path.name}: a port in widget state"
+
+
+@pytest.mark.parametrize("path", STORED, ids=lambda path: path.stem)
 def test_every_code_cell_ran_once_top_to_bottom(path: Path) -> None:
     """Each non-empty code cell has an execution count (nbval compares nothing otherwise), and
     the counts are 1, 2, 3, ...: the stored outputs come from one run, top to bottom."""

@@ -22,7 +22,7 @@ def split(requirement: str) -> tuple[str, str]:
 def pyproject_requirements() -> dict[str, str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras = project["optional-dependencies"]
-    listed = project["dependencies"] + extras["test"] + extras["bench"]
+    listed = project["dependencies"] + extras["lab"] + extras["test"] + extras["bench"]
     return dict(split(item) for item in listed)
 
 
@@ -58,3 +58,14 @@ def test_the_license_is_an_spdx_expression_with_its_file() -> None:
     assert project["license"] == "MIT"  # a string: setuptools warns about the old table form
     assert project["license-files"] == ["LICENSE"]
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+
+
+def test_the_lab_extra_is_jupyterlab_alone_and_the_tests_have_it_too() -> None:
+    """make lab installs hsnb and the lab extra only (not the test extra); the browser test of
+    the notebooks needs JupyterLab as well."""
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    assert [split(item)[0] for item in extras["lab"]] == ["jupyterlab"]
+    assert set(extras["lab"]) <= set(extras["test"])
+    assert '-e ".[lab]"' in (ROOT / "Makefile").read_text()

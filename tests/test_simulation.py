@@ -4,6 +4,8 @@ real emulator and listener on virtual time, with every behaviour of the workload
 from __future__ import annotations
 
 import collections
+import multiprocessing
+import time
 
 import pandas as pd
 import pytest
@@ -176,3 +178,59 @@ def _by_request(result) -> dict:
         for row in events.itertuples()
         if isinstance(row.title, str) and row.title in by_title
     }
+
+
+# -- truth and repeatability ------------------------------------------------------------------
+
+#: 300 requests with every behaviour, for the repeatability test.
+REPEATABLE = EVERYTHING.replace(requests=300, period=4 * 3600.0)
+
+
+def burn(seconds: float) -> None:
+    """Keep one core busy (a CPU hog in another process)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
+def comparable(result) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The frames of a run without what depends on the machine: wall-clock receive times, real
+    durations, the local port in URLs."""
+    events = result.log.events.drop(columns=["received_at"])
+    deliveries = result.log.deliveries.drop(columns=["received_at"])
+    attempts = result.attempts.drop(columns=["duration", "url"])
+    return events, deliveries, attempts
+
+
+def test_the_same_seed_gives_the_same_log_under_any_load() -> None:
+    runs = [hsnb.simulate(REPEATABLE, seed=5, progress=False, timeout=600)]
+    with multiprocessing.get_context("spawn").Pool(2) as hogs:
+        busy = hogs.map_async(burn, [60.0, 60.0])
+        runs.append(hsnb.simulate(REPEATABLE, seed=5, progress=False, timeout=600))
+        hogs.terminate()
+        assert not busy.ready() or busy.successful()
+    runs.append(hsnb.simulate(REPEATABLE, seed=5, progress=False, timeout=600))
+    first = comparable(runs[0])
+    assert len(first[0]) > 1000
+    for other in runs[1:]:
+        for mine, theirs in zip(first, comparable(other), strict=True):
+            pd.testing.assert_frame_equal(mine, theirs)
+
+
+def test_measured_signer_times_are_the_planned_ones() -> None:
+    result = hsnb.simulate(
+        EVERYTHING.replace(receiver=ReceiverBehaviour(), documents={"good": 1.0}),
+        seed=9,
+        progress=False,
+    )
+    times = signer_times(result.log.events).set_index("signer_name")
+    planned = {s.name: s for p in result.plans for s in p.signers}
+    checked = 0
+    for name, row in times.iterrows():
+        signer = planned[name]
+        if pd.isna(row["viewed_at"]) or pd.isna(row["on_page"]):
+            continue
+        # event_time keeps whole seconds: each measured time is within a second of the plan.
+        assert abs(row["on_page"].total_seconds() - signer.act_after) <= 1.0, name
+        checked += 1
+    assert checked > 40

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pandas.testing as pdt
@@ -11,7 +13,7 @@ import requests
 
 from hsnb.analysis import read_log
 from hsnb.listener import Listener
-from hsnb.widgets import LIVE_COLUMNS, LiveEvents, event_table
+from hsnb.widgets import LIVE_COLUMNS, PANEL_COLUMNS, LiveEvents, SigningPanel, event_table
 from tests.conftest import KEY, post_multipart, sent_payload
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "events" / "sample-log.sqlite"
@@ -54,6 +56,46 @@ def test_retries_and_refusals_are_shown_with_their_reason(listener: Listener) ->
     assert (newest["verdict"], newest["status"]) == ("rejected", 403)
     assert newest["note"] == "event_hash does not match any configured API key"
     assert duplicate["note"] == "retry of an event already stored"
+
+
+def test_a_refused_callback_keeps_the_event_type_it_claimed(listener: Listener) -> None:
+    view = LiveEvents(listener)
+    post_multipart(listener.url, sent_payload(event_type="signature_request_all_signed", key="x"))
+    refused = view.rows.iloc[0]
+    assert (refused["verdict"], refused["status"]) == ("rejected", 403)
+    assert refused["event_type"] == "signature_request_all_signed"
+    assert pd.isna(refused["title"])  # nothing else of an unverified body is shown
+    assert "signature_request_all_signed" in view.value
+
+
+def test_a_new_view_shows_the_claimed_type_of_a_stored_refusal(listener: Listener) -> None:
+    post_multipart(listener.url, sent_payload(key="wrong-key"))
+    assert listener.deliveries()["event_type"].tolist() == ["signature_request_sent"]
+    assert LiveEvents(listener).rows.iloc[0]["event_type"] == "signature_request_sent"
+
+
+def test_cells_never_wrap(listener: Listener) -> None:
+    post_multipart(listener.url, sent_payload())
+    assert "white-space:nowrap" in LiveEvents(listener).value
+
+
+def test_columns_choose_what_the_table_shows(listener: Listener) -> None:
+    post_multipart(listener.url, sent_payload())
+    view = LiveEvents(listener, columns=["event_type", "status"])
+    assert "<th>event_type</th><th>status</th></tr>" in view.value
+    assert "<th>received_at</th>" not in view.value
+    assert list(view.rows.columns) == list(LIVE_COLUMNS)
+
+
+def test_time_format_sets_how_times_read(listener: Listener) -> None:
+    post_multipart(listener.url, sent_payload(event_time=1_767_225_661))
+    assert "<td>00:01:01</td>" in LiveEvents(listener, time_format="%H:%M:%S").value
+    assert "<td>2026-01-01 00:01:01</td>" in LiveEvents(listener).value
+
+
+def test_unknown_columns_are_refused(listener: Listener) -> None:
+    with pytest.raises(KeyError, match="no such columns: nope"):
+        LiveEvents(listener, columns=["nope"])
 
 
 def test_rows_have_the_declared_schema_newest_first(listener: Listener) -> None:
@@ -126,3 +168,79 @@ def test_event_table_of_an_empty_frame_has_its_header_only() -> None:
 def test_event_table_refuses_unknown_columns() -> None:
     with pytest.raises(KeyError, match="no such columns: nope"):
         event_table(read_log().events, columns=["event_time", "nope"])
+
+
+def test_signing_panel_shows_the_sign_page_beside_a_live_table(listener: Listener) -> None:
+    url = "http://127.0.0.1:9/editor/embeddedSign?signature_id=abc&token=t&x=<1>"
+    panel = SigningPanel(url, listener, signer="Jack Doe")
+    frame, table = panel.children
+    assert frame is panel.frame and table is panel.table
+    assert '<iframe src="http://127.0.0.1:9/editor/embeddedSign?signature_id=abc&amp;token=t' in (
+        frame.value
+    )
+    assert "&lt;1&gt;" in frame.value
+    assert isinstance(table, LiveEvents)
+    assert f"<th>{PANEL_COLUMNS[0]}</th>" in table.value
+    assert repr(panel) == (
+        "SigningPanel: the sign page of Jack Doe | "
+        "LiveEvents: 0 events, 0 deliveries (0 duplicate, 0 refused)"
+    )
+    post_multipart(listener.url, sent_payload())
+    assert repr(panel).endswith("LiveEvents: 1 events, 1 deliveries (0 duplicate, 0 refused)")
+
+
+def test_the_text_of_a_signing_panel_has_no_port_and_fits_the_widget_repr(
+    listener: Listener,
+) -> None:
+    panel = SigningPanel("http://127.0.0.1:9/s", listener, signer="Alice Example")
+    text = panel._repr_mimebundle_()["text/plain"]
+    assert text == repr(panel) and "127.0.0.1" not in text and len(text) <= 110
+
+
+def test_closing_a_signing_panel_stops_its_table(listener: Listener) -> None:
+    panel = SigningPanel("http://127.0.0.1:9/s", listener)
+    panel.close()
+    post_multipart(listener.url, sent_payload())
+    assert panel.table.rows.empty
+
+
+NDA = Path(__file__).resolve().parents[1] / "data" / "documents" / "nda-two-signers.pdf"
+
+
+def sent_request(client: Any, listener: Listener) -> Any:
+    """A two-signer embedded request, once ``signature_request_sent`` arrived."""
+    sr = client.create_embedded(
+        [NDA],
+        [("Jack Doe", "jack@example.com"), ("Jill Doe", "jill@example.com")],
+        use_text_tags=True,
+    )
+    listener.wait_for("signature_request_sent", signature_request_id=sr.signature_request_id)
+    return sr
+
+
+def test_sign_unless_clicked_signs_when_nobody_did(emulator, client, listener) -> None:
+    sr = sent_request(client, listener)
+    panel = SigningPanel(client.sign_url(sr.signature_ids[0]).sign_url, listener)
+    assert panel.signature_id == sr.signature_ids[0]
+    assert panel.sign_unless_clicked(emulator) == "the emulator"
+    signed = listener.wait_for("signature_request_signed", timeout=10)
+    assert signed.related_signature_id == sr.signature_ids[0]
+    assert panel.sign_unless_clicked(emulator) == "the page"  # nothing is signed twice
+
+
+def test_sign_unless_clicked_leaves_a_click_in_the_page_alone(emulator, client, listener) -> None:
+    sr = sent_request(client, listener)
+    panel = SigningPanel(client.sign_url(sr.signature_ids[1]).sign_url, listener)
+    page = requests.get(panel.sign_url, timeout=10)  # what the IFrame does
+    session = re.search(r'name="session" value="([^"]+)"', page.text).group(1)
+    form = {"session": session, "action": "sign"}
+    requests.post(f"{emulator.base_url}/editor/embeddedSign", data=form, timeout=10)
+    assert panel.sign_unless_clicked(emulator) == "the page"
+    listener.wait_for("signature_request_signed", timeout=10)
+    emulator.wait_settled()
+    assert len(listener.store.stored_events("signature_request_signed")) == 1
+
+
+def test_sign_unless_clicked_needs_a_signature_id(emulator, listener) -> None:
+    with pytest.raises(ValueError, match="no signature_id"):
+        SigningPanel("http://127.0.0.1:9/page", listener).sign_unless_clicked(emulator)

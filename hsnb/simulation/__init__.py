@@ -83,6 +83,7 @@ def simulate(
     store: str | Path | None = None,
     progress: bool = True,
     timeout: float = 600.0,
+    time_scale: float | str = "virtual",
     **knobs: Any,
 ) -> SimulationResult:
     """Run a workload and return its log (see the module docstring).
@@ -90,7 +91,9 @@ def simulate(
     ``workload`` (or the named ``preset``, default ``working-day``), with any of its knobs
     changed by keyword (``requests=1000``, ``receiver={"lost": 0.15}``). ``store``: a SQLite
     file to write (kept afterwards), or ``None`` for an in-memory store. ``progress``: a bar in
-    the terminal or notebook. Raises ``ValueError`` for an unknown preset or knob and
+    the terminal or notebook. ``time_scale``: ``"virtual"`` (exact, repeatable, fast) or real
+    seconds per emulated second to watch it run (see the README for the fastest scale that
+    keeps emulated delays right). Raises ``ValueError`` for an unknown preset or knob and
     :class:`~hsnb.simulation.runner.SimulationError` if the run does not end in ``timeout``
     real seconds.
     """
@@ -115,7 +118,12 @@ def simulate(
 
     try:
         run, wall = run_workload(
-            workload, seed=seed, store=target, progress=report, timeout=timeout
+            workload,
+            seed=seed,
+            store=target,
+            progress=report,
+            timeout=timeout,
+            time_scale=time_scale,
         )
     finally:
         if bar is not None:

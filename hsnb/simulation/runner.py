@@ -81,10 +81,10 @@ class Run:
     def at(self, delay: float, action: _Action) -> None:
         """Perform ``action`` after ``delay`` emulated seconds (call on the loop thread)."""
         vt = self.emulator.virtual_time
-        assert vt is not None
 
         def due() -> None:
-            vt.acquire()  # released by the thread that performs it
+            if vt is not None:
+                vt.acquire()  # released by the thread that performs it
             self.actions.put(action)
 
         self.emulator.clock.call_later(delay, due)
@@ -141,12 +141,9 @@ class Run:
         if request.ordered:
             for n, signer in enumerate(signers):
                 signer["order"] = n
-        expires_at = int(self.emulator.clock.now() + self.workload.expires_in)
-        common: dict[str, Any] = {
-            "title": f"Agreement {request.index + 1}",
-            "expires_at": expires_at,
-            "allow_decline": True,
-        }
+        common: dict[str, Any] = {"title": f"Agreement {request.index + 1}", "allow_decline": True}
+        if self.workload.expires_in is not None:
+            common["expires_at"] = int(self.emulator.clock.now() + self.workload.expires_in)
         try:
             if request.template and len(request.signers) in self.templates:
                 by_role = {f"Signer {n + 1}": s for n, s in enumerate(signers)}
@@ -184,8 +181,13 @@ def run_workload(
     start_time: float = DEFAULT_EPOCH,
     progress: Callable[[int, int], None] | None = None,
     timeout: float = 600.0,
+    time_scale: float | str = "virtual",
 ) -> tuple[Run, float]:
     """Run ``workload`` to its end; return the run (still open: close it) and the wall seconds.
+
+    ``time_scale``: ``"virtual"`` (the default: exact and repeatable, as fast as the machine
+    goes) or real seconds per emulated second, to watch it (actions are then taken when their
+    time comes, in real time).
 
     Raises :class:`SimulationError` when it does not end within ``timeout`` real seconds.
     """
@@ -194,7 +196,7 @@ def run_workload(
         seed=seed,
         name="hsnb-simulate",
         start_time=start_time,
-        time_scale="virtual",
+        time_scale=time_scale,
         processing_delay=workload.processing_delay,
         file_prep_delay=workload.file_prep_delay,
         callback_delay=workload.callback_delay,
@@ -237,7 +239,8 @@ def run_workload(
             try:
                 run.perform(action)
             finally:
-                emulator.virtual_time.release()  # type: ignore[union-attr]
+                if emulator.virtual_time is not None:
+                    emulator.virtual_time.release()
             if progress is not None:
                 progress(len(run.finished), total)
     except BaseException:
@@ -250,12 +253,20 @@ def run_workload(
 
 def _ended(run: Run) -> bool:
     """Whether nothing is scheduled, queued or in flight any more."""
-    vt = run.emulator.virtual_time
-    assert vt is not None
+    emulator = run.emulator
 
     def check() -> bool:
-        clock = run.emulator.clock
-        return clock.next_deadline() is None and not clock.is_due() and vt.busy() == 0
+        clock = emulator.clock
+        busy = (
+            emulator.dispatcher.in_flight + emulator.fetcher.in_flight + emulator.worker.in_flight
+        )
+        vt = emulator.virtual_time
+        return (
+            clock.next_deadline() is None
+            and not clock.is_due()
+            and busy == 0
+            and (vt is None or vt.busy() == 0)
+        )
 
     return run.actions.empty() and background_loop().call(check)
 

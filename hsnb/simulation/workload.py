@@ -60,7 +60,7 @@ class Workload:
     * ``view_delay``: from the moment a signer may act (``sent``, or the previous signer's
       signature when ordered) to opening the request; ``sign_delay``: from opening to signing or
       declining; ``decline`` and ``never_act``: shares of signers who decline, or never act (their
-      request then expires after ``expires_in``);
+      request then expires after ``expires_in``; ``None``: requests never expire);
     * the service: ``processing_delay``, ``file_prep_delay``, ``callback_delay``;
     * ``receiver``: how callbacks are answered (:class:`ReceiverBehaviour`).
     """
@@ -83,7 +83,7 @@ class Workload:
     sign_delay: Delay = field(default_factory=lambda: Delay.lognormal(120, 0.7))
     decline: float = 0.05
     never_act: float = 0.03
-    expires_in: float = 3 * 86400.0
+    expires_in: float | None = 3 * 86400.0
     processing_delay: Delay = field(default_factory=lambda: Delay.lognormal(40, 0.5))
     file_prep_delay: Delay = field(default_factory=lambda: Delay.lognormal(3, 0.4))
     callback_delay: Delay = field(default_factory=lambda: Delay.lognormal(1.5, 0.5))

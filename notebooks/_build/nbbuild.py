@@ -13,7 +13,8 @@ already has (new cells get new ids; notebooks numbered ``c01``, ``c02``, ... sta
 the notebook in ``notebooks/`` with nbclient and saves it only when :func:`check_outputs` passes:
 no error, nothing on stderr, no port, no absolute path and no memory address in any output, since
 nbval compares them and they differ between runs and machines. Saved widgets get ids derived from
-the notebook's name, so rebuilding an unchanged notebook changes nothing.
+the notebook's name, and loopback URLs in their state (a sign page's IFrame) get port 0, so
+rebuilding an unchanged notebook changes nothing.
 ``tests/test_notebooks.py`` runs the same :func:`check_outputs` over the stored notebooks in
 ``make test``.
 
@@ -49,6 +50,8 @@ FORBIDDEN = {
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 NUMBERED_ID = re.compile(r"^c\d{2,}$")
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+#: A server of the build's own run, as saved widget state may mention it (port 0: never reachable).
+LOOPBACK_URL = re.compile(r"http://127\.0\.0\.1:\d+")
 
 
 def sources() -> list[Path]:
@@ -107,10 +110,16 @@ def build(source: Path, timeout: int = 120) -> Path:
 
 def stable_widget_ids(notebook: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
     """Replace the random ids of the widgets saved with the notebook by ids derived from ``name``
-    and their order of creation, so that rebuilding an unchanged notebook changes nothing."""
+    and their order of creation, and the ports of loopback URLs in their state (the run's own
+    servers, gone once it ended) by 0, so that rebuilding an unchanged notebook changes
+    nothing."""
     state = notebook.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
     if not state:
         return notebook
+    for model in state.values():
+        for key, value in model.get("state", {}).items():
+            if isinstance(value, str):
+                model["state"][key] = LOOPBACK_URL.sub("http://127.0.0.1:0", value)
     new_ids = {
         old: uuid.uuid5(uuid.NAMESPACE_URL, f"hsnb/{name}/{n}").hex for n, old in enumerate(state)
     }

@@ -18,6 +18,7 @@ nothing here imports tornado.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -287,7 +288,12 @@ class Dispatcher:
             response = Response(None, error="dropped by fault injection")
             outcome = "dropped"
         else:
-            body, content_type = encode_callback_multipart(compact_json(delivery.payload))
+            text = compact_json(delivery.payload)
+            # libcurl draws a boundary per request; the emulator derives it from the attempt, so
+            # the same run gives the same bytes on the wire.
+            seed = f"{delivery.delivery_id}.{job.attempt}.{text}".encode()
+            boundary = "-" * 24 + hashlib.sha256(seed).hexdigest()[:16]
+            body, content_type = encode_callback_multipart(text, boundary)
             headers = {
                 **self.extra_headers(delivery, job.attempt, sent_at),
                 "Content-Type": content_type,
