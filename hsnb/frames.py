@@ -27,6 +27,9 @@ CALLBACK_TYPE_DTYPE = pd.CategoricalDtype(["account_callback", "app_callback"])
 #: Categorical dtype of a callback attempt's outcome (:data:`hsnb.payloads.ATTEMPT_OUTCOMES`).
 OUTCOME_DTYPE = pd.CategoricalDtype(list(ATTEMPT_OUTCOMES))
 UTC_TIME = pd.DatetimeTZDtype(unit="us", tz="UTC")
+#: Which clock a ``received_at`` is on: an emulator's (signed into the callback, see
+#: :mod:`hsnb.clock_header`) or the listener's wall clock. ``received_wall_at`` is always wall.
+CLOCK_DTYPE = pd.CategoricalDtype(["emulated", "wall"])
 
 #: Columns of :func:`events_frame`: one row per logical event.
 EVENT_COLUMNS: dict[str, Any] = {
@@ -57,6 +60,8 @@ EVENT_COLUMNS: dict[str, Any] = {
     "event_message": "string",
     "verified": "boolean",
     "deliveries": "Int64",
+    "received_wall_at": UTC_TIME,
+    "received_clock": CLOCK_DTYPE,
 }
 
 #: Columns of :func:`deliveries_frame`: one row per HTTP request received. ``event_type`` is the
@@ -77,6 +82,8 @@ DELIVERY_COLUMNS: dict[str, Any] = {
     "event_key": "string",
     "emulator_attempt": "string",
     "verified_by": "string",
+    "received_wall_at": UTC_TIME,
+    "received_clock": CLOCK_DTYPE,
 }
 
 
@@ -177,6 +184,7 @@ def events_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
             received_at=row["received_at"],
             verified=None if verified is None else bool(verified),
             deliveries=row["delivery_count"],
+            **_clock_of(row),
         )
         records.append(record)
     return to_frame(records, EVENT_COLUMNS)
@@ -191,7 +199,17 @@ def deliveries_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     return to_frame((_with_attempt(row) for row in rows), DELIVERY_COLUMNS)
 
 
+def _clock_of(row: Mapping[str, Any]) -> dict[str, Any]:
+    """``received_wall_at`` and ``received_clock`` of a stored row (its wall time is its
+    ``received_at`` unless it was stamped on an emulator's clock)."""
+    wall = row.get("received_wall_at")
+    if wall is None:
+        return {"received_wall_at": row.get("received_at"), "received_clock": "wall"}
+    return {"received_wall_at": wall, "received_clock": "emulated"}
+
+
 def _with_attempt(row: Mapping[str, Any]) -> Mapping[str, Any]:
+    row = {**row, **_clock_of(row)}
     headers = row.get("headers")
     if not headers or ATTEMPT_HEADER.lower() not in headers.lower():
         return row

@@ -13,14 +13,16 @@ timeout): a write still queued then is withdrawn and answered 503, so the sender
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from tornado.httputil import HTTPInputError, parse_body_arguments
 
+from hsnb.clock_header import CLOCK_HEADER, emulated_receive_time, header
 from hsnb.errors import PayloadError, SignatureVerificationError, StoreBusyError, StoreError
 from hsnb.events import ACK_TEXT, Event, parse_event, verify_event
 from hsnb.records import RecordResult, RequestInfo, Verdict, key_fingerprint
@@ -101,8 +103,11 @@ class CallbackReceiver:
         """Parse and verify one request; return what to record (an event, or a refusal).
 
         A callback refused for its ``event_hash`` keeps the event it claimed to be
-        (``Write.claimed``: its type is recorded, it is never stored as an event).
+        (``Write.claimed``: its type is recorded, it is never stored as an event). A request
+        that carries an emulator's clock signed with one of this receiver's keys
+        (:mod:`hsnb.clock_header`) is stamped on that clock, its wall-clock arrival kept beside.
         """
+        request = self.on_world_clock(request)
         event: Event | None = None
         try:
             event = self._parse(request)
@@ -115,6 +120,21 @@ class CallbackReceiver:
         if matched is None:
             return Write(request, 200, event=event)
         return Write(request, 200, event=event, verified=True, verified_by=matched)
+
+    def on_world_clock(self, request: RequestInfo) -> RequestInfo:
+        """``request`` with ``received_at`` on the sender's emulated clock when its signed clock
+        header verifies with a key of this receiver (else as it is: wall time)."""
+        if not self.api_keys:
+            return request
+        value = header(request.headers, CLOCK_HEADER)
+        if value is None:
+            return request
+        wall = request.received_at
+        emulated = emulated_receive_time(value, self.api_keys, wall.timestamp())
+        if emulated is None or not _plausible(emulated):
+            return request
+        moment = datetime.fromtimestamp(emulated, UTC)
+        return dataclasses.replace(request, received_at=moment, received_wall_at=wall)
 
     async def receive(self, request: RequestInfo) -> Answer:
         """Judge one request, have it recorded, and return the answer to send.
@@ -252,6 +272,11 @@ def _form_field(media_type: str, parameters: str, request: RequestInfo) -> bytes
     if media_type == "multipart/form-data" and b"boundary=" not in content_type.encode():
         raise Refusal(400, "multipart body without a boundary")
     raise Refusal(400, "form body has no field named 'json'")
+
+
+def _plausible(seconds: float) -> bool:
+    """Unix seconds a timestamp column can hold (years 1970 to 2286)."""
+    return 0 <= seconds < 10**10
 
 
 __all__ = [

@@ -43,6 +43,8 @@ class RequestInfo:
     remote_ip: str | None = None
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     body_size: int | None = None  # the size sent, when ``body`` was cut at a cap
+    #: The wall-clock arrival when ``received_at`` is on an emulator's clock (else ``None``).
+    received_wall_at: datetime | None = None
 
     @property
     def content_type(self) -> str | None:

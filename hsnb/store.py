@@ -37,7 +37,7 @@ from hsnb.records import RecordResult, RequestInfo, StoredEvent, Verdict
 from hsnb.store_files import check_store_file, prepare_path, read_only_uri
 from hsnb.writer import GroupCommitWriter, Write
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: Past this size (1 GiB), refused requests are answered but no longer stored.
 DEFAULT_MAX_BYTES = 2**30
 _WRITE_TIMEOUT = 60.0
@@ -58,7 +58,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
     reason TEXT,
     event_key TEXT,
     event_type TEXT,
-    verified_by TEXT
+    verified_by TEXT,
+    received_wall_at TEXT
 );
 CREATE TABLE IF NOT EXISTS events (
     event_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -70,12 +71,20 @@ CREATE TABLE IF NOT EXISTS events (
     signature_request_id TEXT,
     verified INTEGER,
     payload TEXT NOT NULL,
-    delivery_count INTEGER NOT NULL DEFAULT 1
+    delivery_count INTEGER NOT NULL DEFAULT 1,
+    received_wall_at TEXT
 );
 CREATE INDEX IF NOT EXISTS events_by_request ON events (signature_request_id, event_type);
 """
 #: Schema changes from each version to the next (a store is brought up to date when opened).
-_MIGRATIONS = {1: "ALTER TABLE deliveries ADD COLUMN verified_by TEXT"}
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: ("ALTER TABLE deliveries ADD COLUMN verified_by TEXT",),
+    # received_at may be on an emulator's clock; the wall clock is kept beside it
+    2: (
+        "ALTER TABLE deliveries ADD COLUMN received_wall_at TEXT",
+        "ALTER TABLE events ADD COLUMN received_wall_at TEXT",
+    ),
+}
 
 __all__ = ["EventStore", "RecordResult", "RequestInfo", "StoredEvent", "Verdict", "Write"]
 
@@ -329,7 +338,8 @@ def _bring_up_to_date(db: sqlite3.Connection, version: int) -> None:
                     db.execute(statement)
         else:
             for step in range(version, SCHEMA_VERSION):
-                db.execute(_MIGRATIONS[step])
+                for statement in _MIGRATIONS[step]:
+                    db.execute(statement)
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         db.execute("COMMIT")
     except BaseException:

@@ -49,12 +49,13 @@ _VALUE_ERRORS = (sqlite3.InterfaceError, sqlite3.IntegrityError, ValueError, Typ
 
 _INSERT_DELIVERY = (
     "INSERT INTO deliveries (delivery_id, received_at, method, path, remote_ip, content_type,"
-    " headers, body, body_size, status, verdict, reason, event_key, event_type, verified_by)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " headers, body, body_size, status, verdict, reason, event_key, event_type, verified_by,"
+    " received_wall_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_EVENT = (
     "INSERT INTO events (event_id, event_key, first_delivery_id, received_at, event_type,"
-    " event_time, signature_request_id, verified, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " event_time, signature_request_id, verified, payload, received_wall_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _COUNT_DELIVERY = "UPDATE events SET delivery_count = delivery_count + 1 WHERE event_id = ?"
 _LAST_ID = "SELECT seq FROM sqlite_sequence WHERE name = ?"
@@ -86,8 +87,15 @@ class Write:
 
     @cached_property
     def received_at(self) -> str:
-        """When the request arrived, as stored (ISO 8601, UTC)."""
+        """When the request arrived, as stored (ISO 8601, UTC; on an emulator's clock when the
+        request carried it signed, see :mod:`hsnb.clock_header`)."""
         return iso_utc(self.request.received_at)
+
+    @cached_property
+    def received_wall_at(self) -> str | None:
+        """The wall-clock arrival when ``received_at`` is on an emulator's clock, else ``None``."""
+        wall = self.request.received_wall_at
+        return None if wall is None else iso_utc(wall)
 
 
 class _WriteFailed(Exception):
@@ -329,6 +337,7 @@ def _delivery_row(
         key,
         event_type,
         write.verified_by,
+        write.received_wall_at,
     )
 
 
@@ -345,6 +354,7 @@ def _event_row(event_id: int, key: str, delivery_id: int, write: Write) -> tuple
         event.signature_request_id,
         None if write.verified is None else int(write.verified),
         event.to_json(),
+        write.received_wall_at,
     )
 
 

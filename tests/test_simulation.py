@@ -195,9 +195,11 @@ def burn(seconds: float) -> None:
 
 def comparable(result) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The frames of a run without what depends on the machine: wall-clock receive times, real
-    durations, the local port in URLs."""
-    events = result.log.events.drop(columns=["received_at"])
-    deliveries = result.log.deliveries.drop(columns=["received_at"])
+    durations, the local port in URLs. ``received_at`` stays: it is on the emulator's clock."""
+    for frame in result.log:
+        assert set(frame["received_clock"]) == {"emulated"}
+    events = result.log.events.drop(columns=["received_wall_at"])
+    deliveries = result.log.deliveries.drop(columns=["received_wall_at"])
     attempts = result.attempts.drop(columns=["duration", "url"])
     return events, deliveries, attempts
 

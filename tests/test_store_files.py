@@ -114,24 +114,41 @@ def test_a_folder_is_not_a_store(tmp_path: Path) -> None:
         EventStore(tmp_path)
 
 
-def schema_1_store(path: Path) -> Path:
-    """A copy of the sample log as schema 1 wrote it (before deliveries.verified_by)."""
+#: The columns each older schema lacked, from the newest back.
+_ADDED_AFTER = {
+    2: ("deliveries.received_wall_at", "events.received_wall_at"),
+    1: ("deliveries.verified_by",),
+}
+
+
+def older_store(path: Path, version: int) -> Path:
+    """A copy of the sample log as schema ``version`` wrote it."""
     shutil.copy(SAMPLE_LOG, path)
     db = sqlite3.connect(path, isolation_level=None)
-    db.execute("ALTER TABLE deliveries DROP COLUMN verified_by")
-    db.execute("PRAGMA user_version=1")
+    for step in range(SCHEMA_VERSION - 1, version - 1, -1):
+        for column in _ADDED_AFTER[step]:
+            table, name = column.split(".")
+            db.execute(f"ALTER TABLE {table} DROP COLUMN {name}")
+    db.execute(f"PRAGMA user_version={version}")
     db.execute("PRAGMA journal_mode=DELETE")
     db.close()
     return path
 
 
-def test_an_older_store_is_read_as_it_is_and_brought_up_to_date_for_writing(tmp_path) -> None:
-    old = schema_1_store(tmp_path / "old.sqlite")
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_older_store_is_read_as_it_is_and_brought_up_to_date_for_writing(
+    tmp_path: Path, version: int
+) -> None:
+    old = older_store(tmp_path / "old.sqlite", version)
     before = old.read_bytes()
-    events = len(EventStore(old, read_only=True))
+    log = read_log(old)
     assert old.read_bytes() == before  # reading changes nothing
+    # an older store never said which clock its receive times are on: they are taken as wall
+    assert set(log.deliveries["received_clock"]) == {"wall"}
+    assert log.deliveries["received_wall_at"].equals(log.deliveries["received_at"])
     store = EventStore(old)
-    assert len(store) == events
-    assert "verified_by" in store.delivery_rows()[0]
+    assert len(store) == len(log.events)
+    row = store.delivery_rows()[0]
+    assert {"verified_by", "received_wall_at"} <= set(row)
     store.close()
     assert sqlite3.connect(old).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

@@ -11,10 +11,12 @@ How time works: the emulator runs on a manual clock (``time_scale=None``) that t
 from one due timer to the next (``Emulator.next_deadline``), waiting after each step until the
 callbacks due at that moment have been answered (``Emulator.wait_idle``); so hours of emulated
 time take a fraction of a second, and no emulated time passes while a callback is on the wire.
-The listener's own ``received_at`` is wall-clock time of this run, which says nothing under
-compression; this script therefore records the emulator's clock at the moment the listener
-stored each delivery (a delivery hook, on the server thread) and writes that into
-``received_at`` afterwards. Same seed, same log.
+The listener stamps each callback with the emulator's clock itself (the emulator signs its clock
+into every attempt; see hsnb.clock_header). Where it cannot (the twenty minutes with a stale
+key, the stray requests) it keeps wall-clock time, which says nothing under compression; so this
+script also records the emulator's clock when the listener stored each delivery (a delivery
+hook, on the server thread), writes that into those rows afterwards, and checks it against the
+rows the listener stamped. Same seed, same log.
 
 Delays: document processing, a signer's time on the page, file preparation and cancellation are
 drawn by the emulator (seeded); when signers open their e-mail and how long the service's own
@@ -273,27 +275,44 @@ def plan_day(run: SampleRun) -> None:
     run.at(300 + r(45), run.sign("initech", 1, last=True))
 
 
-def stamp_received_times(path: Path, received: dict[int, float]) -> None:
-    """Write the emulated receive times into the store's ``received_at`` columns."""
+def stamp_received_times(path: Path, received: dict[int, float]) -> int:
+    """Put on the emulator's clock the deliveries the listener could not (returns how many).
+
+    The listener stamps a delivery with the emulator's clock itself when the clock header
+    verifies with its API key (:mod:`hsnb.clock_header`); with a stale key, or for a request that
+    is not a callback at all, it keeps wall time. Those rows get the emulator's clock recorded by
+    the delivery hook, their wall time kept in ``received_wall_at`` as the listener would have.
+    The rows the listener stamped are checked against the hook's record.
+    """
     db = sqlite3.connect(path)
     try:
-        ids = [row[0] for row in db.execute("SELECT delivery_id FROM deliveries")]
-        missing = sorted(set(ids) - set(received))
+        rows = db.execute("SELECT delivery_id, received_at, received_wall_at FROM deliveries")
+        rows = rows.fetchall()
+        missing = sorted({row[0] for row in rows} - set(received))
         if missing:
             raise RuntimeError(f"no emulated receive time for deliveries {missing}")
+        for delivery_id, received_at, wall in rows:
+            if wall is not None and received_at != _iso(received[delivery_id]):
+                raise RuntimeError(
+                    f"delivery {delivery_id}: listener stamped {received_at},"
+                    f" the emulator's clock said {_iso(received[delivery_id])}"
+                )
+        stamped = [(_iso(received[i]), at, i) for i, at, wall in rows if wall is None]
         with db:
             db.executemany(
-                "UPDATE deliveries SET received_at = ? WHERE delivery_id = ?",
-                [(_iso(received[i]), i) for i in ids],
+                "UPDATE deliveries SET received_at = ?, received_wall_at = ? WHERE delivery_id = ?",
+                stamped,
             )
             db.execute(
-                "UPDATE events SET received_at = (SELECT received_at FROM deliveries"
+                "UPDATE events SET (received_at, received_wall_at) = (SELECT received_at,"
+                " received_wall_at FROM deliveries"
                 " WHERE deliveries.delivery_id = events.first_delivery_id)"
             )
         db.execute("PRAGMA journal_mode=DELETE")
         db.execute("VACUUM")
     finally:
         db.close()
+    return len(stamped)
 
 
 def _iso(seconds: float) -> str:
@@ -303,6 +322,9 @@ def _iso(seconds: float) -> str:
 def export(path: Path, out: Path) -> None:
     """CSV of both frames and JSONL of the payloads, for people without hsnb."""
     events, deliveries = read_log(path)
+    # received_wall_at is this run's wall clock: in the SQLite file, not in the exports
+    events = events.drop(columns="received_wall_at")
+    deliveries = deliveries.drop(columns="received_wall_at")
     events.to_csv(out / "sample-events.csv", index=False)
     flat = deliveries.assign(content_type=deliveries["content_type"].str.split(";").str[0])
     flat.to_csv(out / "sample-deliveries.csv", index=False)
