@@ -18,6 +18,13 @@ run on one machine).
 ``X-Hsnb-Attempt: <delivery_id>.<attempt>`` names the emulator's attempt, so the emulator's
 attempt log and the listener's deliveries can be joined (lost attempts are the ones never
 received). Real Dropbox Sign callbacks carry neither header.
+
+The other way, a receiver under *virtual* time may answer with ``X-Hsnb-Answer-Time: <seconds>``:
+how long its answer took in the emulated world. Virtual time does not move while a callback is
+on the wire, so a slow receiver cannot show its slowness by being slow in real time (that would
+only depend on the machine's load); an emulator on a virtual clock treats an answer that says it
+took longer than the attempt timeout (30 s) as a timeout. On any other clock the header is
+ignored: real time on the wire decides.
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ from collections.abc import Iterable, Mapping
 CLOCK_HEADER = "X-Hsnb-Emulated-Time"
 #: The header naming the emulator's delivery and attempt.
 ATTEMPT_HEADER = "X-Hsnb-Attempt"
+#: The header a receiver under virtual time answers with: how long its answer took (emulated).
+ANSWER_TIME_HEADER = "X-Hsnb-Answer-Time"
 
 
 def clock_header(api_key: str, emulated: float, scale: str | float | None, wall: float) -> str:
@@ -75,6 +84,20 @@ def emulated_receive_time(
     if not (math.isfinite(sent) and math.isfinite(wall) and factor > 0 and math.isfinite(factor)):
         return sent
     return sent + max(0.0, wall_now - wall) / factor
+
+
+def answer_time(value: str | None) -> float | None:
+    """The emulated seconds an :data:`ANSWER_TIME_HEADER` value says an answer took (``None``
+    when absent or not a finite, non-negative number).
+
+    >>> answer_time("45"), answer_time("-1"), answer_time("soon"), answer_time(None)
+    (45.0, None, None, None)
+    """
+    try:
+        seconds = float(value) if value is not None else math.nan
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 def attempt_header(delivery_id: int, attempt: int) -> str:

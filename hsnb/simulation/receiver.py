@@ -7,7 +7,10 @@ the choice is the same on every run) it is:
 
 * ``ok``: forwarded to the listener, whose answer goes back;
 * ``wrong``: forwarded (the listener stores the event), answered ``200 OK`` without the ACK text;
-* ``slow``: forwarded, answered only after the sender gave up;
+* ``slow``: forwarded, answered only after the sender gave up (under virtual time, at once with
+  ``X-Hsnb-Answer-Time: 45``: an answer that took 45 emulated seconds, which the emulator takes
+  as a timeout; see :mod:`hsnb.clock_header`. So a slow answer costs no real time and does not
+  depend on the machine's load);
 * ``lost``: the connection is closed before anything is forwarded.
 """
 
@@ -20,13 +23,15 @@ from collections import Counter
 import tornado.web
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
-from hsnb.clock_header import ATTEMPT_HEADER
+from hsnb.clock_header import ANSWER_TIME_HEADER, ATTEMPT_HEADER, CLOCK_HEADER
 from hsnb.emulator.http.outbound import LiteralResolver
 from hsnb.runtime import ServedApp, serve_app
 from hsnb.simulation.workload import ReceiverBehaviour
 
 #: The forwarded request's headers that matter to a listener.
-_FORWARDED = ("Content-Type", "X-Hsnb-Emulated-Time", ATTEMPT_HEADER, "User-Agent")
+_FORWARDED = ("Content-Type", CLOCK_HEADER, ATTEMPT_HEADER, "User-Agent")
+#: Emulated seconds a slow answer says it took under virtual time (past the 30 s timeout).
+SLOW_ANSWER_TIME = 45.0
 
 
 def choose(behaviour: ReceiverBehaviour, seed: int, attempt: str) -> str:
@@ -57,6 +62,8 @@ class _Front(tornado.web.RequestHandler):
         status, body = await self.front.forward(self.request)
         if choice == "wrong":
             status, body = 200, b"OK"
+        elif choice == "slow" and self.front.virtual:
+            self.set_header(ANSWER_TIME_HEADER, f"{SLOW_ANSWER_TIME:g}")
         elif choice == "slow":
             await asyncio.sleep(self.front.slow_seconds)
         self.set_status(status)
@@ -68,7 +75,8 @@ class FlakyReceiver:
     """The misbehaving front of ``listener_url`` on 127.0.0.1 (see the module docstring).
 
     ``slow_seconds``: how long a slow answer takes, in real seconds (more than the sender's
-    timeout). ``choices`` counts what it did.
+    timeout), unless ``virtual`` (the sender's clock is virtual: a slow answer says how long it
+    took instead). ``choices`` counts what it did.
     """
 
     def __init__(
@@ -78,11 +86,13 @@ class FlakyReceiver:
         seed: int,
         *,
         slow_seconds: float = 1.0,
+        virtual: bool = False,
     ) -> None:
         self.listener_url = listener_url
         self.behaviour = behaviour
         self.seed = seed
         self.slow_seconds = slow_seconds
+        self.virtual = virtual
         self.choices: Counter[str] = Counter()
         self._client: AsyncHTTPClient | None = None
         self._served: ServedApp = serve_app([(r".*", _Front, {"front": self})])

@@ -12,9 +12,12 @@ from dataclasses import asdict
 from typing import Any
 
 import pytest
+import tornado.web
 
+from hsnb.clock_header import ANSWER_TIME_HEADER
 from hsnb.emulator import DEFAULT_EPOCH, Emulator
 from hsnb.emulator.service.clock import Clock
+from hsnb.runtime import serve_app
 from hsnb.testing import Receiver
 from tests.emulator.helpers import FAST, create_form
 
@@ -79,6 +82,45 @@ def test_a_slow_receiver_does_not_move_virtual_time() -> None:
     attempts = run([(200, "Hello API Event Received", 0.3)], processing_delay=5)
     assert attempts[0]["sent_at"] == DEFAULT_EPOCH + 5
     assert attempts[0]["outcome"] == "acknowledged"
+
+
+class _TimedAnswers(tornado.web.RequestHandler):
+    """ACKs every callback, saying each answer took the next of ``took`` emulated seconds."""
+
+    def initialize(self, took: list[str]) -> None:
+        self.took = took
+
+    def post(self) -> None:
+        if self.took:
+            self.set_header(ANSWER_TIME_HEADER, self.took.pop(0))
+        self.finish("Hello API Event Received")
+
+
+def timed_run(took: list[str], **settings: Any) -> list[dict[str, Any]]:
+    """One request's attempts against a receiver that says how long its answers took."""
+    with serve_app([(r".*", _TimedAnswers, {"took": list(took)})]) as served:
+        settings = {**VIRTUAL, "processing_delay": 5, **settings}
+        with Emulator(**settings, callback_url=served.url("/callback")) as emulator:
+            create(emulator)
+            assert emulator.wait_settled(30)
+            return [asdict(a) for a in emulator.attempts()]
+
+
+def test_an_answer_that_says_it_took_longer_than_30_s_is_a_timeout_under_virtual_time() -> None:
+    attempts = timed_run(["45", "29.5"])
+    assert [a["outcome"] for a in attempts] == ["timeout", "acknowledged"]
+    assert "the receiver took 45 s" in attempts[0]["error"]
+    assert attempts[1]["sent_at"] - attempts[0]["sent_at"] == 5 * MINUTE
+
+
+def test_the_answer_time_is_ignored_on_a_clock_that_runs() -> None:
+    attempts = timed_run(["45"], time_scale=1e-4)
+    assert [a["outcome"] for a in attempts] == ["acknowledged"]
+
+
+@pytest.mark.parametrize("took", ["soon", "-5", "nan", ""])
+def test_an_answer_time_that_is_not_a_duration_is_ignored(took: str) -> None:
+    assert [a["outcome"] for a in timed_run([took])] == ["acknowledged"]
 
 
 def test_a_hold_keeps_the_clock_still_until_released() -> None:

@@ -49,6 +49,7 @@ from tornado.netutil import DefaultLoopResolver
 from tornado.simple_httpclient import HTTPStreamClosedError, HTTPTimeoutError
 
 from hsnb.callback_urls import is_local_host
+from hsnb.clock_header import ANSWER_TIME_HEADER, answer_time
 from hsnb.emulator.service.dispatcher import Response
 from hsnb.emulator.service.file_urls import (
     FetchDone,
@@ -124,7 +125,8 @@ class TornadoTransport:
             error = answer.error
             timed_out = isinstance(error, HTTPTimeoutError)
             return Response(None, error=f"{type(error).__name__}: {error}", timed_out=timed_out)
-        return Response(answer.code, answer.body or b"")
+        took = answer_time(answer.headers.get(ANSWER_TIME_HEADER))
+        return Response(answer.code, answer.body or b"", answer_time=took)
 
     def close(self) -> None:
         """Release the client's connections."""

@@ -64,6 +64,9 @@ class Response:
     body: bytes = b""
     error: str | None = None
     timed_out: bool = False
+    #: What the receiver said its answer took, in emulated seconds (``X-Hsnb-Answer-Time``,
+    #: see :mod:`hsnb.clock_header`); heeded under virtual time only.
+    answer_time: float | None = None
 
 
 class Transport(Protocol):
@@ -299,6 +302,7 @@ class Dispatcher:
                 "Content-Type": content_type,
             }
             response = await self.transport.post(delivery.url, body, headers, self.real_timeout())
+            response = self._on_virtual_time(response)
             outcome = classify(
                 response.status,
                 response.body,
@@ -315,6 +319,15 @@ class Dispatcher:
         if outcome != ACKNOWLEDGED:
             self.dead_letters.append(delivery)
         self._settle()
+
+    def _on_virtual_time(self, response: Response) -> Response:
+        """An answer that says it took longer than the timeout, under virtual time: a timeout
+        (real time on the wire says nothing there; see :mod:`hsnb.clock_header`)."""
+        took = response.answer_time
+        if not self.clock.virtual or took is None or took <= self.policy.timeout:
+            return response
+        error = f"no answer within {self.policy.timeout:g} s (the receiver took {took:g} s)"
+        return Response(None, error=error, timed_out=True, answer_time=took)
 
     def _settle(self) -> None:
         self._unsettled -= 1
