@@ -30,6 +30,7 @@ _LAZY = {
     "RetryPolicy": "hsnb.emulator.service.config",
     "Emulator": "hsnb.emulator.server",
     "EmulatorError": "hsnb.errors",
+    "StateFileError": "hsnb.errors",
     "make_app": "hsnb.emulator.server",
     "running_emulators": "hsnb.emulator.server",
 }
@@ -42,6 +43,7 @@ __all__ = [
     "EmulatorConfig",
     "EmulatorError",
     "RetryPolicy",
+    "StateFileError",
     "make_app",
     "page_texts",
     "pdf_text",
@@ -54,7 +56,7 @@ if TYPE_CHECKING:
     from hsnb.emulator.service.config import EmulatorConfig, RetryPolicy
     from hsnb.emulator.service.dispatcher import Attempt
     from hsnb.emulator.service.documents import page_texts, pdf_text
-    from hsnb.errors import EmulatorError
+    from hsnb.errors import EmulatorError, StateFileError
 
 
 def __getattr__(name: str) -> Any:

@@ -17,6 +17,7 @@ from typing import Any
 
 import tornado.web
 
+from hsnb.emulator.http.request_log import raw_call
 from hsnb.emulator.service import parsing
 from hsnb.emulator.service import serializers as views
 from hsnb.emulator.service.backend import Backend
@@ -58,14 +59,35 @@ def credentials(authorization: str | None) -> tuple[str | None, str | None]:
 
 
 class BaseHandler(tornado.web.RequestHandler):
-    """Error rendering and JSON output shared by every emulator handler."""
+    """Error rendering, JSON output and the request log, shared by every emulator handler."""
+
+    #: The ``plane`` of this handler's requests in the request log
+    #: (:mod:`~hsnb.emulator.service.api_log`).
+    plane = "other"
+    #: Whether this handler's requests go into the request log.
+    logged = True
 
     def initialize(self, backend: Backend, limiter: RateLimiter) -> None:
         self.backend = backend
         self.limiter = limiter
+        self.received_at = backend.clock.now()
+        #: The JSON answered, and what failed (for the request log).
+        self.answer: Any = None
+        self.failure: BaseException | None = None
+
+    def on_finish(self) -> None:
+        """Put the request and its answer, redacted, into the emulator's request log."""
+        if not self.logged:
+            return
+        try:
+            raw = raw_call(self, self.plane, self.received_at)
+            self.backend.api_log.record(raw, self.backend.known_secrets())
+        except Exception:  # the answer is sent: a logging bug must not surface as a 500
+            logger.exception("could not log an emulator request")
 
     def send_json(self, body: Any, status: int = 200) -> None:
         """Finish with ``body`` as JSON."""
+        self.answer = body
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(body, separators=(",", ":")))
@@ -129,6 +151,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         """API errors are answers, not incidents; anything else goes to the hsnb logger only."""
+        self.failure = value
         if not isinstance(value, (ApiError, tornado.web.HTTPError)):
             logger.debug("emulator handler failed", exc_info=(typ, value, tb))
 
@@ -136,6 +159,8 @@ class BaseHandler(tornado.web.RequestHandler):
 class ApiHandler(BaseHandler):
     """A ``/v3`` endpoint: authenticate, count against the rate limit, apply API faults
     (a ``delay`` fault waits on the loop, so other calls are answered meanwhile)."""
+
+    plane = "api"
 
     async def prepare(self) -> None:
         api_key, bearer = credentials(self.request.headers.get("Authorization"))
