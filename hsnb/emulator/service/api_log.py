@@ -20,9 +20,10 @@ characters), who called (``account_id``; ``auth`` ``basic`` or ``bearer``; the c
 **What is never kept.** The ``Authorization`` header and any secret (:func:`redact`): a value
 under a secret name (:data:`SECRET_NAMES`: ``api_key``, ``secret``, ``token``, ``password``,
 ``pin``, ``session``, ...) becomes ``"[REDACTED]"``; every known secret (the account's API keys
-and access tokens, the apps' OAuth secrets, and the credential the caller presented, known or
-not) is cut out of every text wherever it appears; so are sign-URL tokens (``token=`` in a URL)
-and the tokens in file-link and sign-session paths. Secrets are cut before anything is shortened.
+and access tokens, the apps' OAuth secrets, and every credential a caller presented, known or
+not, remembered in memory only) is cut out of every text wherever it appears; so is anything
+shaped like a Dropbox Sign API key (64 hex digits), sign-URL tokens (``token=`` in a URL) and
+the tokens in file-link and sign-session paths. Secrets are cut before anything is shortened.
 
 **Memory.** At most ``size`` calls (:attr:`EmulatorConfig.api_log_size
 <hsnb.emulator.service.config.EmulatorConfig>`, 10,000 by default; 0 keeps none): the oldest go
@@ -77,6 +78,10 @@ MAX_JSON = 8_000
 #: value, so a made-up key like ``"k"`` does not blank every letter k).
 MIN_SECRET = 8
 
+#: How many credentials presented by callers the log remembers (in memory only) to cut out.
+SEEN_CREDENTIALS = 32
+
+_KEY_SHAPE = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{64}(?![0-9A-Fa-f])")
 _URL_SECRET = re.compile(r"(?i)([?&;](?:token|access_token|api_key|session)=)[^&#\s\"']*")
 _PATH_SECRET = re.compile(r"(/_emulator/(?:file_links|sessions)/)[^/?#\s\"']+")
 _REQUEST_ID = re.compile(r"/signature_request/(?:[a-z_]+/)?([0-9a-f]{40})$")
@@ -179,10 +184,12 @@ def _redact(value: Any, secrets: list[str]) -> Any:
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with known ``secrets`` and URL and path tokens cut out (nothing shortened)."""
+    """``text`` with known ``secrets``, key-shaped words and URL and path tokens cut out
+    (nothing shortened)."""
     for secret in secrets:
         if secret and (text == secret or (len(secret) >= MIN_SECRET and secret in text)):
             text = text.replace(secret, REDACTED)
+    text = _KEY_SHAPE.sub(REDACTED, text)
     text = _URL_SECRET.sub(lambda m: m.group(1) + REDACTED, text)
     return _PATH_SECRET.sub(lambda m: m.group(1) + REDACTED, text)
 
@@ -196,25 +203,27 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else f"{text[:limit]}...[+{len(text) - limit} chars]"
 
 
-def _json_text(value: Any, secrets: list[str]) -> str | None:
+def _json_text(value: Any) -> str | None:
     if value is None:
         return None
-    text = json.dumps(_redact(value, secrets), separators=(",", ":"), ensure_ascii=False)
-    return _cut(text, MAX_JSON)
+    return _cut(json.dumps(value, separators=(",", ":"), ensure_ascii=False), MAX_JSON)
 
 
 def build_call(call_id: int, raw: RawCall, secrets: Iterable[str]) -> ApiCall:
     """The redacted :class:`ApiCall` of ``raw`` (``secrets``: every secret the emulator knows;
     the credential ``raw`` presented is added)."""
-    known = [s for s in (*secrets, raw.credential, *raw.hidden) if s]
-    known.sort(key=len, reverse=True)  # a longer secret first, in case one contains another
-    params = raw.params
+    known = sorted(
+        {s for s in (*secrets, raw.credential, *raw.hidden) if s},
+        key=len,
+        reverse=True,  # a longer secret first, in case one contains another
+    )
+    params = _redact(raw.params, known)
     if raw.uploads:
         params = dict(params) if isinstance(params, dict) else {}
         for upload in raw.uploads:
             params[upload.field] = {
-                "filename": upload.filename,
-                "content_type": upload.content_type,
+                "filename": _redact(upload.filename, known),
+                "content_type": _redact(upload.content_type, known),
                 "size": len(upload.data),
                 "sha256": hashlib.sha256(upload.data).hexdigest(),
             }
@@ -229,7 +238,7 @@ def build_call(call_id: int, raw: RawCall, secrets: Iterable[str]) -> ApiCall:
         method=raw.method,
         path=scrub(raw.path, known),
         query=_cut(query, MAX_TEXT) or None,
-        params=_json_text(params, known),
+        params=_json_text(params),
         status=raw.status,
         error_name=raw.error_name,
         error_message=None if raw.error_message is None else _redact(raw.error_message, known),
@@ -237,7 +246,7 @@ def build_call(call_id: int, raw: RawCall, secrets: Iterable[str]) -> ApiCall:
         key_fingerprint=fingerprint(raw.credential) if raw.credential else None,
         account_id=raw.account_id,
         signature_request_id=_request_id(raw),
-        response=_json_text(raw.answer, known),
+        response=_json_text(_redact(raw.answer, known)),
         duration=raw.duration,
     )
 
@@ -270,13 +279,17 @@ class ApiLog:
         #: Called with each call as it is recorded (e.g. ``hsnb emulator --api-log``); on the
         #: loop thread, so keep them quick.
         self.hooks: list[CallHook] = []
+        self._seen: deque[str] = deque(maxlen=SEEN_CREDENTIALS)
 
     def __len__(self) -> int:
         return len(self._calls)
 
     def record(self, raw: RawCall, secrets: Iterable[str] = ()) -> ApiCall:
         """Keep ``raw``, redacted, as the next call; tell the hooks; return what was kept."""
-        call = build_call(next(self.ids), raw, secrets)
+        call = build_call(next(self.ids), raw, [*secrets, *self._seen])
+        for secret in (raw.credential, *raw.hidden):
+            if secret and secret not in self._seen:
+                self._seen.append(secret)
         if len(self._calls) == self.size:
             self.dropped += 1
         self._calls.append(call)
