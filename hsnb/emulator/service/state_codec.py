@@ -85,23 +85,23 @@ class Blobs:
 # -- generic helpers ---------------------------------------------------------------------------
 
 
-def plain(record: Any, **special: Any) -> dict[str, Any]:
+def plain(record: Any, /, **special: Any) -> dict[str, Any]:
     """A dataclass's init fields by name (``special`` values replace some)."""
     fields = {f.name: getattr(record, f.name) for f in dataclasses.fields(record) if f.init}
     return {**fields, **special}
 
 
-def make(cls: type[T], data: Mapping[str, Any], **special: Any) -> T:
+def make(cls: type[T], encoded: Mapping[str, Any], /, **special: Any) -> T:
     """``cls`` from its encoded fields (``special`` decoded ones replace some); the fields must
     be exactly ``cls``'s."""
-    if not isinstance(data, Mapping):
-        raise StateFileError(f"a {cls.__name__} must be an object, not {type(data).__name__}")
+    if not isinstance(encoded, Mapping):
+        raise StateFileError(f"a {cls.__name__} must be an object, not {type(encoded).__name__}")
     names = {f.name for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
-    if set(data) != names:
-        unknown, missing = sorted(set(data) - names), sorted(names - set(data))
+    if set(encoded) != names:
+        unknown, missing = sorted(set(encoded) - names), sorted(names - set(encoded))
         raise StateFileError(f"a {cls.__name__} has unknown {unknown} or missing {missing} fields")
     try:
-        return cls(**{**data, **special})
+        return cls(**{**encoded, **special})
     except (TypeError, ValueError) as exc:
         raise StateFileError(f"a {cls.__name__} cannot be made: {exc}") from None
 
