@@ -208,9 +208,10 @@ StateBuilder = Callable[[Any], Any]
 
 def build_state(path: str | os.PathLike[str], build: StateBuilder, **settings: Any) -> pathlib.Path:
     """Run ``build(emulator)`` on a fresh emulator (:data:`FAST`, :data:`TEST_API_KEY`, no
-    callback URL, ``settings``), wait until it settles, save its state to ``path`` and stop it;
-    return the path. A script or a conftest can make the state files tests load with
-    ``@pytest.mark.hsnb(state="...")``; the key is :data:`TEST_API_KEY`'s fingerprint only."""
+    callback URL, ``settings``), wait until it settles, save its state to ``path`` (its folder
+    made if needed) and stop it; return the path. A script or a conftest can make the state
+    files tests load with ``@pytest.mark.hsnb(state="...")``; the file holds
+    :data:`TEST_API_KEY`'s fingerprint only."""
     from hsnb.emulator import Emulator
 
     options = {**FAST, "api_key": TEST_API_KEY, **settings, "callback_url": None}
@@ -218,6 +219,7 @@ def build_state(path: str | os.PathLike[str], build: StateBuilder, **settings: A
         build(emulator)
         if not emulator.wait_settled():
             raise TimeoutError("the emulator did not settle after build(emulator)")
+        pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
         return emulator.save_state(path)
 
 
@@ -228,11 +230,12 @@ def _state_file(request: pytest.FixtureRequest, state: Any, settings: dict[str, 
         path = pathlib.Path(state)
         return path if path.is_absolute() else request.config.rootpath / path
     others = {k: v for k, v in settings.items() if k not in ("state", "callback_url", "name")}
-    key = f"{state.__module__}.{state.__qualname__}:{sorted(others.items())!r}"
+    name = getattr(state, "__qualname__", type(state).__name__)
+    key = f"{getattr(state, '__module__', '')}.{name}:{sorted(others.items())!r}"
     built = request.config.stash.setdefault(_BUILT_STATES, {})
     if key not in built:
         folder = request.getfixturevalue("tmp_path_factory").mktemp("hsnb-states")
-        built[key] = build_state(folder / f"{state.__name__}.json", state, **others)
+        built[key] = build_state(folder / "state.json", state, **others)
     return built[key]
 
 
