@@ -9,7 +9,8 @@ Layout, by its one rule: :mod:`hsnb.emulator.service` is the emulated service, s
 with no HTTP (nothing there imports tornado); :mod:`hsnb.emulator.http` is its HTTP edge (the
 route table, handlers, the ``/_emulator`` control plane, the pages a person opens, and the
 outbound client for callbacks and ``file_urls``); :mod:`hsnb.emulator.server` runs both as
-:class:`Emulator` on hsnb's background loop; :mod:`hsnb.emulator.command` is ``hsnb emulator``.
+:class:`Emulator` on hsnb's background loop, with its request log and state files
+(:mod:`hsnb.emulator.state`); :mod:`hsnb.emulator.command` is ``hsnb emulator``.
 Every setting and its default: :class:`EmulatorConfig`. Errors: :mod:`hsnb.errors`.
 """
 
