@@ -144,10 +144,12 @@ def test_no_key_token_or_password_is_ever_kept(emulator):
     assert emulator.api_key not in answer.text
 
 
-def test_sign_url_file_link_and_session_tokens_are_cut_out(emulator, client):
+def test_sign_url_file_link_and_session_tokens_are_cut_out(emulator, client, listener):
     request = client.create_embedded(
         b"Sign here: [sig|req|signer1]", [("Ann", "ann@example.com")], use_text_tags=True
     )
+    sr_id = request.signature_request_id
+    listener.wait_for("signature_request_sent", signature_request_id=sr_id, timeout=WAIT)
     signature_id = request.signatures[0].signature_id
     sign_url = client.sign_url(signature_id).sign_url
     token = sign_url.split("token=")[1]

@@ -13,9 +13,11 @@ directly (``Emulator.sign``) is no HTTP request and is not in it (its events are
 
 **What is kept.** Method, path, query, the request's fields (a JSON body, or form fields by
 their names as sent), each upload as name, size and sha256 (never its bytes), the status, the
-``error_name`` and message of an error answer, the JSON answer (cut at :data:`MAX_JSON`
-characters), who called (``account_id``; ``auth`` ``basic`` or ``bearer``; the credential's
-:func:`fingerprint`), the emulated time it arrived and the real seconds it took.
+``error_name`` and message of an error answer, the JSON answer, who called (``account_id``;
+``auth`` ``basic`` or ``bearer``; the credential's :func:`fingerprint`), the emulated time it
+arrived and the real seconds it took. The fields and the answer are kept as JSON text of about
+:data:`MAX_JSON` characters at most: texts are cut at :data:`MAX_TEXT`, and what comes after
+the budget is left out (``"..."``), so a large answer costs little to log.
 
 **What is never kept.** The ``Authorization`` header and any secret (:func:`redact`): a value
 under a secret name (:data:`SECRET_NAMES`: ``api_key``, ``secret``, ``token``, ``password``,
@@ -72,7 +74,7 @@ PLANES = ("api", "control", "page", "other")
 DEFAULT_SIZE = 10_000
 #: Longest text value kept (longer ones are cut, after secrets were cut out).
 MAX_TEXT = 500
-#: Longest ``params`` or ``response`` JSON text kept.
+#: About the longest ``params`` or ``response`` JSON text kept (see :func:`redact`).
 MAX_JSON = 8_000
 #: Shortest secret cut out of longer texts (a shorter one is redacted only where it is a whole
 #: value, so a made-up key like ``"k"`` does not blank every letter k).
@@ -157,29 +159,47 @@ class ApiCall:
     duration: float
 
 
-def redact(value: Any, secrets: Iterable[str]) -> Any:
+def redact(value: Any, secrets: Iterable[str], budget: int = MAX_JSON) -> Any:
     """``value`` (JSON values) with every secret replaced by :data:`REDACTED` (see the module
-    docstring) and texts cut at :data:`MAX_TEXT` characters.
+    docstring), texts cut at :data:`MAX_TEXT` characters, and what comes after about ``budget``
+    characters left out (``"..."``: the work stays small however large the value).
 
     >>> redact({"api_key": "abc", "note": "key abcdefgh9 here", "n": 1}, ["abcdefgh9"])
     {'api_key': '[REDACTED]', 'note': 'key [REDACTED] here', 'n': 1}
     """
-    known = [s for s in secrets if s]
-    return _redact(value, known)
+    return _redact(value, [s for s in secrets if s], [budget])
 
 
-def _redact(value: Any, secrets: list[str]) -> Any:
+#: What stands for the part of a value past the budget.
+ELIDED = "..."
+
+
+def _redact(value: Any, secrets: list[str], budget: list[int]) -> Any:
+    """:func:`redact`; ``budget[0]`` is the characters left, spent as texts are kept."""
     if isinstance(value, dict):
-        return {
-            key: REDACTED
-            if _secret_name(str(key)) and item not in (None, "")
-            else _redact(item, secrets)
-            for key, item in value.items()
-        }
+        kept: dict[str, Any] = {}
+        for index, (key, item) in enumerate(value.items()):
+            if budget[0] <= 0:
+                kept[ELIDED] = f"{len(value) - index} more"
+                break
+            name = _cut(scrub(str(key), secrets), MAX_TEXT)
+            budget[0] -= len(name) + 4
+            secret = _secret_name(str(key)) and item not in (None, "")
+            kept[name] = REDACTED if secret else _redact(item, secrets, budget)
+        return kept
     if isinstance(value, (list, tuple)):
-        return [_redact(item, secrets) for item in value]
+        items: list[Any] = []
+        for index, item in enumerate(value):
+            if budget[0] <= 0:
+                items.append(f"{ELIDED} {len(value) - index} more")
+                break
+            items.append(_redact(item, secrets, budget))
+        return items
     if isinstance(value, str):
-        return _cut(scrub(value, secrets), MAX_TEXT)
+        text = _cut(scrub(value, secrets), MAX_TEXT)
+        budget[0] -= len(text) + 3
+        return text
+    budget[0] -= 8
     return value
 
 
@@ -217,13 +237,13 @@ def build_call(call_id: int, raw: RawCall, secrets: Iterable[str]) -> ApiCall:
         key=len,
         reverse=True,  # a longer secret first, in case one contains another
     )
-    params = _redact(raw.params, known)
+    params = _redact(raw.params, known, [MAX_JSON])
     if raw.uploads:
         params = dict(params) if isinstance(params, dict) else {}
         for upload in raw.uploads:
             params[upload.field] = {
-                "filename": _redact(upload.filename, known),
-                "content_type": _redact(upload.content_type, known),
+                "filename": redact(upload.filename, known),
+                "content_type": redact(upload.content_type, known),
                 "size": len(upload.data),
                 "sha256": hashlib.sha256(upload.data).hexdigest(),
             }
@@ -241,12 +261,12 @@ def build_call(call_id: int, raw: RawCall, secrets: Iterable[str]) -> ApiCall:
         params=_json_text(params),
         status=raw.status,
         error_name=raw.error_name,
-        error_message=None if raw.error_message is None else _redact(raw.error_message, known),
+        error_message=None if raw.error_message is None else redact(raw.error_message, known),
         auth=raw.auth,
         key_fingerprint=fingerprint(raw.credential) if raw.credential else None,
         account_id=raw.account_id,
         signature_request_id=_request_id(raw),
-        response=_json_text(_redact(raw.answer, known)),
+        response=_json_text(redact(raw.answer, known)),
         duration=raw.duration,
     )
 
