@@ -17,7 +17,7 @@ from typing import Any
 
 import tornado.web
 
-from hsnb.emulator.http.request_log import raw_call
+from hsnb.emulator.http.request_log import LoggedHandler
 from hsnb.emulator.service import parsing
 from hsnb.emulator.service import serializers as views
 from hsnb.emulator.service.backend import Backend
@@ -58,32 +58,13 @@ def credentials(authorization: str | None) -> tuple[str | None, str | None]:
     raise Unauthorized(f"Unsupported authorization scheme {scheme!r}.")
 
 
-class BaseHandler(tornado.web.RequestHandler):
+class BaseHandler(LoggedHandler):
     """Error rendering, JSON output and the request log, shared by every emulator handler."""
-
-    #: The ``plane`` of this handler's requests in the request log
-    #: (:mod:`~hsnb.emulator.service.api_log`).
-    plane = "other"
-    #: Whether this handler's requests go into the request log.
-    logged = True
 
     def initialize(self, backend: Backend, limiter: RateLimiter) -> None:
         self.backend = backend
         self.limiter = limiter
-        self.received_at = backend.clock.now()
-        #: The JSON answered, and what failed (for the request log).
-        self.answer: Any = None
-        self.failure: BaseException | None = None
-
-    def on_finish(self) -> None:
-        """Put the request and its answer, redacted, into the emulator's request log."""
-        if not self.logged:
-            return
-        try:
-            raw = raw_call(self, self.plane, self.received_at)
-            self.backend.api_log.record(raw, self.backend.known_secrets())
-        except Exception:  # the answer is sent: a logging bug must not surface as a 500
-            logger.exception("could not log an emulator request")
+        self.start_log(backend)
 
     def send_json(self, body: Any, status: int = 200) -> None:
         """Finish with ``body`` as JSON."""

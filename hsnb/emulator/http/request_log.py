@@ -1,9 +1,9 @@
-"""What the request log gets from a finished Tornado request: a :class:`RawCall`.
+"""The request log's HTTP side: :class:`LoggedHandler` hands each finished request to it.
 
 The log itself, and every rule of what is kept and what is redacted, is
-:mod:`hsnb.emulator.service.api_log`; this module only reads a request and its handler, and never
-keeps the ``Authorization`` header (only its scheme and the credential, which the log turns into
-a fingerprint and cuts out of everything else).
+:mod:`hsnb.emulator.service.api_log`; this module only reads a request and its handler
+(:func:`raw_call`), and never keeps the ``Authorization`` header (only its scheme and the
+credential, which the log turns into a fingerprint and cuts out of everything else).
 """
 
 from __future__ import annotations
@@ -11,14 +11,50 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any
+import logging
+from typing import TYPE_CHECKING, Any
 
 import tornado.web
 
 from hsnb.emulator.service.api_log import RawCall, Upload
 from hsnb.errors import ApiError
 
+if TYPE_CHECKING:
+    from hsnb.emulator.service.backend import Backend
+
+logger = logging.getLogger(__name__)
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+class LoggedHandler(tornado.web.RequestHandler):
+    """A handler whose requests go into the emulator's request log once answered: call
+    :meth:`start_log` from ``initialize``; ``send_json`` sets :attr:`answer`, ``log_exception``
+    :attr:`failure`."""
+
+    #: The ``plane`` of this handler's requests in the log (api, control, page, other).
+    plane = "other"
+    #: Whether this handler's requests go into the log (reading the log does not).
+    logged = True
+
+    def start_log(self, backend: Backend) -> None:
+        """Note when (emulated) the request arrived, for ``backend``'s log."""
+        self.log_backend = backend
+        self.received_at = backend.clock.now()
+        #: The JSON answered, and what failed.
+        self.answer: Any = None
+        self.failure: BaseException | None = None
+
+    def on_finish(self) -> None:
+        """Put the request and its answer, redacted, into the emulator's request log."""
+        if not self.logged:
+            return
+        backend = self.log_backend
+        try:
+            backend.api_log.record(
+                raw_call(self, self.plane, self.received_at), backend.known_secrets()
+            )
+        except Exception:  # the answer is sent: a logging bug must not surface as a 500
+            logger.exception("could not log an emulator request")
 
 
 def raw_call(handler: tornado.web.RequestHandler, plane: str, received_at: float) -> RawCall:
