@@ -201,6 +201,21 @@ def test_virtual_time_a_loaded_state_calls_back_a_new_listener(tmp_path: Path) -
         ]
 
 
+def test_a_state_loaded_before_the_emulator_starts_resumes_when_it_starts(tmp_path):
+    with Emulator(**SETTINGS, name="saved") as saved:
+        request = create(saved)  # still processing: its timer pending
+        path = saved.save_state(tmp_path / "state.json")
+    loaded = Emulator(**SETTINGS, name="loaded", state=path, start=False)
+    assert loaded.next_deadline() == saved.clock.now() + 5
+    with loaded:
+        play(loaded, 10)
+        (sent,) = loaded.emitted()
+    assert (sent.event_type, sent.signature_request_id) == (
+        "signature_request_sent",
+        request["signature_request_id"],
+    )
+
+
 def test_the_request_log_and_ids_go_on(tmp_path: Path) -> None:
     with Emulator(**SETTINGS, name="saved") as saved:
         create(saved)

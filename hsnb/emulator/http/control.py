@@ -16,6 +16,9 @@ JSON endpoints::
 
     GET    /_emulator/                              summary: URLs, ids, emulated time
     GET    /_emulator/state                         account, apps, every request with its state
+                                                    (a view: a state *file*, which holds the
+                                                    emulator's secrets, is written from Python
+                                                    or ``hsnb emulator --save-state`` only)
     POST   /_emulator/reset          {seed?}        forget everything; ids restart from the seed
     POST   /_emulator/seed           {seed}         reseed the random source only
     POST   /_emulator/advance        {seconds}      fast-forward emulated time (fires due timers)

@@ -107,7 +107,6 @@ def capture(backend: Backend, dispatcher: Dispatcher, version: str = "") -> str:
         "version": VERSION,
         "note": NOTE,
         "hsnb_version": version,
-        "saved_at": clock.now(),
         "settings": settings_json(backend.config),
         "clock": {
             "now": clock.now(),
