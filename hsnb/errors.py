@@ -65,6 +65,11 @@ class EmulatorError(HsnbError):
     """The emulator could not start, or was used after it stopped."""
 
 
+class StateFileError(EmulatorError, ValueError):
+    """An emulator state file cannot be saved or loaded: not one, truncated, changed, of a newer
+    format version, or needing the API key it was saved with. Nothing was changed."""
+
+
 class LiveSetupError(HsnbError):
     """Going live cannot proceed; the message says what is missing, in plain words."""
 

@@ -226,6 +226,40 @@ def attempts_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     return to_frame(records, ATTEMPT_COLUMNS)
 
 
+#: Categorical dtype of the request log's ``plane`` (:data:`hsnb.emulator.service.api_log.PLANES`).
+PLANE_DTYPE = pd.CategoricalDtype(["api", "control", "page", "other"])
+
+#: Columns of :func:`api_log_frame` (``Emulator.api_log()``): one row per HTTP request the
+#: emulator answered, redacted (:mod:`hsnb.emulator.service.api_log` says what is kept and what
+#: never is). ``received_at`` is on the emulator's clock; ``duration`` is real seconds;
+#: ``params`` and ``response`` are JSON text; ``key_fingerprint`` names the credential presented
+#: (``sha256:`` and 12 hex digits), never the key.
+API_LOG_COLUMNS: dict[str, Any] = {
+    "call_id": "Int64",
+    "received_at": UTC_TIME,
+    "plane": PLANE_DTYPE,
+    "method": "string",
+    "path": "string",
+    "query": "string",
+    "params": "string",
+    "status": "Int64",
+    "error_name": "string",
+    "error_message": "string",
+    "auth": "string",
+    "key_fingerprint": "string",
+    "account_id": "string",
+    "signature_request_id": "string",
+    "response": "string",
+    "duration": "Float64",
+}
+
+
+def api_log_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """The request log frame from the emulator's calls (dicts of
+    :class:`hsnb.emulator.service.api_log.ApiCall`; times in Unix seconds)."""
+    return to_frame(records, API_LOG_COLUMNS)
+
+
 _LATEST_SECONDS = 10**10  # Unix seconds before the year 2287: what a timestamp column holds
 
 

@@ -12,7 +12,8 @@ off; with plugin autoloading disabled, write ``pytest_plugins = ["hsnb.testing"]
 * ``hsnb_emulator``: an :class:`~hsnb.emulator.Emulator` with the :data:`FAST` settings and
   :data:`TEST_API_KEY`, whose account callbacks go to ``hsnb_listener``; mark a test
   ``@pytest.mark.hsnb(**settings)`` to change its settings (``seed``, ``processing_delay``,
-  ``time_scale="virtual"`` for discrete-event time, ...);
+  ``time_scale="virtual"`` for discrete-event time, ...); ``state=`` starts it from a saved
+  state (below);
 * ``hsnb_emulator_factory``: ``make(**settings)`` starts more emulators the same way;
 * ``hsnb_client``: a :class:`~hsnb.client.Client` of ``hsnb_emulator``;
 * ``hsnb_mock``: ``hsnb_emulator`` answering ``https://api.hellosign.com`` for the test (a
@@ -21,6 +22,24 @@ off; with plugin autoloading disabled, write ``pytest_plugins = ["hsnb.testing"]
 * ``hsnb_receiver``: a :class:`Receiver` that answers callbacks from a script;
 * ``hsnb_wsgi_server``: ``serve(app)`` serves your WSGI app (Flask, Django, plain) on a free
   port, e.g. your callback handler, so the emulator can call it.
+
+**Starting from a saved state.** ``@pytest.mark.hsnb(state=...)`` (or ``make(state=...)``)
+loads the emulator from a state of ``Emulator.save_state`` (:mod:`hsnb.emulator.state`) and points
+its account callbacks at ``hsnb_listener``. ``state`` is a file (a relative path is taken from
+pytest's rootdir, e.g. ``"tests/states/one-of-two-signed.json"``), or a function
+``build(emulator)``: the plugin runs it once per session on an emulator with the test's settings
+and no callback URL, saves that state and loads it for every test that names it (see
+:func:`build_state`, which also writes a file to commit)::
+
+    def one_of_two_signed(emulator):
+        with Client(base_url=emulator.api_url) as api:
+            request = api.create_embedded(b"[sig|req|signer1] [sig|req|signer2]",
+                                          [("Ann", "ann@example.com"), ("Bob", "bob@example.com")])
+        emulator.wait_settled()
+        emulator.sign(request.signatures[0].signature_id)
+
+    @pytest.mark.hsnb(state=one_of_two_signed)
+    def test_the_second_signature_completes_it(hsnb_emulator, hsnb_listener): ...
 
 Without pytest: :func:`serve_app` serves any Tornado app on a free port, :func:`serve_wsgi` a
 WSGI app, and :class:`Receiver` is a callback receiver whose answers you script
@@ -36,6 +55,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
+import pathlib
 import socketserver
 import threading
 import time
@@ -180,6 +201,47 @@ class Receiver:
         self.stop()
 
 
+# -- saved states --------------------------------------------------------------------------
+
+StateBuilder = Callable[[Any], Any]
+
+
+def build_state(path: str | os.PathLike[str], build: StateBuilder, **settings: Any) -> pathlib.Path:
+    """Run ``build(emulator)`` on a fresh emulator (:data:`FAST`, :data:`TEST_API_KEY`, no
+    callback URL, ``settings``), wait until it settles, save its state to ``path`` (its folder
+    made if needed) and stop it; return the path. A script or a conftest can make the state
+    files tests load with ``@pytest.mark.hsnb(state="...")``; the file holds
+    :data:`TEST_API_KEY`'s fingerprint only."""
+    from hsnb.emulator import Emulator
+
+    options = {**FAST, "api_key": TEST_API_KEY, **settings, "callback_url": None}
+    with Emulator(name=f"hsnb-testing-build-{next(_emulator_names)}", **options) as emulator:
+        build(emulator)
+        if not emulator.wait_settled():
+            raise TimeoutError("the emulator did not settle after build(emulator)")
+        pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return emulator.save_state(path)
+
+
+def _state_file(request: pytest.FixtureRequest, state: Any, settings: dict[str, Any]) -> Any:
+    """The file behind a ``state`` setting: a builder's, made once per session, or a path (a
+    relative one from the rootdir)."""
+    if not callable(state):
+        path = pathlib.Path(state)
+        return path if path.is_absolute() else request.config.rootpath / path
+    others = {k: v for k, v in settings.items() if k not in ("state", "callback_url", "name")}
+    name = getattr(state, "__qualname__", type(state).__name__)
+    key = f"{getattr(state, '__module__', '')}.{name}:{sorted(others.items())!r}"
+    built = request.config.stash.setdefault(_BUILT_STATES, {})
+    if key not in built:
+        folder = request.getfixturevalue("tmp_path_factory").mktemp("hsnb-states")
+        built[key] = build_state(folder / "state.json", state, **others)
+    return built[key]
+
+
+_BUILT_STATES = pytest.StashKey[dict[str, pathlib.Path]]()
+
+
 # -- pytest fixtures -------------------------------------------------------------------------
 
 _emulator_names = itertools.count(1)
@@ -190,7 +252,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "hsnb(**settings): emulator settings for this test's hsnb_emulator (EmulatorConfig's "
-        "settings, seed, api_key)",
+        "settings, seed, api_key; state: a saved state's file or a function that builds one)",
     )
 
 
@@ -204,16 +266,19 @@ def hsnb_listener() -> Iterator[Any]:
 
 
 @pytest.fixture
-def hsnb_emulator_factory() -> Iterator[Callable[..., Any]]:
+def hsnb_emulator_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
     """``make(**settings)`` starts an emulator with :data:`FAST`, :data:`TEST_API_KEY` and
-    ``settings`` (``seed``, ``callback_url``, any EmulatorConfig setting); each is stopped
-    after the test, which fails if one of its timers raised."""
+    ``settings`` (``seed``, ``callback_url``, any EmulatorConfig setting; ``state``: a saved
+    state's file or a builder, see the module docstring); each is stopped after the test, which
+    fails if one of its timers raised."""
     from hsnb.emulator import Emulator
 
     started: list[Emulator] = []
 
     def make(**settings: Any) -> Emulator:
         options = {**FAST, "api_key": TEST_API_KEY, **settings}
+        if options.get("state") is not None:
+            options["state"] = _state_file(request, options["state"], options)
         emulator = Emulator(name=f"hsnb-testing-{next(_emulator_names)}", **options)
         started.append(emulator)
         return emulator
@@ -231,7 +296,8 @@ def hsnb_emulator(
     hsnb_listener: Any, hsnb_emulator_factory: Callable[..., Any], request: pytest.FixtureRequest
 ) -> Any:
     """A fast emulator (:data:`FAST`, :data:`TEST_API_KEY`) calling back ``hsnb_listener``,
-    with the settings of the test's ``@pytest.mark.hsnb(...)`` markers (the closest wins); the
+    with the settings of the test's ``@pytest.mark.hsnb(...)`` markers (the closest wins;
+    ``state=`` loads a saved state, its account callbacks then going to ``hsnb_listener``); the
     test fails if one of its timers raised."""
     settings: dict[str, Any] = {"callback_url": hsnb_listener.url}
     for marker in reversed(list(request.node.iter_markers("hsnb"))):
@@ -283,6 +349,7 @@ __all__ = [
     "FAST",
     "TEST_API_KEY",
     "DropboxSignMock",
+    "build_state",
     "Receiver",
     "Received",
     "ServedApp",

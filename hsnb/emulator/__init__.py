@@ -9,7 +9,8 @@ Layout, by its one rule: :mod:`hsnb.emulator.service` is the emulated service, s
 with no HTTP (nothing there imports tornado); :mod:`hsnb.emulator.http` is its HTTP edge (the
 route table, handlers, the ``/_emulator`` control plane, the pages a person opens, and the
 outbound client for callbacks and ``file_urls``); :mod:`hsnb.emulator.server` runs both as
-:class:`Emulator` on hsnb's background loop; :mod:`hsnb.emulator.command` is ``hsnb emulator``.
+:class:`Emulator` on hsnb's background loop, with its request log and state files
+(:mod:`hsnb.emulator.state`); :mod:`hsnb.emulator.command` is ``hsnb emulator``.
 Every setting and its default: :class:`EmulatorConfig`. Errors: :mod:`hsnb.errors`.
 """
 
@@ -30,6 +31,7 @@ _LAZY = {
     "RetryPolicy": "hsnb.emulator.service.config",
     "Emulator": "hsnb.emulator.server",
     "EmulatorError": "hsnb.errors",
+    "StateFileError": "hsnb.errors",
     "make_app": "hsnb.emulator.server",
     "running_emulators": "hsnb.emulator.server",
 }
@@ -42,6 +44,7 @@ __all__ = [
     "EmulatorConfig",
     "EmulatorError",
     "RetryPolicy",
+    "StateFileError",
     "make_app",
     "page_texts",
     "pdf_text",
@@ -54,7 +57,7 @@ if TYPE_CHECKING:
     from hsnb.emulator.service.config import EmulatorConfig, RetryPolicy
     from hsnb.emulator.service.dispatcher import Attempt
     from hsnb.emulator.service.documents import page_texts, pdf_text
-    from hsnb.errors import EmulatorError
+    from hsnb.errors import EmulatorError, StateFileError
 
 
 def __getattr__(name: str) -> Any:

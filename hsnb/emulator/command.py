@@ -7,6 +7,17 @@ callback attempt::
 
     acknowledged 200 signature_request_sent 5b1c... attempt 1 -> http://127.0.0.1:8000/callback
 
+With ``--api-log``, also one line per HTTP request it answers, as it happens (like ``stripe logs
+tail``; redacted, no key ever printed): its plane (``api``, ``control``, ``page``), status,
+method, path, ``error_name`` if any and real duration::
+
+    api 200 POST /v3/signature_request/create_embedded 9 ms
+    api 401 GET /v3/account unauthorized 1 ms
+
+``--state FILE`` starts from a state saved by ``Emulator.save_state`` (or ``--save-state``);
+``--save-state FILE`` writes the state when the emulator is stopped (SIGINT or SIGTERM) and
+says ``state saved: FILE`` (on failure it says why on stderr and exits with 1).
+
 ``hsnb.cli`` wires :func:`add_arguments` and :func:`run` in; ``python -m hsnb.emulator.command``
 runs it directly.
 """
@@ -25,6 +36,7 @@ from hsnb.emulator.service.config import EmulatorConfig
 from hsnb.emulator.service.profiles import PROFILES
 
 if TYPE_CHECKING:
+    from hsnb.emulator.service.api_log import ApiCall
     from hsnb.emulator.service.dispatcher import Attempt
 
 #: The settings ``hsnb emulator`` offers, with their help; each option is ``--`` plus the
@@ -46,6 +58,8 @@ SETTINGS: dict[str, str] = {
     "rate_limit": "calls per minute (0: no limit)",
     "high_tier_rate_limit": "send/create/files calls per minute (0: no limit)",
     "test_mode_rate_limit": "test-mode creates per minute (0: no limit)",
+    "api_log_size": "HTTP requests the request log keeps (0: none)",
+    "state": "start from this state file (Emulator.save_state, --save-state)",
 }
 DEFAULTS = EmulatorConfig()
 #: Settings offered with a fixed set of values (``--profile`` and the profiles' switches).
@@ -65,6 +79,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-key", help="the account's API key (default: drawn from the seed)")
     parser.add_argument("--callback-url", help="the account callback URL")
     parser.add_argument("--app-callback-url", help="the default API app's callback URL")
+    parser.add_argument(
+        "--api-log", action="store_true", help="print one line per HTTP request answered"
+    )
+    parser.add_argument("--save-state", metavar="FILE", help="save the state here when stopped")
     for name, text in SETTINGS.items():
         option = "--" + name.replace("_", "-")
         default = getattr(DEFAULTS, name)
@@ -90,6 +108,13 @@ def describe_attempt(attempt: Attempt) -> str:
     )
 
 
+def describe_call(call: ApiCall) -> str:
+    """One output line for a request the emulator answered (already redacted)."""
+    target = f"{call.path}?{call.query}" if call.query else call.path
+    error = f" {call.error_name}" if call.error_name else ""
+    return f"{call.plane} {call.status} {call.method} {target}{error} {call.duration * 1000:.0f} ms"
+
+
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM, printing the three lines and then one line per attempt."""
     from hsnb.emulator.server import Emulator
@@ -107,15 +132,33 @@ def run(args: argparse.Namespace) -> int:
         **{name: getattr(args, name) for name in SETTINGS},
     )
     emulator.on_attempt(lambda attempt: lines.put(describe_attempt(attempt)))
+    if args.api_log:
+        emulator.on_api_call(lambda call: lines.put(describe_call(call)))
     print(f"api: {emulator.api_url}", flush=True)
     shown = emulator.api_key if args.api_key is None else "(given with --api-key, not shown)"
     print(f"api_key: {shown}", flush=True)
     print(f"client_id: {emulator.client_id}", flush=True)
+    saved = 0
     try:
         pump()
+        if args.save_state:
+            saved = _save(emulator, args.save_state)
     finally:
         emulator.stop()
         terminal.drain(lines)
+    return saved
+
+
+def _save(emulator: Any, path: str) -> int:
+    """Save the state to ``path``: 0, or 1 with the reason on stderr."""
+    from hsnb.errors import HsnbError
+
+    try:
+        emulator.save_state(path)
+    except HsnbError as exc:
+        print(f"state not saved: {exc}", file=sys.stderr, flush=True)
+        return 1
+    print(f"state saved: {path}", flush=True)
     return 0
 
 
@@ -145,6 +188,7 @@ _PARSE: dict[str, Callable[[str], Any]] = {
     "rate_limit": _limit,
     "high_tier_rate_limit": _limit,
     "test_mode_rate_limit": _limit,
+    "api_log_size": int,
 }
 
 

@@ -25,15 +25,17 @@ from hsnb.emulator.http.handlers import NotFoundHandler
 from hsnb.emulator.http.outbound import HttpFetcher, TornadoTransport
 from hsnb.emulator.http.routes import routes
 from hsnb.emulator.service.backend import Backend
-from hsnb.emulator.service.clock import VIRTUAL, Clock, Randomness
+from hsnb.emulator.service.clock import VIRTUAL, Clock
 from hsnb.emulator.service.config import EmulatorConfig
 from hsnb.emulator.service.dispatcher import Attempt, Dispatcher
 from hsnb.emulator.service.faults import Fault
+from hsnb.emulator.service.ids import Randomness
 from hsnb.emulator.service.models import EmittedEvent
 from hsnb.emulator.service.ratelimit import RateLimiter
 from hsnb.emulator.service.serializers import Urls, signature_request_json
 from hsnb.emulator.service.virtual_time import VirtualTime
 from hsnb.emulator.service.workers import ThreadWorker
+from hsnb.emulator.state import RecordsMixin
 from hsnb.errors import EmulatorError
 from hsnb.runtime import ManagedServer, Registry, background_loop
 
@@ -55,7 +57,7 @@ def make_app(
     )
 
 
-class Emulator(ManagedServer):
+class Emulator(RecordsMixin, ManagedServer):
     """A local Dropbox Sign API v3 on 127.0.0.1, in hsnb's background loop thread.
 
     Starts at once (``start=False`` to wait). Same ``seed``, same ids; with a fixed ``start_time``
@@ -68,7 +70,9 @@ class Emulator(ManagedServer):
     ``rate_limit``, ``strict_callback_urls``, ``public_base_url``, ``file_fetch_timeout``
     (``file_urls`` are downloaded during processing; :mod:`hsnb.emulator.http.outbound`). ``config``
     gives a whole :class:`~hsnb.emulator.service.config.EmulatorConfig` (the keywords then change
-    it).
+    it). ``state``: a file of :meth:`save_state` to start from (:meth:`load_state`; a
+    ``callback_url`` or ``app_callback_url`` given here then replaces the saved one).
+    :meth:`api_log` is every HTTP request it answered, redacted.
 
     With ``public_base_url``, clients still call :attr:`api_url`; the emulator routes by path
     and query alone, so a URL it gave out works once its scheme and host are swapped for the
@@ -146,6 +150,10 @@ class Emulator(ManagedServer):
             self.dispatcher.on_change = self.fetcher.on_change = self.virtual_time.notify
             self.worker.on_done = self.virtual_time.notify
             self.worker.ordered = self.fetcher.ordered = True
+        if config.state is not None:
+            self.load_state(
+                config.state, callback_url=callback_url, app_callback_url=app_callback_url
+            )
         if start:
             self.start()
 
@@ -256,6 +264,7 @@ class Emulator(ManagedServer):
         self.clock.attach(asyncio.get_running_loop())
         if self.virtual_time is not None:
             self.virtual_time.start()
+        self._resume_processing_on_start()
 
     async def _cleanup(self) -> None:
         """Cancel pending timers, work and deliveries (stopping frees the port too)."""

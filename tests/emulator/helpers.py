@@ -8,8 +8,9 @@ from typing import Any
 from hsnb import testing
 from hsnb.emulator.service.backend import Backend
 from hsnb.emulator.service.callbacks import Delivery
-from hsnb.emulator.service.clock import DEFAULT_EPOCH, Clock, Randomness
+from hsnb.emulator.service.clock import DEFAULT_EPOCH, Clock
 from hsnb.emulator.service.config import EmulatorConfig
+from hsnb.emulator.service.ids import Randomness
 from hsnb.emulator.service.parsing import UploadedFile
 
 #: hsnb.testing's fast settings, for emulators a test makes itself (named "tests").

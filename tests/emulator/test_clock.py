@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from hsnb.emulator.service.clock import DEFAULT_EPOCH, Clock, Delay, Randomness
+from hsnb.emulator.service.clock import DEFAULT_EPOCH, Clock, Delay
+from hsnb.emulator.service.ids import Randomness
 
 
 def test_fixed_start_does_not_move_by_itself():

@@ -16,6 +16,9 @@ JSON endpoints::
 
     GET    /_emulator/                              summary: URLs, ids, emulated time
     GET    /_emulator/state                         account, apps, every request with its state
+                                                    (a view: a state *file*, which holds the
+                                                    emulator's secrets, is written from Python
+                                                    or ``hsnb emulator --save-state`` only)
     POST   /_emulator/reset          {seed?}        forget everything; ids restart from the seed
     POST   /_emulator/seed           {seed}         reseed the random source only
     POST   /_emulator/advance        {seconds}      fast-forward emulated time (fires due timers)
@@ -24,6 +27,7 @@ JSON endpoints::
     GET    /_emulator/deliveries                    every callback attempt, and dead letters
     GET    /_emulator/events                        every event raised (before delivery)
     GET    /_emulator/faults  POST {target, action, match?, count?, seconds?}  DELETE
+    GET    /_emulator/api_log?since=&limit=         the request log, redacted (not itself logged)
 
 The HTML pages a person opens (the sign page, file links) are in :mod:`hsnb.emulator.http.pages`.
 """
@@ -78,6 +82,8 @@ def reset_all(
 
 class ControlHandler(BaseHandler):
     """A JSON control-plane endpoint (dependencies through ``initialize``)."""
+
+    plane = "control"
 
     def initialize(self, backend: Backend, limiter: RateLimiter, dispatcher: Dispatcher) -> None:
         super().initialize(backend, limiter)
@@ -253,3 +259,27 @@ class FaultsHandler(ControlHandler):
     def delete(self) -> None:
         self.backend.faults.clear()
         self.send_json({"faults": []})
+
+
+class ApiLogHandler(ControlHandler):
+    """``GET /_emulator/api_log?since=CALL_ID&limit=N``: the request log's calls after
+    ``since`` (default 0: all kept), oldest first, at most ``limit`` (default 1000); ``last``
+    is the ``call_id`` to pass as ``since`` next time. Reading the log is not logged."""
+
+    logged = False
+
+    def get(self) -> None:
+        query = self.query_params({"since": int, "limit": int})
+        limit = query.get("limit", 1000)
+        if limit < 1:
+            raise BadRequest("limit must be at least 1.", error_path="limit")
+        log = self.backend.api_log
+        calls = log.calls(query.get("since", 0), limit)
+        self.send_json(
+            {
+                "calls": [asdict(call) for call in calls],
+                "last": calls[-1].call_id if calls else query.get("since", 0),
+                "dropped": log.dropped,
+                "size": log.size,
+            }
+        )

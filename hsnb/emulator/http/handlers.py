@@ -17,6 +17,7 @@ from typing import Any
 
 import tornado.web
 
+from hsnb.emulator.http.request_log import LoggedHandler
 from hsnb.emulator.service import parsing
 from hsnb.emulator.service import serializers as views
 from hsnb.emulator.service.backend import Backend
@@ -57,15 +58,17 @@ def credentials(authorization: str | None) -> tuple[str | None, str | None]:
     raise Unauthorized(f"Unsupported authorization scheme {scheme!r}.")
 
 
-class BaseHandler(tornado.web.RequestHandler):
-    """Error rendering and JSON output shared by every emulator handler."""
+class BaseHandler(LoggedHandler):
+    """Error rendering, JSON output and the request log, shared by every emulator handler."""
 
     def initialize(self, backend: Backend, limiter: RateLimiter) -> None:
         self.backend = backend
         self.limiter = limiter
+        self.start_log(backend)
 
     def send_json(self, body: Any, status: int = 200) -> None:
         """Finish with ``body`` as JSON."""
+        self.answer = body
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(body, separators=(",", ":")))
@@ -129,6 +132,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         """API errors are answers, not incidents; anything else goes to the hsnb logger only."""
+        self.failure = value
         if not isinstance(value, (ApiError, tornado.web.HTTPError)):
             logger.debug("emulator handler failed", exc_info=(typ, value, tb))
 
@@ -136,6 +140,8 @@ class BaseHandler(tornado.web.RequestHandler):
 class ApiHandler(BaseHandler):
     """A ``/v3`` endpoint: authenticate, count against the rate limit, apply API faults
     (a ``delay`` fault waits on the loop, so other calls are answered meanwhile)."""
+
+    plane = "api"
 
     async def prepare(self) -> None:
         api_key, bearer = credentials(self.request.headers.get("Authorization"))

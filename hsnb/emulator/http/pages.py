@@ -116,6 +116,8 @@ def request_page(sr: SignatureRequest, signer_url: dict[str, str]) -> str:
 class PageHandler(BaseHandler):
     """An HTML page; failures render as a short HTML page with the error's status."""
 
+    plane = "page"
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
         message = exc.error_msg if isinstance(exc, ApiError) else self._reason

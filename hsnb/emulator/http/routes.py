@@ -81,6 +81,7 @@ def routes(backend: Backend, limiter: RateLimiter, dispatcher: Dispatcher) -> li
         ("/_emulator/deliveries", control.DeliveriesHandler, plane),
         ("/_emulator/events", control.EventsHandler, plane),
         ("/_emulator/faults", control.FaultsHandler, plane),
+        ("/_emulator/api_log", control.ApiLogHandler, plane),
         (f"/_emulator/sign/{_ID}", pages.SignerPageHandler, deps),
         (f"/_emulator/requests/{_ID}", pages.RequestPageHandler, deps),
         (f"/_emulator/sessions/{_ID}/document.pdf", pages.SessionDocumentHandler, deps),

@@ -39,6 +39,17 @@ class AccountsMixin(ApiKeysMixin):
             return self.account
         raise Unauthorized("Unauthorized api key." if api_key else "Invalid access token.")
 
+    def known_secrets(self) -> set[str]:
+        """Every secret of the account (its API keys, access tokens, the apps' OAuth secrets):
+        what the request log cuts out of whatever it keeps."""
+        secrets = {key.secret for key in self.account.keys} | set(self.account.access_tokens)
+        secrets.add(self.account.api_key)
+        for app in self.apps.values():
+            secret = (app.oauth or {}).get("secret")
+            if isinstance(secret, str):
+                secrets.add(secret)
+        return secrets
+
     def get_account(
         self,
         account: Account,

@@ -17,9 +17,8 @@ world (:class:`hsnb.emulator.Emulator`) calls :meth:`Clock.fire_next` as soon as
 flight, so the clock jumps from one due timer to the next. A run then depends only on its seed
 and its calls, and goes as fast as the machine allows.
 
-:class:`Randomness` is the single ``random.Random`` of an emulator: ids (40 hex like real
-signature request ids and account ids, 32 hex for signature ids and client ids, 64 hex for API
-keys) and delay draws (:class:`Delay`) all come from it.
+:class:`~hsnb.emulator.service.ids.Randomness` is the single ``random.Random`` of an emulator:
+ids and delay draws (:class:`Delay`) all come from it.
 
 Not implemented: timers are not thread-safe; call them from the loop thread only.
 """
@@ -28,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import heapq
-import itertools
 import logging
 import math
 import random
@@ -36,6 +34,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from hsnb.emulator.service.ids import Counter
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +53,9 @@ class Timer:
     deadline: float
     seq: int
     callback: Callable[[], Any] = field(compare=False)
+    #: What the callback does, as JSON values a saved state can hold and re-arm (``None``: it
+    #: cannot be saved; see :mod:`hsnb.emulator.service.state_file`).
+    task: tuple[Any, ...] | None = field(default=None, compare=False)
     cancelled: bool = field(default=False, compare=False)
     fired: bool = field(default=False, compare=False)
     handle: asyncio.TimerHandle | asyncio.Handle | None = field(
@@ -103,7 +106,7 @@ class Clock:
         self._t0 = monotonic()
         self._virtual = self.start
         self._timers: list[Timer] = []
-        self._seq = itertools.count()
+        self._seq = Counter(0)
         self._loop: asyncio.AbstractEventLoop | None = None
         #: Exceptions raised by timer callbacks (an emulator bug; the tests check it is empty).
         self.errors: list[Exception] = []
@@ -138,9 +141,14 @@ class Clock:
             for timer in self._timers:
                 self._arm(timer)
 
-    def call_later(self, delay: float, callback: Callable[[], Any]) -> Timer:
-        """Run ``callback()`` once ``delay`` emulated seconds have passed; return its timer."""
-        timer = Timer(self.now() + max(0.0, delay), next(self._seq), callback)
+    def call_later(
+        self, delay: float, callback: Callable[[], Any], *, task: tuple[Any, ...] | None = None
+    ) -> Timer:
+        """Run ``callback()`` once ``delay`` emulated seconds have passed; return its timer.
+
+        ``task``: what the callback does, as JSON values, for a saved state (see :class:`Timer`).
+        """
+        timer = Timer(self.now() + max(0.0, delay), next(self._seq), callback, task=task)
         heapq.heappush(self._timers, timer)
         self._arm(timer)
         self.on_change()
@@ -207,6 +215,29 @@ class Clock:
         for timer in self._timers:
             timer.cancel()
         self._timers.clear()
+
+    def pending_timers(self) -> list[Timer]:
+        """The timers that have not fired, in firing order (deadline, then creation)."""
+        return sorted(t for t in self._timers if not (t.cancelled or t.fired))
+
+    @property
+    def next_seq(self) -> int:
+        """The creation number the next timer gets (ties of deadlines fire in this order)."""
+        return self._seq.value
+
+    def restore(self, now: float, timers: list[Timer], next_seq: int) -> None:
+        """Go to emulated time ``now`` with exactly ``timers`` pending (a loaded state): every
+        other timer is cancelled, the given ones are armed, and new timers are numbered from
+        ``next_seq`` on. A clock that follows the wall clock goes on from ``now``."""
+        self.cancel_all()
+        self._virtual = float(now)
+        if self.follow_wall:
+            self.start, self._t0 = float(now), self._monotonic()
+        self._seq = Counter(next_seq)
+        for timer in timers:
+            heapq.heappush(self._timers, timer)
+            self._arm(timer)
+        self.on_change()
 
     def _arm(self, timer: Timer) -> None:
         if self._loop is None or timer.handle is not None:
@@ -316,48 +347,3 @@ class Delay:
 
     def __str__(self) -> str:
         return f"{self.kind}:{','.join(f'{p:g}' for p in self.params)}"
-
-
-class Randomness:
-    """The emulator's one seeded random source, with id helpers in the real services' shapes."""
-
-    def __init__(self, seed: int | None = 0) -> None:
-        self.seed = seed
-        self.rng = random.Random(seed)
-
-    def reseed(self, seed: int | None) -> None:
-        """Start the sequence again from ``seed``."""
-        self.seed = seed
-        self.rng.seed(seed)
-
-    def hex(self, length: int) -> str:
-        """``length`` lowercase hex digits."""
-        return f"{self.rng.getrandbits(4 * length):0{length}x}"
-
-    def request_id(self) -> str:
-        """A signature request id: 40 hex, like the real ones."""
-        return self.hex(40)
-
-    def account_id(self) -> str:
-        """An account id: 40 hex."""
-        return self.hex(40)
-
-    def signature_id(self) -> str:
-        """A signer's signature id: 32 hex."""
-        return self.hex(32)
-
-    def client_id(self) -> str:
-        """An API app's client id: 32 hex."""
-        return self.hex(32)
-
-    def api_key(self) -> str:
-        """An API key: 64 hex."""
-        return self.hex(64)
-
-    def token(self) -> str:
-        """A secret token for URLs (sign pages, file links): 40 hex."""
-        return self.hex(40)
-
-    def draw(self, delay: Delay) -> float:
-        """One draw from ``delay``."""
-        return delay.draw(self.rng)

@@ -8,11 +8,13 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from hsnb.emulator.service import profiles
+from hsnb.emulator.service.api_log import DEFAULT_SIZE as DEFAULT_API_LOG_SIZE
 from hsnb.emulator.service.clock import Delay
 from hsnb.emulator.service.file_urls import DEFAULT_MAX_BYTES
 
@@ -120,6 +122,13 @@ class EmulatorConfig:
       so an emulator bound to ``0.0.0.0`` cannot be made to fetch, and serve back through
       ``/files``, what only it can reach.
 
+    The emulator's own records and state:
+
+    * ``api_log_size``: how many HTTP requests the request log keeps (``Emulator.api_log()``,
+      :mod:`hsnb.emulator.service.api_log`); older ones are dropped and counted; 0 keeps none.
+    * ``state``: a state file (``Emulator.save_state``) to start from instead of a fresh
+      world (:mod:`hsnb.emulator.service.state_file`); the other settings still apply.
+
     Raises ``ValueError`` for a setting that cannot work.
     """
 
@@ -155,6 +164,8 @@ class EmulatorConfig:
     file_fetch_timeout: float = 10.0
     file_fetch_max_bytes: int = DEFAULT_MAX_BYTES
     allow_private_file_urls: bool | None = None
+    api_log_size: int = DEFAULT_API_LOG_SIZE
+    state: str | os.PathLike[str] | None = None
 
     def __post_init__(self) -> None:
         for name in _DELAYS:
@@ -167,6 +178,8 @@ class EmulatorConfig:
             raise ValueError(
                 f"file_fetch_timeout must be positive, not {self.file_fetch_timeout!r}"
             )
+        if not self.api_log_size >= 0:
+            raise ValueError(f"api_log_size must be 0 or more, not {self.api_log_size!r}")
         if not self.file_fetch_max_bytes > 0:
             raise ValueError(
                 f"file_fetch_max_bytes must be positive, not {self.file_fetch_max_bytes!r}"

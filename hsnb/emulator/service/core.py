@@ -12,7 +12,9 @@ the rest of the service only through this small API:
   ``client_id`` of this account, or 400);
 * :meth:`emit` raises an event and hands a delivery per receiver to :meth:`deliver`, which
   draws the queueing delay and passes it to the ``outbox`` (the dispatcher);
-* :meth:`audit` writes a request's audit trail; :meth:`next_sequence` orders new records.
+* :meth:`audit` writes a request's audit trail; :meth:`next_sequence` orders new records;
+* :meth:`schedule` runs a part's ``_timer_<task>`` method later, as a timer a saved state can hold
+  (:mod:`~hsnb.emulator.service.state_file`): every delayed step of the service goes through it.
 
 Nothing here does I/O or imports tornado.
 """
@@ -20,16 +22,17 @@ Nothing here does I/O or imports tornado.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections.abc import Callable
 from typing import Any
 
 from hsnb.emulator.service import documents as docs
+from hsnb.emulator.service.api_log import ApiLog
 from hsnb.emulator.service.callbacks import Delivery, deliveries_for
-from hsnb.emulator.service.clock import Clock, Randomness
+from hsnb.emulator.service.clock import Clock, Timer
 from hsnb.emulator.service.config import EmulatorConfig
 from hsnb.emulator.service.faults import Faults
 from hsnb.emulator.service.file_urls import Fetcher, OfflineFetcher
+from hsnb.emulator.service.ids import Counter, Randomness
 from hsnb.emulator.service.lifecycle import RequestState
 from hsnb.emulator.service.models import Account, ApiApp, EmittedEvent, SignatureRequest, Template
 from hsnb.emulator.service.serializers import Urls, signature_request_json, template_json
@@ -47,7 +50,8 @@ class ServiceCore:
     """Identity, reset and the shared API of the backend's parts (see the module docstring).
 
     ``api_key``: the account's key (default: drawn from the seed). ``callback_url`` and
-    ``app_callback_url``: the account's and the default app's callback URLs. ``fetcher``: downloads
+    ``app_callback_url``: the account's and the default app's callback URLs (a ``api_key`` given
+    here is the caller's: a saved state holds only its fingerprint). ``fetcher``: downloads
     ``file_urls`` (default: :class:`~hsnb.emulator.service.file_urls.OfflineFetcher`). ``worker``:
     runs CPU work (default: inline, :class:`~hsnb.emulator.service.workers.InlineWorker`).
     """
@@ -78,10 +82,15 @@ class ServiceCore:
         self.fetcher: Fetcher = fetcher or OfflineFetcher()
         self.worker: Worker = worker or InlineWorker()
         self.faults = Faults()
+        #: Every HTTP request the emulator answered, redacted and bounded (the HTTP edge
+        #: records them; :mod:`~hsnb.emulator.service.api_log`).
+        self.api_log = ApiLog(self.config.api_log_size)
         #: Called with each event as it is raised, before it is delivered (e.g. a workload
         #: script that reacts to ``signature_request_sent``); on the loop thread.
         self.event_hooks: list[Callable[[EmittedEvent], None]] = []
         self._initial_urls = (callback_url, app_callback_url)
+        #: The API key the caller gave (``None``: drawn from the seed); never saved.
+        self.given_api_key = api_key or None
         identity = self._draw_identity()
         self.account = Account(
             account_id=identity["account_id"],
@@ -89,7 +98,8 @@ class ServiceCore:
             api_key=api_key or identity["api_key"],
             access_tokens={identity["access_token"]},
         )
-        self._default_client_id = identity["client_id"]
+        #: The ``client_id`` of the API app every emulator starts with (kept once it is deleted).
+        self.default_client_id = identity["client_id"]
         self._fresh_state()
 
     # -- identity and reset ----------------------------------------------------------------
@@ -102,7 +112,7 @@ class ServiceCore:
     @property
     def default_app(self) -> ApiApp | None:
         """The API app every emulator starts with (``None`` once deleted)."""
-        return self.apps.get(self._default_client_id)
+        return self.apps.get(self.default_client_id)
 
     def reset(self, seed: int | None = None) -> None:
         """Forget every request, app change, event and fault; restart the clock and the ids.
@@ -117,6 +127,15 @@ class ServiceCore:
         self.random.reseed(self.random.seed if seed is None else seed)
         self._draw_identity()
         self.faults.clear()
+        self.api_log.clear()
+        self._fresh_state()
+
+    def clear_for_load(self) -> None:
+        """Cancel every pending timer and piece of work and give each part fresh state, to be
+        filled from a saved state (:mod:`~hsnb.emulator.service.state_file`)."""
+        self.clock.cancel_all()
+        self.fetcher.cancel_all()
+        self.worker.cancel_all()
         self._fresh_state()
 
     def _draw_identity(self) -> dict[str, str]:
@@ -132,8 +151,8 @@ class ServiceCore:
         callback_url, app_callback_url = self._initial_urls
         self.account.callback_url = callback_url
         self.apps = {
-            self._default_client_id: ApiApp(
-                client_id=self._default_client_id,
+            self.default_client_id: ApiApp(
+                client_id=self.default_client_id,
                 name="hsnb emulator app",
                 domains=["example.com"],
                 owner_account_id=self.account.account_id,
@@ -145,14 +164,15 @@ class ServiceCore:
         }
         self.requests = {}
         self.events = []
-        self._delivery_ids = itertools.count(1)
-        self._sequence = itertools.count(1)
+        #: The next delivery id, and the next number in the order records were made.
+        self.delivery_ids = Counter(1)
+        self.sequence = Counter(1)
 
     # -- the shared API --------------------------------------------------------------------
 
     def next_sequence(self) -> int:
         """The next number in the order records were made (lists show newest first)."""
-        return next(self._sequence)
+        return next(self.sequence)
 
     def get_signature_request(self, account: Account, request_id: str) -> SignatureRequest:
         """The request; 404 if unknown, 403 if another account's, 410 ``deleted`` once
@@ -207,7 +227,7 @@ class ServiceCore:
             self.account,
             app,
             snapshot,
-            self._delivery_ids,
+            self.delivery_ids,
             template=template_snapshot,
             app_only=self.config.switches["app_callbacks"] == "app_only",
             app_account_id=self.config.switches["app_callback_account_id"],
@@ -217,7 +237,7 @@ class ServiceCore:
 
     def new_delivery_id(self) -> int:
         """A fresh delivery id (for deliveries not made by :meth:`emit`, e.g. a test)."""
-        return next(self._delivery_ids)
+        return next(self.delivery_ids)
 
     def deliver(self, delivery: Delivery) -> Delivery:
         """Hand ``delivery`` to the outbox with its queueing delay drawn; return what was sent."""
@@ -226,6 +246,20 @@ class ServiceCore:
             delivery = dataclasses.replace(delivery, delay=delay)
         self.outbox(delivery)
         return delivery
+
+    def schedule(self, delay: float, task: str, *args: Any) -> Timer:
+        """Call ``self._timer_<task>(*args)`` after ``delay`` emulated seconds; ``args`` are JSON
+        values (ids, flags, text), so a saved state can hold the timer and re-arm it."""
+        method = self.timer_task(task)
+        return self.clock.call_later(delay, lambda: method(*args), task=(task, *args))
+
+    def timer_task(self, task: str) -> Callable[..., None]:
+        """The method behind timer task ``task`` (only ``_timer_*`` methods can be named, so a
+        state file cannot call anything else); ``LookupError`` for a task no part defines."""
+        method = getattr(self, f"_timer_{task}", None) if task.isidentifier() else None
+        if method is None:
+            raise LookupError(f"unknown timer task {task!r}")
+        return method
 
     def audit(self, sr: SignatureRequest, action: str, actor: str) -> None:
         """Add to the request's audit trail (``actor``: an address, :data:`REQUESTER` or

@@ -34,6 +34,8 @@ from hsnb.payloads import classify, compact_json, encode_callback_multipart
 logger = logging.getLogger(__name__)
 
 ACKNOWLEDGED = "acknowledged"
+#: The task of a timer that makes a delivery attempt (see :meth:`Dispatcher.job`).
+DELIVER = "deliver"
 
 
 DEFAULT_POLICY = RetryPolicy()
@@ -192,7 +194,7 @@ class Dispatcher:
         self._idle_event().clear()
         for _ in range(copies):
             if delayed or wait > 0:
-                self.clock.call_later(wait, lambda: self._put(_Job(delivery)))
+                self.clock.call_later(wait, self.job(delivery, 1), task=(DELIVER, delivery, 1))
             else:
                 self._put(_Job(delivery))
 
@@ -227,6 +229,21 @@ class Dispatcher:
         self._drop_lanes()
         self.attempts.clear()
         self.dead_letters.clear()
+
+    def job(self, delivery: Delivery, attempt: int) -> Callable[[], None]:
+        """What a timer calls to make attempt number ``attempt`` of ``delivery`` (the timer's
+        task is ``("deliver", delivery, attempt)``, so a saved state can re-arm it)."""
+        return lambda: self._put(_Job(delivery, attempt))
+
+    def restore(self, attempts: list[Attempt], dead_letters: list[Delivery], waiting: int) -> None:
+        """Take a saved state's attempt log and dead letters; ``waiting`` deliveries wait on
+        the clock (their timers are re-armed by the caller) and are not settled yet."""
+        self._drop_lanes()
+        self.attempts[:] = attempts
+        self.dead_letters[:] = dead_letters
+        self._unsettled = waiting
+        if waiting:
+            self._idle_event().clear()
 
     async def close(self) -> None:
         """Stop every worker and close the transport (the attempt log stays readable)."""
@@ -314,7 +331,8 @@ class Dispatcher:
         self._log(job, sent_at, outcome, response, time.monotonic() - started, next_at)
         if retry:
             delay = retry_delay(job.attempt, self.policy)
-            self.clock.call_later(delay, lambda: self._put(_Job(delivery, job.attempt + 1)))
+            later = job.attempt + 1
+            self.clock.call_later(delay, self.job(delivery, later), task=(DELIVER, delivery, later))
             return
         if outcome != ACKNOWLEDGED:
             self.dead_letters.append(delivery)

@@ -19,11 +19,11 @@ Targets and actions:
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from hsnb.emulator.service.ids import Counter
 from hsnb.errors import API_ERRORS_BY_NAME, BadRequest
 
 PROCESSING_ACTIONS = ("file_error", "unknown_error", "signature_request_invalid")
@@ -55,7 +55,8 @@ class Faults:
 
     def __init__(self) -> None:
         self._faults: list[Fault] = []
-        self._ids = itertools.count(1)
+        #: The id the next fault gets.
+        self.ids = Counter(1)
 
     def add(
         self,
@@ -85,7 +86,7 @@ class Faults:
             raise BadRequest("seconds must be a finite number.", error_path="seconds")
         if seconds < 0:
             raise BadRequest("seconds must not be negative.", error_path="seconds")
-        fault = Fault(next(self._ids), target, action, match or None, count, float(seconds))
+        fault = Fault(next(self.ids), target, action, match or None, count, float(seconds))
         self._faults.append(fault)
         return fault
 
@@ -113,3 +114,8 @@ class Faults:
     def active(self) -> list[Fault]:
         """The faults that will still fire."""
         return list(self._faults)
+
+    def restore(self, faults: list[Fault], next_id: int) -> None:
+        """Exactly ``faults`` active, new ones numbered from ``next_id`` (a loaded state)."""
+        self._faults = list(faults)
+        self.ids = Counter(next_id)

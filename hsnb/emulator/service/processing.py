@@ -1,8 +1,9 @@
 """Document processing after create/send: ``signature_request_sent``, or the error event.
 
 Part of the :class:`~hsnb.emulator.service.backend.Backend` (see :mod:`hsnb.emulator.service.core`).
-The create call schedules :meth:`ProcessingMixin._process` after the drawn ``processing_delay``
-(emulated seconds); then (steps 2 and 3 are :func:`load_documents`, which templates share):
+The create call schedules :meth:`ProcessingMixin._timer_process` after the drawn
+``processing_delay`` (emulated seconds); then (steps 2 and 3 are :func:`load_documents`, which
+templates share):
 
 1. an injected ``processing`` fault fails the request with its event;
 2. with ``file_urls``, the documents are downloaded first, by the injected
@@ -141,6 +142,13 @@ class ProcessingMixin(ServiceCore):
         super()._fresh_state()
         self._reading = {}
 
+    def resume_processing(self) -> None:
+        """Read ahead the uploads of every request still processing (a loaded state: its
+        processing timers are pending, the reading was not saved)."""
+        for sr in self.requests.values():
+            if sr.state is RequestState.PROCESSING:
+                self._read_ahead(sr)
+
     def _read_ahead(self, sr: SignatureRequest) -> None:
         """Start reading a new request's uploads now, on the worker: the CPU time passes while
         the processing timer runs, so it does not hold the loop that keeps emulated time
@@ -158,7 +166,7 @@ class ProcessingMixin(ServiceCore):
             self.fetcher, self.worker, sr.uploads, (), use_text_tags=sr.use_text_tags, done=read
         )
 
-    def _process(self, request_id: str) -> None:
+    def _timer_process(self, request_id: str) -> None:
         sr = self.requests.get(request_id)
         if sr is None or sr.state is not RequestState.PROCESSING:
             return

@@ -74,11 +74,10 @@ class RequestsMixin(ProcessingMixin):
         self.requests[sr.signature_request_id] = sr
         self.audit(sr, "created", REQUESTER)
         delay = self.random.draw(self.config.processing_delay)
-        self.clock.call_later(delay, lambda: self._process(sr.signature_request_id))
+        self.schedule(delay, "process", sr.signature_request_id)
         self._read_ahead(sr)
         if sr.expires_at is not None:
-            until = sr.expires_at - self.clock.now()
-            self.clock.call_later(until, lambda: self._expire(sr.signature_request_id))
+            self.schedule(sr.expires_at - self.clock.now(), "expire", sr.signature_request_id)
         return sr
 
     def list_signature_requests(
@@ -125,8 +124,11 @@ class RequestsMixin(ProcessingMixin):
             signer.pending_action = None
         self.audit(sr, "canceled", REQUESTER)
         delay = self.random.draw(self.config.cancel_delay)
-        self.clock.call_later(delay, lambda: self.emit("signature_request_canceled", request=sr))
+        self.schedule(delay, "canceled", sr.signature_request_id)
         return sr
+
+    def _timer_canceled(self, request_id: str) -> None:
+        self.emit("signature_request_canceled", request=self.requests[request_id])
 
     def remind(
         self, account: Account, request_id: str, email_address: str | None
@@ -162,7 +164,7 @@ class RequestsMixin(ProcessingMixin):
         self.emit("signature_request_remind", request=sr, related=signer.signature_id)
         return sr
 
-    def _expire(self, request_id: str) -> None:
+    def _timer_expire(self, request_id: str) -> None:
         sr = self.requests.get(request_id)
         if sr is None or sr.state is not RequestState.AWAITING_SIGNATURE:
             return

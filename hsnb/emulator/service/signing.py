@@ -106,7 +106,7 @@ class SigningMixin(FilesMixin):
         self.check_signable(sr, signer)
         if signer.last_viewed_at is None:
             self._viewed(sr, signer)
-        self._after_signer(sr, signer, "signing", lambda: self._signed(sr, signer))
+        self._after_signer(sr, signer, "signing")
         return sr
 
     def decline(self, signature_id: str, reason: str | None = None) -> SignatureRequest:
@@ -117,7 +117,7 @@ class SigningMixin(FilesMixin):
             raise BadRequest("This signature request does not allow declining (allow_decline).")
         if signer.last_viewed_at is None:
             self._viewed(sr, signer)
-        self._after_signer(sr, signer, "declining", lambda: self._declined(sr, signer, reason))
+        self._after_signer(sr, signer, "declining", reason)
         return sr
 
     def _viewed(self, sr: SignatureRequest, signer: Signer) -> None:
@@ -128,22 +128,33 @@ class SigningMixin(FilesMixin):
             self.audit(sr, "viewed", signer.email_address)
             self.emit("signature_request_viewed", request=sr, related=signer.signature_id)
 
-    def _after_signer(self, sr: SignatureRequest, signer: Signer, action: str, step: Any) -> None:
-        """Run ``step`` after the signer's drawn delay, unless the request moved on meanwhile."""
+    def _after_signer(
+        self, sr: SignatureRequest, signer: Signer, action: str, reason: str | None = None
+    ) -> None:
+        """Sign or decline (``action``) after the signer's drawn delay."""
         delay = self.random.draw(self.config.signing_delay)
         if delay <= 0:
-            step()
+            self._signer_step(sr, signer, action, reason)
             return
         signer.pending_action = action
+        self.schedule(delay, "signer", signer.signature_id, action, reason)
 
-        def later() -> None:
-            if signer.pending_action != action:
-                return
-            signer.pending_action = None
-            if sr.state is RequestState.AWAITING_SIGNATURE:
-                step()
+    def _timer_signer(self, signature_id: str, action: str, reason: str | None) -> None:
+        """The signer's delayed step, unless the request moved on meanwhile."""
+        sr, signer = self.find_signature(signature_id)
+        if signer.pending_action != action:
+            return
+        signer.pending_action = None
+        if sr.state is RequestState.AWAITING_SIGNATURE:
+            self._signer_step(sr, signer, action, reason)
 
-        self.clock.call_later(delay, later)
+    def _signer_step(
+        self, sr: SignatureRequest, signer: Signer, action: str, reason: str | None
+    ) -> None:
+        if action == "signing":
+            self._signed(sr, signer)
+        else:
+            self._declined(sr, signer, reason)
 
     def _signed(self, sr: SignatureRequest, signer: Signer) -> None:
         if sr.position_signed(signer.index):
@@ -163,11 +174,12 @@ class SigningMixin(FilesMixin):
         if done:
             self.emit("signature_request_all_signed", request=sr)
         if delay > 0:
-            self.clock.call_later(delay, lambda: self._prepared(sr, final=done))
+            self.schedule(delay, "prepared", sr.signature_request_id, done)
         elif done:
             self.emit("signature_request_downloadable", request=sr)
 
-    def _prepared(self, sr: SignatureRequest, *, final: bool) -> None:
+    def _timer_prepared(self, request_id: str, final: bool) -> None:
+        sr = self.requests[request_id]
         sr.preparing -= 1
         sr.version += 1
         if final and sr.state is RequestState.COMPLETE:

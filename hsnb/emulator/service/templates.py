@@ -83,7 +83,7 @@ class TemplatesMixin(RequestsMixin):
         )
         self.templates[template.template_id] = template
         delay = self.random.draw(self.config.processing_delay)
-        self.clock.call_later(delay, lambda: self._process_template(template.template_id))
+        self.schedule(delay, "process_template", template.template_id)
         return template
 
     def get_template(self, account: Account, template_id: str) -> Template:
@@ -160,7 +160,7 @@ class TemplatesMixin(RequestsMixin):
 
     # -- processing ----------------------------------------------------------------------
 
-    def _process_template(self, template_id: str) -> None:
+    def _timer_process_template(self, template_id: str) -> None:
         template = self.templates.get(template_id)
         if template is None or template.state is not TemplateState.PROCESSING:
             return
