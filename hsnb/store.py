@@ -31,13 +31,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from hsnb import store_migrations as migrations
 from hsnb.errors import StoreError
+from hsnb.event_fields import FIELD_TYPES
 from hsnb.events import Event, parse_event
-from hsnb.records import RecordResult, RequestInfo, StoredEvent, Verdict
+from hsnb.records import RecordResult, RequestInfo, StoredEvent, Verdict, unpack_body
 from hsnb.store_files import check_store_file, prepare_path, read_only_uri
 from hsnb.writer import GroupCommitWriter, Write
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: Past this size (1 GiB), refused requests are answered but no longer stored.
 DEFAULT_MAX_BYTES = 2**30
 _WRITE_TIMEOUT = 60.0
@@ -59,7 +61,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
     event_key TEXT,
     event_type TEXT,
     verified_by TEXT,
-    received_wall_at TEXT
+    received_wall_at TEXT,
+    body_codec TEXT
 );
 CREATE TABLE IF NOT EXISTS events (
     event_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -72,18 +75,24 @@ CREATE TABLE IF NOT EXISTS events (
     verified INTEGER,
     payload TEXT NOT NULL,
     delivery_count INTEGER NOT NULL DEFAULT 1,
-    received_wall_at TEXT
+    received_wall_at TEXT,
+    payload_start INTEGER,
+    payload_length INTEGER,
+    {fields}
 );
 CREATE INDEX IF NOT EXISTS events_by_request ON events (signature_request_id, event_type);
-"""
+""".format(fields=",\n    ".join(f"{name} {kind}" for name, kind in FIELD_TYPES.items()))
 #: Schema changes from each version to the next (a store is brought up to date when opened).
-_MIGRATIONS: dict[int, tuple[str, ...]] = {
+_MIGRATIONS: dict[int, tuple[migrations.Step, ...]] = {
     1: ("ALTER TABLE deliveries ADD COLUMN verified_by TEXT",),
     # received_at may be on an emulator's clock; the wall clock is kept beside it
     2: (
         "ALTER TABLE deliveries ADD COLUMN received_wall_at TEXT",
         "ALTER TABLE events ADD COLUMN received_wall_at TEXT",
     ),
+    # each callback kept once: the body compressed, the event's payload read back from it, and
+    # the event's flat fields in columns (so frames are read without parsing JSON)
+    3: migrations.KEEP_ONCE,
 }
 
 __all__ = ["EventStore", "RecordResult", "RequestInfo", "StoredEvent", "Verdict", "Write"]
@@ -121,9 +130,16 @@ class EventStore:
         try:
             write_db = self._write_db = self._open(busy_timeout)
             names = [row[1] for row in self._read_db.execute("PRAGMA table_info(deliveries)")]
+            event_names = [row[1] for row in self._read_db.execute("PRAGMA table_info(events)")]
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open event store {self.path}: {exc}") from exc
-        self._delivery_columns = ", ".join(name for name in names if name != "body")
+        self._delivery_columns = ", ".join(n for n in names if n not in ("body", "body_codec"))
+        #: Whether the events table holds the events' flat fields (schema 4): an older store
+        #: opened read-only keeps only payloads, which readers then parse.
+        self.keeps_fields = "payload_start" in event_names
+        self._event_columns = ", ".join(
+            f"e.{n}" for n in event_names if n not in ("payload", "payload_start", "payload_length")
+        )
         if write_db is not None:
             self._writer = GroupCommitWriter(
                 write_db,
@@ -276,18 +292,58 @@ class EventStore:
 
     # -- reading -------------------------------------------------------------------------------
 
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection that sees one committed state until the block ends.
+
+        For a large read in batches: a file store gets a connection of its own (other readers
+        and the writer go on meanwhile); an in-memory store lends its one connection, under the
+        read lock. Raises :class:`StoreError` for an SQLite error.
+        """
+        if self.in_memory:
+            with self._reading() as db:
+                yield db
+            return
+        db = sqlite3.connect(read_only_uri(Path(self.path)), uri=True)
+        try:
+            db.execute("BEGIN")
+            yield db
+        except sqlite3.Error as exc:
+            raise StoreError(f"event store {self.path}: {exc}") from exc
+        finally:
+            db.close()
+
     def event_rows(self) -> list[dict[str, Any]]:
-        """Every stored event as a plain dict, in arrival order."""
+        """Every stored event as a plain dict, with its payload as received, in arrival order."""
         with self._reading() as db:
-            rows = db.execute("SELECT * FROM events ORDER BY event_id").fetchall()
-        return [dict(row) for row in rows]
+            rows = db.execute(f"{self._select_payloads()} ORDER BY e.event_id").fetchall()
+        return [_public(row) | {"payload": _payload_of(row)} for row in rows]
 
     def delivery_rows(self, *, with_body: bool = False) -> list[dict[str, Any]]:
-        """Every delivery as a plain dict, in arrival order (raw body only on request)."""
+        """Every delivery as a plain dict, in arrival order (raw body only on request: the bytes
+        received, as the store keeps them compressed)."""
         columns = "*" if with_body else self._delivery_columns
         with self._reading() as db:
             rows = db.execute(f"SELECT {columns} FROM deliveries ORDER BY delivery_id").fetchall()
-        return [dict(row) for row in rows]
+        if not with_body:
+            return [dict(row) for row in rows]
+        unpacked = []
+        for row in rows:
+            found = dict(row)
+            found["body"] = unpack_body(found["body"], found.pop("body_codec", None))
+            unpacked.append(found)
+        return unpacked
+
+    def _select_payloads(self, columns: str | None = None) -> str:
+        """A query of events (``e``) with what their payload is read from, ``columns`` first."""
+        columns = columns or self._event_columns
+        if not self.keeps_fields:
+            return f"SELECT {columns}, e.payload AS _text FROM events e"
+        return (
+            f"SELECT {columns}, e.payload AS _text, e.payload_start AS _start,"
+            " e.payload_length AS _length, d.body AS _body, d.body_codec AS _codec FROM events e"
+            " LEFT JOIN deliveries d ON d.delivery_id = e.first_delivery_id"
+        )
 
     def stored_events(
         self,
@@ -300,21 +356,19 @@ class EventStore:
 
         ``event_type`` is one type or several (any of them matches).
         """
-        sql = (
-            "SELECT event_id, payload, received_at, delivery_count, verified FROM events"
-            " WHERE event_id > ?"
-        )
+        columns = "e.event_id, e.received_at, e.delivery_count, e.verified"
+        sql = self._select_payloads(columns) + " WHERE e.event_id > ?"
         params: list[Any] = [after_id]
         if event_type is not None:
             types = [event_type] if isinstance(event_type, str) else list(event_type)
-            sql += f" AND event_type IN ({', '.join('?' * len(types))})"
+            sql += f" AND e.event_type IN ({', '.join('?' * len(types))})"
             params.extend(types)
         if signature_request_id is not None:
-            sql += " AND signature_request_id = ?"
+            sql += " AND e.signature_request_id = ?"
             params.append(signature_request_id)
         with self._reading() as db:
-            rows = db.execute(sql + " ORDER BY event_id", params).fetchall()
-        return [_stored_event(*row) for row in rows]
+            rows = db.execute(sql + " ORDER BY e.event_id", params).fetchall()
+        return [_stored_event(row) for row in rows]
 
     def wait_for_change(self, timeout: float) -> None:
         """Block until a commit in this process, or ``timeout`` seconds (other writers: poll)."""
@@ -339,7 +393,10 @@ def _bring_up_to_date(db: sqlite3.Connection, version: int) -> None:
         else:
             for step in range(version, SCHEMA_VERSION):
                 for statement in _MIGRATIONS[step]:
-                    db.execute(statement)
+                    if callable(statement):  # a data migration
+                        statement(db)
+                    else:
+                        db.execute(statement)
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         db.execute("COMMIT")
     except BaseException:
@@ -348,13 +405,27 @@ def _bring_up_to_date(db: sqlite3.Connection, version: int) -> None:
         raise
 
 
-def _stored_event(
-    event_id: int, payload: str, received_at: str, delivery_count: int, verified: int | None
-) -> StoredEvent:
+def _public(row: sqlite3.Row) -> dict[str, Any]:
+    """A row as a dict, without the columns a query added to read the payload (``_...``)."""
+    return {name: row[name] for name in row.keys() if not name.startswith("_")}
+
+
+def _payload_of(row: sqlite3.Row) -> str:
+    """An event's payload as received: its text, or its slice of the first delivery's body."""
+    text = row["_text"]
+    if text:
+        return text
+    start = row["_start"]
+    body = unpack_body(row["_body"], row["_codec"])
+    return body[start : start + row["_length"]].decode()
+
+
+def _stored_event(row: sqlite3.Row) -> StoredEvent:
+    verified = row["verified"]
     return StoredEvent(
-        event_id=event_id,
-        event=parse_event(payload),
-        received_at=datetime.fromisoformat(received_at),
-        delivery_count=delivery_count,
+        event_id=row["event_id"],
+        event=parse_event(_payload_of(row)),
+        received_at=datetime.fromisoformat(row["received_at"]),
+        delivery_count=row["delivery_count"],
         verified=None if verified is None else bool(verified),
     )

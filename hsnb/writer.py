@@ -32,8 +32,17 @@ from functools import cached_property
 from typing import Any
 
 from hsnb.errors import StoreError
+from hsnb.event_fields import FIELDS, event_fields
 from hsnb.events import Event
-from hsnb.records import RecordResult, RequestInfo, Verdict, headers_json, iso_utc
+from hsnb.records import (
+    BODY_CODEC,
+    RecordResult,
+    RequestInfo,
+    Verdict,
+    headers_json,
+    iso_utc,
+    pack_body,
+)
 
 #: A refused request keeps at most this much of its body (its full size is kept in body_size).
 REFUSED_BODY_BYTES = 1024
@@ -50,12 +59,13 @@ _VALUE_ERRORS = (sqlite3.InterfaceError, sqlite3.IntegrityError, ValueError, Typ
 _INSERT_DELIVERY = (
     "INSERT INTO deliveries (delivery_id, received_at, method, path, remote_ip, content_type,"
     " headers, body, body_size, status, verdict, reason, event_key, event_type, verified_by,"
-    " received_wall_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " received_wall_at, body_codec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_EVENT = (
     "INSERT INTO events (event_id, event_key, first_delivery_id, received_at, event_type,"
-    " event_time, signature_request_id, verified, payload, received_wall_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " event_time, signature_request_id, verified, payload, received_wall_at, payload_start,"
+    f" payload_length, {', '.join(FIELDS)})"
+    f" VALUES ({', '.join('?' * (12 + len(FIELDS)))})"
 )
 _COUNT_DELIVERY = "UPDATE events SET delivery_count = delivery_count + 1 WHERE event_id = ?"
 _LAST_ID = "SELECT seq FROM sqlite_sequence WHERE name = ?"
@@ -316,8 +326,12 @@ def _delivery_row(
 ) -> tuple[Any, ...]:
     request = write.request
     refused = verdict is Verdict.REJECTED
-    # a refusal keeps a prefix of what it was sent: forged floods cannot fill the disk
-    body = request.body[:REFUSED_BODY_BYTES] if refused else request.body
+    # a refusal keeps a prefix of what it was sent: forged floods cannot fill the disk; a
+    # callback is kept whole, compressed (its event's payload is read back from it)
+    if refused:
+        body, codec = bytes(request.body[:REFUSED_BODY_BYTES]), None
+    else:
+        body, codec = pack_body(request.body), BODY_CODEC
     event_type = write.event.event_type if write.event is not None else None
     if write.claimed is not None:  # what a refused body claimed: kept short, never trusted
         event_type = write.claimed.event_type[:CLAIMED_TYPE_CHARS]
@@ -329,7 +343,7 @@ def _delivery_row(
         request.remote_ip,
         request.content_type,
         headers_json(request.headers, REFUSED_HEADERS_CHARS if refused else None),
-        bytes(body),
+        body,
         request.size,
         write.status,
         verdict.value,
@@ -338,12 +352,19 @@ def _delivery_row(
         event_type,
         write.verified_by,
         write.received_wall_at,
+        codec,
     )
 
 
 def _event_row(event_id: int, key: str, delivery_id: int, write: Write) -> tuple[Any, ...]:
     event = write.event
     assert event is not None
+    # the payload is kept once: as where it lies in the delivery's body when it is there
+    # verbatim (Dropbox Sign's multipart, a JSON body), else as text
+    payload = event.to_json()
+    encoded = payload.encode()
+    start = write.request.body.find(encoded)
+    located = start >= 0
     return (
         event_id,
         key,
@@ -353,8 +374,11 @@ def _event_row(event_id: int, key: str, delivery_id: int, write: Write) -> tuple
         event.event_timestamp,
         event.signature_request_id,
         None if write.verified is None else int(write.verified),
-        event.to_json(),
+        "" if located else payload,
         write.received_wall_at,
+        start if located else None,
+        len(encoded) if located else None,
+        *event_fields(event),
     )
 
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from hsnb.analysis import read_log
@@ -114,7 +115,10 @@ def test_a_folder_is_not_a_store(tmp_path: Path) -> None:
         EventStore(tmp_path)
 
 
-#: The columns each older schema lacked, from the newest back.
+#: The schema the committed sample log was written with.
+SAMPLE_VERSION = 3
+#: The columns each older schema lacked, from the newest back (schema 4 added columns and
+#: moved data: :func:`test_a_schema_3_store_is_migrated_to_keep_each_callback_once`).
 _ADDED_AFTER = {
     2: ("deliveries.received_wall_at", "events.received_wall_at"),
     1: ("deliveries.verified_by",),
@@ -125,7 +129,7 @@ def older_store(path: Path, version: int) -> Path:
     """A copy of the sample log as schema ``version`` wrote it."""
     shutil.copy(SAMPLE_LOG, path)
     db = sqlite3.connect(path, isolation_level=None)
-    for step in range(SCHEMA_VERSION - 1, version - 1, -1):
+    for step in range(SAMPLE_VERSION - 1, version - 1, -1):
         for column in _ADDED_AFTER[step]:
             table, name = column.split(".")
             db.execute(f"ALTER TABLE {table} DROP COLUMN {name}")
@@ -135,7 +139,7 @@ def older_store(path: Path, version: int) -> Path:
     return path
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3])
 def test_an_older_store_is_read_as_it_is_and_brought_up_to_date_for_writing(
     tmp_path: Path, version: int
 ) -> None:
@@ -144,11 +148,33 @@ def test_an_older_store_is_read_as_it_is_and_brought_up_to_date_for_writing(
     log = read_log(old)
     assert old.read_bytes() == before  # reading changes nothing
     # an older store never said which clock its receive times are on: they are taken as wall
-    assert set(log.deliveries["received_clock"]) == {"wall"}
-    assert log.deliveries["received_wall_at"].equals(log.deliveries["received_at"])
+    if version < 3:
+        assert set(log.deliveries["received_clock"]) == {"wall"}
+        assert log.deliveries["received_wall_at"].equals(log.deliveries["received_at"])
     store = EventStore(old)
     assert len(store) == len(log.events)
+    pd.testing.assert_frame_equal(read_log(store).events, log.events)
     row = store.delivery_rows()[0]
     assert {"verified_by", "received_wall_at"} <= set(row)
     store.close()
     assert sqlite3.connect(old).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_schema_3_store_is_migrated_to_keep_each_callback_once(tmp_path: Path) -> None:
+    old = tmp_path / "old.sqlite"
+    shutil.copy(SAMPLE_LOG, old)
+    before = EventStore(old, read_only=True)
+    payloads = [row["payload"] for row in before.event_rows()]
+    bodies = [row["body"] for row in before.delivery_rows(with_body=True)]
+    before.close()
+    store = EventStore(old)
+    # each payload is kept once now: read back from its first delivery's body, byte for byte
+    assert [row["payload"] for row in store.event_rows()] == payloads
+    assert [row["body"] for row in store.delivery_rows(with_body=True)] == bodies
+    assert [s.event.to_json() for s in store.stored_events()] == payloads
+    store.close()
+    db = sqlite3.connect(old)
+    assert db.execute("SELECT count(*) FROM events WHERE payload != ''").fetchone() == (0,)
+    db.execute("VACUUM")
+    db.close()
+    assert old.stat().st_size < SAMPLE_LOG.stat().st_size * 0.75
