@@ -328,20 +328,18 @@ def export(path: Path, out: Path) -> None:
     events.to_csv(out / "sample-events.csv", index=False)
     flat = deliveries.assign(content_type=deliveries["content_type"].str.split(";").str[0])
     flat.to_csv(out / "sample-deliveries.csv", index=False)
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    store = EventStore(path, read_only=True)  # each payload is kept once, in its body
     try:
-        rows = db.execute(
-            "SELECT event_id, received_at, delivery_count, payload FROM events ORDER BY event_id"
-        ).fetchall()
+        rows = store.event_rows()
     finally:
-        db.close()
+        store.close()
     with (out / "sample-events.jsonl").open("w") as lines:
-        for event_id, received_at, count, payload in rows:
+        for row in rows:
             record = {
-                "event_id": event_id,
-                "received_at": received_at,
-                "deliveries": count,
-                "payload": json.loads(payload),
+                "event_id": row["event_id"],
+                "received_at": row["received_at"],
+                "deliveries": row["delivery_count"],
+                "payload": json.loads(row["payload"]),
             }
             lines.write(json.dumps(record, separators=(",", ":")) + "\n")
 
