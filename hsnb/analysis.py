@@ -30,44 +30,37 @@ from hsnb.frames import (
     CALLBACK_TYPE_DTYPE,
     EVENT_TYPE_DTYPE,
     UTC_TIME,
-    deliveries_frame,
-    events_frame,
+    conform,
     to_frame,
+)
+from hsnb.per_request import (
+    DURATION,
+    ERROR_EVENT_TYPES,
+    LIFECYCLE_COLUMNS,
+    STATE_DTYPE,
+    lifecycle,
+    lifecycle_of_steps,
+    request_steps,
 )
 from hsnb.store import EventStore
 
-DURATION = "timedelta64[us]"
-
-#: Request states as the life-cycle table reports them (the emulator's names; ``processing``
-#: never shows: a request appears with its first event, after processing).
-STATE_DTYPE = pd.CategoricalDtype(
-    ["awaiting_signature", "complete", "declined", "canceled", "expired", "error"]
-)
-
-#: Columns of :func:`lifecycle`: one row per signature request, first-seen ``event_time`` of
-#: each step, and the durations between them.
-LIFECYCLE_COLUMNS: dict[str, Any] = {
-    "signature_request_id": "string",
-    "title": "string",
-    "final_state": STATE_DTYPE,
-    "signers": "Int64",
-    "signed": "Int64",
-    "events": "Int64",
-    "created_at": UTC_TIME,
-    "sent_at": UTC_TIME,
-    "error_at": UTC_TIME,
-    "viewed_at": UTC_TIME,
-    "signed_at": UTC_TIME,
-    "all_signed_at": UTC_TIME,
-    "downloadable_at": UTC_TIME,
-    "declined_at": UTC_TIME,
-    "canceled_at": UTC_TIME,
-    "last_event_at": UTC_TIME,
-    "processing": DURATION,
-    "signing": DURATION,
-    "download_lag": DURATION,
-    "problems": "string",
-}
+__all__ = [
+    "DURATION",
+    "ERROR_EVENT_TYPES",
+    "LATENCY_COLUMNS",
+    "LATENCY_SUMMARY_COLUMNS",
+    "LIFECYCLE_COLUMNS",
+    "SIGNER_COLUMNS",
+    "STATE_DTYPE",
+    "EventLog",
+    "latencies",
+    "latency_summary",
+    "lifecycle",
+    "lifecycle_of_steps",
+    "read_log",
+    "request_steps",
+    "signer_times",
+]
 
 #: Columns of :func:`signer_times`: one row per signature (signer) of a request.
 SIGNER_COLUMNS: dict[str, Any] = {
@@ -118,20 +111,6 @@ LATEST_PLAUSIBLE_DELAY = pd.Timedelta(days=4)
 #: ``event_time`` drops the fraction of a second, so a delay may read this much too short.
 _ROUNDING = pd.Timedelta(seconds=1)
 
-#: Processing failures: any of these ends a request in state ``error``.
-ERROR_EVENT_TYPES = ("file_error", "unknown_error", "signature_request_invalid")
-
-_FIRST_SEEN = {
-    "sent_at": ("signature_request_sent",),
-    "error_at": ERROR_EVENT_TYPES,
-    "viewed_at": ("signature_request_viewed",),
-    "signed_at": ("signature_request_signed",),
-    "all_signed_at": ("signature_request_all_signed",),
-    "downloadable_at": ("signature_request_downloadable",),
-    "declined_at": ("signature_request_declined",),
-    "canceled_at": ("signature_request_canceled",),
-}
-
 
 class EventLog(NamedTuple):
     """The two frames of a listener's log: ``events`` (one row per logical event) and
@@ -168,83 +147,9 @@ def read_log(source: str | Path | EventStore | Any | None = None) -> EventLog:
 
 
 def _log_of(store: EventStore) -> EventLog:
-    return EventLog(events_frame(store.event_rows()), deliveries_frame(store.delivery_rows()))
+    from hsnb.logs import stored  # pyarrow: loaded when a log is read
 
-
-def lifecycle(events: pd.DataFrame) -> pd.DataFrame:
-    """One row per signature request: when each step was first seen, and how long steps took.
-
-    Times are first-seen ``event_time`` values (the service's clock, whole seconds); retries
-    and the account/app copies of one event do not move them. ``created_at`` and ``signers``
-    come from the payloads (the events frame's ``created_at`` and ``signer_count``
-    columns) and are missing when the frame lacks them. ``signed`` counts
-    distinct signers with a ``signature_request_signed`` event. Durations:
-
-    * ``processing``: ``created_at`` to the end of document processing (``sent_at``, or
-      ``error_at`` for a request whose files failed);
-    * ``signing``: ``sent_at`` to ``all_signed_at``;
-    * ``download_lag``: ``all_signed_at`` to ``downloadable_at``.
-
-    Rows are ordered by the request's first event. Events without a signature request
-    (``callback_test``, account or template events) are left out. Duplicated events do not
-    count twice and the order events arrived in does not matter (times are ``event_time``); what
-    the table cannot place is said in ``problems`` (e.g. ``no sent event``, ``signed before
-    sent``), never guessed.
-    """
-    scoped = events[events["signature_request_id"].notna()]
-    key = scoped["signature_request_id"]
-    types = scoped["event_type_raw"]
-    grouped = scoped.groupby(key, sort=False)
-    table = pd.DataFrame(
-        {
-            "_first": grouped["event_time"].min(),
-            "last_event_at": grouped["event_time"].max(),
-            "events": grouped.size(),
-            "title": grouped["title"].last(),
-        }
-    )
-    if "created_at" in scoped:
-        table["created_at"] = grouped["created_at"].min()
-    if "signer_count" in scoped:
-        table["signers"] = grouped["signer_count"].last()
-    for column, event_types in _FIRST_SEEN.items():
-        seen = types.isin(event_types)
-        table[column] = scoped[seen].groupby(key[seen])["event_time"].min()
-    signed = types == "signature_request_signed"
-    signers = scoped[signed].groupby(key[signed])["related_signature_id"].nunique()
-    table["signed"] = signers.reindex(table.index, fill_value=0)
-    expired = scoped[types == "signature_request_expired"]["signature_request_id"]
-    table["final_state"] = _final_states(table, table.index.isin(expired))
-    created = table["created_at"] if "created_at" in table else None
-    table["processing"] = _between(created, table["sent_at"].fillna(table["error_at"]))
-    table["signing"] = _between(table["sent_at"], table["all_signed_at"])
-    table["download_lag"] = _between(table["all_signed_at"], table["downloadable_at"])
-    table["problems"] = _problems(table)
-    table = table.rename_axis("signature_request_id").reset_index()
-    table = table.sort_values(["_first", "signature_request_id"], kind="stable")
-    return to_frame(table.to_dict("records"), LIFECYCLE_COLUMNS)
-
-
-def _problems(table: pd.DataFrame) -> pd.Series:
-    """What a request's events cannot say, one phrase per rule (missing: nothing wrong)."""
-    sent, signed, all_signed = table["sent_at"], table["signed_at"], table["all_signed_at"]
-    acted = table["viewed_at"].notna() | signed.notna() | table["declined_at"].notna()
-    rules = [
-        (sent.isna() & table["error_at"].isna() & acted, "no sent event"),
-        (signed < sent, "signed before sent"),
-        (table["viewed_at"] < sent, "viewed before sent"),
-        (all_signed < signed, "all_signed before the first signature"),
-        (table["downloadable_at"] < all_signed, "downloadable before all_signed"),
-        (all_signed.notna() & signed.isna(), "all_signed without a signed event"),
-    ]
-    if "signers" in table:
-        short = all_signed.notna() & (table["signed"] < table["signers"])
-        rules.append((short, "all_signed with signatures missing"))
-    found = pd.Series("", index=table.index, dtype="object")
-    for condition, text in rules:
-        hit = condition.fillna(False).astype(bool)
-        found[hit] = found[hit] + "; " + text
-    return found.str.removeprefix("; ").replace("", pd.NA)
+    return EventLog(stored.events_frame(store), stored.deliveries_frame(store))
 
 
 def signer_times(events: pd.DataFrame) -> pd.DataFrame:
@@ -287,24 +192,7 @@ def signer_times(events: pd.DataFrame) -> pd.DataFrame:
     table["on_page"] = table["signed_at"].fillna(table["declined_at"]) - table["viewed_at"]
     table["to_sign"] = table["signed_at"] - table["sent_at"]
     table = table.sort_values(["_first", "signature_request_id", "signer_order"], kind="stable")
-    return to_frame(table.to_dict("records"), SIGNER_COLUMNS)
-
-
-def _final_states(table: pd.DataFrame, expired: Any) -> list[str]:
-    """The state each request ended in, the strongest evidence first."""
-    choices = [
-        (table["error_at"].notna(), "error"),
-        (table["canceled_at"].notna(), "canceled"),
-        (table["declined_at"].notna(), "declined"),
-        (expired, "expired"),
-        (table["all_signed_at"].notna() | table["downloadable_at"].notna(), "complete"),
-    ]
-    conditions = [np.asarray(c, dtype=bool) for c, _ in choices]
-    return list(np.select(conditions, [s for _, s in choices], "awaiting_signature"))
-
-
-def _between(start: pd.Series | None, end: pd.Series) -> pd.Series | None:
-    return None if start is None else end - start
+    return conform(table, SIGNER_COLUMNS)
 
 
 def latencies(events: pd.DataFrame) -> pd.DataFrame:
@@ -321,8 +209,7 @@ def latencies(events: pd.DataFrame) -> pd.DataFrame:
     suspect = pd.Series(pd.NA, index=events.index, dtype="string")
     suspect[delay < -_ROUNDING] = "negative: received before it happened (clocks disagree)"
     suspect[delay > LATEST_PLAUSIBLE_DELAY] = "later than the last retry (clocks disagree)"
-    frame = events.assign(delay=delay, suspect=suspect)
-    return to_frame(frame.to_dict("records"), LATENCY_COLUMNS)
+    return conform(events.assign(delay=delay, suspect=suspect), LATENCY_COLUMNS)
 
 
 def latency_summary(events: pd.DataFrame) -> pd.DataFrame:

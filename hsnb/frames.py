@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from hsnb.clock_header import ATTEMPT_HEADER, header
+from hsnb.event_fields import FIELDS, epoch_seconds, event_fields
 from hsnb.events import EVENT_ORDER, Event, parse_event
 from hsnb.payloads import ATTEMPT_OUTCOMES
 
@@ -136,41 +137,62 @@ def to_frame(records: Iterable[Mapping[str, Any]], columns: Mapping[str, Any]) -
     return frame
 
 
+def conform(frame: pd.DataFrame, columns: Mapping[str, Any]) -> pd.DataFrame:
+    """A frame with exactly ``columns`` (name -> dtype), in that order, from a frame's columns.
+
+    The column-wise twin of :func:`to_frame`, for frames built by vectorised code (Arrow, DuckDB,
+    Dask partitions): a missing column becomes all missing, extra columns are dropped, the index
+    is reset, and each column is cast to its declared dtype (a column that already has it is
+    kept as it is). Times may be tz-aware, naive UTC, ISO 8601 text or Unix seconds.
+    Conversion errors are not swallowed.
+    """
+    index = pd.RangeIndex(len(frame))
+    built = {}
+    for name, dtype in columns.items():
+        if name not in frame:
+            built[name] = pd.Series(pd.NA, index=index, dtype=_empty_dtype(dtype)).astype(dtype)
+            continue
+        column = frame[name].reset_index(drop=True)
+        built[name] = column if column.dtype == dtype else _cast(column, dtype)
+    return pd.DataFrame(built, index=index, columns=list(columns))
+
+
+def _empty_dtype(dtype: Any) -> Any:
+    return "datetime64[us, UTC]" if isinstance(dtype, pd.DatetimeTZDtype) else "object"
+
+
+def _cast(column: pd.Series, dtype: Any) -> pd.Series:
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        if isinstance(column.dtype, pd.DatetimeTZDtype):
+            return column.dt.tz_convert("UTC").astype(dtype)
+        if pd.api.types.is_datetime64_dtype(column.dtype):
+            return column.dt.tz_localize("UTC").astype(dtype)
+        if pd.api.types.is_numeric_dtype(column.dtype) and not column.empty:
+            return pd.to_datetime(column, unit="s", utc=True).astype(dtype)
+        return pd.to_datetime(column, utc=True, format="ISO8601").astype(dtype)
+    if (dtype == "Int64" or dtype == "boolean") and column.dtype == object:
+        column = column.where(column.notna(), None)
+    return column.astype(dtype)
+
+
 def event_record(event: Event) -> dict[str, Any]:
     """The flat columns of one event (everything but the store's bookkeeping).
 
-    Values from the attached objects are taken only when they have the documented kind (a
-    boolean, a whole number, Unix seconds in range, text); anything else becomes missing, so
-    one odd payload can never make a whole frame fail.
+    Values from the attached objects are taken leniently (:mod:`hsnb.event_fields`): anything
+    not of the documented kind becomes missing, so one odd payload can never make a whole frame
+    fail.
     """
-    request = event.signature_request or {}
-    signer = event.signer or {}
-    signatures = request.get("signatures")
-    return {
-        "event_time": _epoch(event.event_timestamp),
-        "event_type": event.event_type if event.is_known_type else None,
-        "event_type_raw": event.event_type,
-        "known_type": event.is_known_type,
-        "signature_request_id": event.signature_request_id,
-        "title": _text(request.get("title")),
-        "created_at": _epoch(request.get("created_at")),
-        "signer_count": len(signatures) if isinstance(signatures, list) else None,
-        "related_signature_id": event.related_signature_id,
-        "signer_name": _text(signer.get("signer_name")),
-        "signer_email_address": _text(signer.get("signer_email_address")),
-        "signer_status_code": _text(signer.get("status_code")),
-        "signer_order": _whole(signer.get("order")),
-        "is_complete": _flag(request.get("is_complete")),
-        "is_declined": _flag(request.get("is_declined")),
-        "has_error": _flag(request.get("has_error")),
-        "test_mode": _flag(request.get("test_mode")),
-        "callback_type": event.callback_type,
-        "reported_for_account_id": event.reported_for_account_id,
-        "reported_for_app_id": event.reported_for_app_id,
-        "account_guid": event.account_guid,
-        "client_id": event.client_id,
-        "event_message": event.event_message,
-    }
+    record = dict(zip(FIELDS, event_fields(event), strict=True))
+    record.update(
+        event_time=_epoch(event.event_timestamp),
+        created_at=_epoch(record["created_at"]),
+        event_type=event.event_type if event.is_known_type else None,
+        event_type_raw=event.event_type,
+        known_type=event.is_known_type,
+        signature_request_id=event.signature_request_id,
+        callback_type=event.callback_type,
+    )
+    return record
 
 
 def events_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
@@ -260,27 +282,7 @@ def api_log_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     return to_frame(records, API_LOG_COLUMNS)
 
 
-_LATEST_SECONDS = 10**10  # Unix seconds before the year 2287: what a timestamp column holds
-
-
 def _epoch(value: Any) -> pd.Timestamp | None:
     """Unix seconds as a UTC timestamp; anything else (or out of range) is missing."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    if not 0 <= value < _LATEST_SECONDS:
-        return None
-    return pd.Timestamp(value, unit="s", tz="UTC")
-
-
-def _flag(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None
-
-
-def _whole(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 2**53:
-        return None
-    return value
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+    seconds = epoch_seconds(value)
+    return None if seconds is None else pd.Timestamp(seconds, unit="s", tz="UTC")
