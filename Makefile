@@ -42,12 +42,13 @@ $(BENCH): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	@touch $(BENCH)
 
-# The notebooks need hsnb and JupyterLab only (the lab extra), not the test tools. JupyterLab's
+# The notebooks need hsnb, JupyterLab (the lab extra) and Dask (the cluster extra, for notebook
+# 07), not the test tools. JupyterLab's
 # settings (127.0.0.1, root allowed, opens 00-Start-Here) are in notebooks/_build/lab_config.py.
 $(LAB_STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[lab]"
+	$(BIN)/python -m pip install --quiet -e ".[lab,cluster]"
 	@touch $(LAB_STAMP)
 
 lab: $(LAB_STAMP)

@@ -174,18 +174,29 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Write a store's events and deliveries as CSV or JSON lines into --out."""
-    from hsnb.frames import deliveries_frame, events_frame
-    from hsnb.store import EventStore
+    """Write a log's events (and a store's deliveries) as CSV, JSON lines or Parquet into --out.
 
-    store = EventStore(args.store, read_only=True)
+    The log is an event store, or a JSON-lines file of raw payloads (:mod:`hsnb.logs.jsonl`).
+    Parquet is written in batches, split into a folder per day unless ``--partition none``.
+    """
+    from hsnb.logs import is_store_file
+
+    source = Path(args.store)
+    if not source.is_file():
+        raise ConfigError(f"no event log at {source}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    frames = {
-        "events": events_frame(store.event_rows()),
-        "deliveries": deliveries_frame(store.delivery_rows()),
-    }
-    store.close()
+    if args.format == "parquet":
+        return _export_parquet(source, out, args.partition)
+    if is_store_file(source):
+        from hsnb.analysis import read_log
+
+        log = read_log(source)
+        frames = {"events": log.events, "deliveries": log.deliveries}
+    else:
+        from hsnb.logs.jsonl import read_jsonl
+
+        frames = {"events": read_jsonl(source)}
     for name, frame in frames.items():
         target = out / f"{name}.{args.format}"
         if args.format == "csv":
@@ -193,6 +204,25 @@ def cmd_export(args: argparse.Namespace) -> int:
         else:
             frame.to_json(target, orient="records", lines=True, date_format="iso")
         print(f"{target}: {len(frame)} rows", flush=True)
+    return 0
+
+
+def _export_parquet(source: Path, out: Path, partition: str) -> int:
+    import pyarrow.dataset as ds
+
+    from hsnb.logs import is_store_file
+    from hsnb.logs.jsonl import jsonl_batches
+    from hsnb.logs.parquet import export_store, write_parquet
+
+    if is_store_file(source):
+        folders = export_store(source, out, partition=partition)
+    else:
+        folders = {
+            "events": write_parquet(jsonl_batches(source), out / "events", partition=partition)
+        }
+    for folder in folders.values():
+        rows = ds.dataset(folder, format="parquet").count_rows()
+        print(f"{folder}/: {rows} rows", flush=True)
     return 0
 
 
@@ -366,10 +396,18 @@ def build_parser() -> argparse.ArgumentParser:
     add_trigger_parser(commands)
     add_replay_parser(commands)
 
-    export = commands.add_parser("export", help="write a store's events and deliveries")
-    export.add_argument("store", help="an event store file")
+    export = commands.add_parser(
+        "export", help="write a log's events and deliveries as CSV, JSON lines or Parquet"
+    )
+    export.add_argument("store", help="an event store file, or JSON lines of raw payloads")
     export.add_argument("--out", default=".", help="folder for events.* and deliveries.*")
-    export.add_argument("--format", choices=["csv", "jsonl"], default="csv")
+    export.add_argument("--format", choices=["csv", "jsonl", "parquet"], default="csv")
+    export.add_argument(
+        "--partition",
+        choices=["day", "none"],
+        default="day",
+        help="Parquet: a folder per UTC day (day=YYYY-MM-DD), or none",
+    )
     export.set_defaults(func=cmd_export)
 
     live = commands.add_parser("live", help="receive real callbacks through a public URL")

@@ -41,6 +41,11 @@ class StoreError(HsnbError):
     """The event store could not open, read or commit (the listener then withholds its ACK)."""
 
 
+class LogFormatError(HsnbError, ValueError):
+    """A line of a logged callback file that is not a callback payload (the message names the
+    file and the line)."""
+
+
 class StoreBusyError(StoreError, TimeoutError):
     """A write waited longer than its bound for the store (locked or slow); nothing was stored."""
 

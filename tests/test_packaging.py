@@ -16,13 +16,15 @@ REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$")
 
 def split(requirement: str) -> tuple[str, str]:
     name, bound = REQUIREMENT.match(requirement).groups()
-    return name.lower().replace("_", "-"), bound.replace(" ", "")
+    bound = re.sub(r"^\[[^\]]*\]", "", bound.replace(" ", ""))  # pip's extras: dask[dataframe]
+    return name.lower().replace("_", "-"), bound
 
 
 def pyproject_requirements() -> dict[str, str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras = project["optional-dependencies"]
     listed = project["dependencies"] + extras["lab"] + extras["test"] + extras["bench"]
+    listed += extras["cluster"]
     return dict(split(item) for item in listed)
 
 
@@ -61,11 +63,13 @@ def test_the_license_is_an_spdx_expression_with_its_file() -> None:
 
 
 def test_the_lab_extra_is_jupyterlab_alone_and_the_tests_have_it_too() -> None:
-    """make lab installs hsnb and the lab extra only (not the test extra); the browser test of
-    the notebooks needs JupyterLab as well."""
+    """make lab installs hsnb, the lab extra and the cluster extra (notebook 07 starts a local
+    Dask cluster), not the test extra; the browser test of the notebooks needs JupyterLab and
+    Dask as well."""
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
         "optional-dependencies"
     ]
     assert [split(item)[0] for item in extras["lab"]] == ["jupyterlab"]
     assert set(extras["lab"]) <= set(extras["test"])
-    assert '-e ".[lab]"' in (ROOT / "Makefile").read_text()
+    assert set(extras["cluster"]) <= set(extras["test"])
+    assert '-e ".[lab,cluster]"' in (ROOT / "Makefile").read_text()

@@ -90,9 +90,7 @@ def event_batches(store: EventStore, batch_rows: int = BATCH_ROWS) -> Iterator[p
         while rows := cursor.fetchmany(batch_rows):
             if not store.keeps_fields:
                 rows = [_with_fields(row) for row in rows]
-            columns = list(zip(*rows, strict=True))
-            del rows
-            yield _event_batch(columns)
+            yield event_batch(rows)
 
 
 def delivery_batches(store: EventStore, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
@@ -126,8 +124,14 @@ def _with_fields(row: Sequence[Any]) -> tuple[Any, ...]:
     return (*head, *event_fields(parse_event(payload)), *tail)
 
 
-def _event_batch(columns: list[tuple[Any, ...]]) -> pa.RecordBatch:
-    named = dict(zip((*_HEAD, *FIELDS, *_TAIL), columns, strict=True))
+#: The values of one event row, in the order :func:`event_batch` takes them.
+EVENT_ROW = (*_HEAD, *FIELDS, *_TAIL)
+
+
+def event_batch(rows: Sequence[Sequence[Any]]) -> pa.RecordBatch:
+    """Event rows (values in :data:`EVENT_ROW` order, as the store keeps them: ISO 8601 receive
+    times, Unix seconds, 0/1 or booleans) as an Arrow batch of :data:`EVENT_SCHEMA`."""
+    named = dict(zip(EVENT_ROW, zip(*rows, strict=True), strict=True))
     raw = pa.array(named["event_type_raw"], pa.string())
     received = _times(named["received_at"])
     wall = _times(named["received_wall_at"])
