@@ -68,6 +68,8 @@
 #    how late do callbacks arrive, how often are they retried? (on a sample log)
 # 6. [**06 · Going live**](06-Going-Live.ipynb): how does the same code run against the real API,
 #    and how do real callbacks reach this kernel?
+# 7. [**07 · Logs at scale**](07-Logs-at-Scale.ipynb): the same tables from a log of millions of
+#    events: Parquet, DuckDB out of core, and the pandas functions on a Dask cluster.
 #
 # ## The rules, and where each is shown
 #

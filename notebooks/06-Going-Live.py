@@ -14,7 +14,8 @@
 # ---
 
 # %% [markdown]
-# [Start here](00-Start-Here.ipynb) · [← 05 · Event timings](05-Event-Timings.ipynb)
+# [Start here](00-Start-Here.ipynb) · [← 05 · Event timings](05-Event-Timings.ipynb) ·
+# [07 · Logs at scale →](07-Logs-at-Scale.ipynb)
 #
 # # 06 · Going live
 #
@@ -356,4 +357,5 @@ emulator.stop()
 listener.stop()
 
 # %% [markdown]
-# That is the walk. Back to the [start page](00-Start-Here.ipynb).
+# Next: [07 · Logs at scale](07-Logs-at-Scale.ipynb), the same analysis on a log of millions of
+# events (Parquet, DuckDB, a Dask cluster). Or back to the [start page](00-Start-Here.ipynb).
