@@ -8,7 +8,7 @@ BENCH  := $(VENV)/.hsnb-bench-installed
 LAB_STAMP := $(VENV)/.hsnb-lab-installed
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup demo test lint notebooks bench lab clean
+.PHONY: setup demo test lint notebooks bench bench-large lab clean
 
 setup: $(STAMP)
 
@@ -37,6 +37,12 @@ notebooks: $(STAMP)
 bench: $(BENCH)
 	$(BIN)/python -m benchmarks
 	$(BIN)/python -m benchmarks.simulation
+	$(BIN)/python -m benchmarks.logs
+
+# The sizes of issue 13: a 1,000,000-event store and a 10,000,000-event Parquet log, three runs
+# (about an hour on 2 cores, most of it building the store once; kept in benchmarks/.data/).
+bench-large: $(BENCH)
+	$(BIN)/python -m benchmarks.logs --events 1000000 --scale-events 10000000 --runs 3
 
 $(BENCH): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"

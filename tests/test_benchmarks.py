@@ -47,3 +47,20 @@ def test_benchmarks_print_ratios_to_both_baselines_and_the_kernel_round_trips() 
     assert any(line.strip().startswith("idle ") for line in lines)
     assert any(line.strip().startswith("loaded ") for line in lines)
     assert any("stored" in line and line.rstrip().endswith(": ok") for line in lines)
+
+
+def test_the_log_benchmark_prints_every_engine_beside_from_records() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.logs", "--events", "2000", "--scale-events", "20000"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[1].startswith("stored log: 2,000 events, ")
+    assert "from_records" in lines[2] and "x the events frame" in lines[2]
+    assert lines[3].startswith("synthetic Parquet log: 20,000 events")
+    for engine in ("pandas", "duckdb", "dask x1", "dask x2"):
+        assert f"| {engine} " in lines[4] or lines[4].startswith(f"run 1: {engine} ")
