@@ -9,10 +9,10 @@ runs per partition after a shuffle by event type. Whatever runs the graph (a
 ``distributed.Client`` on a ``LocalCluster`` or on a real cluster, or Dask's own scheduler)
 runs these.
 
-Install with ``pip install 'hsnb[cluster]'`` (``dask[dataframe]`` and ``distributed``).
+Install with ``pip install 'hsnb[cluster]'`` (``dask[dataframe]`` and ``distributed``)::
 
->>> # with distributed.Client(LocalCluster(n_workers=2)):
->>> #     table = gather_lifecycle(lifecycle(read_events("log/events")))
+    with distributed.Client("tcp://scheduler:8786"):  # or a LocalCluster
+        table = gather_lifecycle(lifecycle(read_events("log/events")))
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ _HEAD = ("event_id", "received_at", "event_time", "event_type_raw", "signature_r
 _TAIL = ("verified", "deliveries", "received_wall_at")
 _EVENT_SQL = (
     "SELECT event_id, received_at, event_time, event_type, signature_request_id, {middle},"
-    " verified, delivery_count, received_wall_at FROM events ORDER BY event_id"
+    " verified, delivery_count, {received_wall_at} FROM events ORDER BY event_id"
 )
 _DELIVERY_NAMES = (
     "delivery_id",
@@ -64,7 +64,7 @@ _DELIVERY_NAMES = (
 # a row naming it in another case is read in Python
 _ATTEMPT = f'$."{ATTEMPT_HEADER}"'
 _DELIVERY_SQL = (
-    f"SELECT {', '.join(_DELIVERY_NAMES)}, CASE WHEN json_valid(headers) THEN"
+    "SELECT {names}, CASE WHEN json_valid(headers) THEN"
     f" json_extract(headers, '{_ATTEMPT}') END,"
     f" CASE WHEN instr(lower(headers), '{ATTEMPT_HEADER.lower()}') THEN headers END"
     " FROM deliveries ORDER BY delivery_id"
@@ -84,8 +84,12 @@ _FLAGS = {name for name in FIELDS if EVENT_COLUMNS[name] == "boolean"}
 
 def event_batches(store: EventStore, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
     """The store's events as Arrow record batches of :data:`EVENT_SCHEMA`, in arrival order."""
-    sql = _EVENT_SQL.format(middle=", ".join(FIELDS) if store.keeps_fields else "payload")
     with store.snapshot() as db:
+        present = _columns(db, "events")
+        sql = _EVENT_SQL.format(
+            middle=", ".join(FIELDS) if store.keeps_fields else "payload",
+            received_wall_at=_or_null("received_wall_at", present),
+        )
         cursor = db.execute(sql)
         while rows := cursor.fetchmany(batch_rows):
             if not store.keeps_fields:
@@ -96,7 +100,9 @@ def event_batches(store: EventStore, batch_rows: int = BATCH_ROWS) -> Iterator[p
 def delivery_batches(store: EventStore, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
     """The store's deliveries as Arrow record batches of :data:`DELIVERY_SCHEMA`."""
     with store.snapshot() as db:
-        cursor = db.execute(_DELIVERY_SQL)
+        present = _columns(db, "deliveries")
+        names = ", ".join(_or_null(name, present) for name in _DELIVERY_NAMES)
+        cursor = db.execute(_DELIVERY_SQL.format(names=names))
         while rows := cursor.fetchmany(batch_rows):
             columns = list(zip(*rows, strict=True))
             del rows
@@ -112,6 +118,15 @@ def deliveries_frame(store: EventStore, batch_rows: int = BATCH_ROWS) -> pd.Data
     """The deliveries frame (:data:`~hsnb.frames.DELIVERY_COLUMNS`) of a store."""
     batches = _all(delivery_batches(store, batch_rows), DELIVERY_SCHEMA)
     return to_pandas(batches, DELIVERY_COLUMNS)
+
+
+def _columns(db: Any, table: str) -> set[str]:
+    return {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+
+
+def _or_null(name: str, present: set[str]) -> str:
+    """A column, or ``NULL`` in its place for a store older than the column (read-only)."""
+    return name if name in present else f"NULL AS {name}"
 
 
 def _all(batches: Iterator[pa.RecordBatch], schema: pa.Schema) -> pa.Table:
