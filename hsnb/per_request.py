@@ -80,6 +80,19 @@ LIFECYCLE_COLUMNS: dict[str, Any] = {
 }
 
 
+#: The columns :func:`request_steps` reads, when present.
+_STEP_INPUT = (
+    "event_id",
+    "signature_request_id",
+    "event_type_raw",
+    "event_time",
+    "title",
+    "created_at",
+    "signer_count",
+    "related_signature_id",
+)
+
+
 def request_steps(events: pd.DataFrame) -> pd.DataFrame:
     """One row per signature request of ``events`` (:data:`STEP_COLUMNS`), in no set order.
 
@@ -87,7 +100,10 @@ def request_steps(events: pd.DataFrame) -> pd.DataFrame:
     ``event_type_raw`` and ``event_time``; ``event_id``, ``title``, ``created_at``,
     ``signer_count`` and ``related_signature_id`` are used when present.
     """
-    scoped = events[events["signature_request_id"].notna()]
+    used = [name for name in _STEP_INPUT if name in events]
+    keep = events["signature_request_id"].notna()
+    # only the columns used are copied (a million events: tens of MB, not the whole frame)
+    scoped = events[used] if keep.all() else events.loc[keep, used]
     if "event_id" in scoped and not scoped["event_id"].is_monotonic_increasing:
         scoped = scoped.sort_values("event_id", kind="stable")
     codes, ids = pd.factorize(scoped["signature_request_id"])

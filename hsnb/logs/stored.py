@@ -29,7 +29,7 @@ from hsnb.frames import (
     EVENT_COLUMNS,
     VERDICT_DTYPE,
 )
-from hsnb.logs.schema import arrow_schema, to_pandas
+from hsnb.logs.schema import arrow_schema, system_memory, to_pandas
 from hsnb.store import EventStore
 
 #: Rows fetched from SQLite at a time: a batch's Python values are the reader's extra memory.
@@ -111,13 +111,15 @@ def delivery_batches(store: EventStore, batch_rows: int = BATCH_ROWS) -> Iterato
 
 def events_frame(store: EventStore, batch_rows: int = BATCH_ROWS) -> pd.DataFrame:
     """The events frame (:data:`~hsnb.frames.EVENT_COLUMNS`) of a store, read as columns."""
-    return to_pandas(_all(event_batches(store, batch_rows), EVENT_SCHEMA), EVENT_COLUMNS)
+    with system_memory():
+        return to_pandas(_all(event_batches(store, batch_rows), EVENT_SCHEMA), EVENT_COLUMNS)
 
 
 def deliveries_frame(store: EventStore, batch_rows: int = BATCH_ROWS) -> pd.DataFrame:
     """The deliveries frame (:data:`~hsnb.frames.DELIVERY_COLUMNS`) of a store."""
-    batches = _all(delivery_batches(store, batch_rows), DELIVERY_SCHEMA)
-    return to_pandas(batches, DELIVERY_COLUMNS)
+    with system_memory():
+        batches = _all(delivery_batches(store, batch_rows), DELIVERY_SCHEMA)
+        return to_pandas(batches, DELIVERY_COLUMNS)
 
 
 def _columns(db: Any, table: str) -> set[str]:
