@@ -84,6 +84,20 @@ class RecordResult:
     event_id: int | None = None
 
 
+@dataclass(frozen=True)
+class ForwardRecord:
+    """A relayed delivery's handler answer, recorded onto that delivery's row (``record``) after
+    it was stored (see :mod:`hsnb.relay`): the handler's status (``None``: no answer), the start
+    of its text, real seconds, and how Dropbox Sign would count it
+    (:data:`hsnb.payloads.ATTEMPT_OUTCOMES`)."""
+
+    record: RecordResult
+    status: int | None
+    body_excerpt: str
+    duration: float
+    outcome: str
+
+
 @lru_cache(maxsize=1024)
 def is_redacted_header(name: str) -> bool:
     """Whether a header's value is a credential that the store must not keep."""

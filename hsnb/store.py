@@ -7,6 +7,9 @@ Two tables:
   new event), ``duplicate`` (a retry of an event already stored) or ``rejected`` (with the
   reason), and ``verified_by``: the fingerprint of the API key whose ``event_hash`` matched. A
   refused request keeps only the first kilobyte of its body (``body_size`` says how much came).
+  ``status`` and ``verdict`` are always the listener's own judgement; when something else
+  answered the sender, ``scripted`` holds the answer rule (:mod:`hsnb.answers`) and
+  ``forwarded_*``/``forward_outcome`` the handler's answer (:mod:`hsnb.relay`).
 * ``events``: one row per logical event, keyed by :attr:`hsnb.events.Event.identity` (Dropbox
   Sign sends no event id; see that property for the definition), with the delivery count and
   the payload as received (strict JSON: the listener refuses ``NaN``, ``1e999`` and lone
@@ -37,7 +40,7 @@ from hsnb.records import RecordResult, RequestInfo, StoredEvent, Verdict
 from hsnb.store_files import check_store_file, prepare_path, read_only_uri
 from hsnb.writer import GroupCommitWriter, Write
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: Past this size (1 GiB), refused requests are answered but no longer stored.
 DEFAULT_MAX_BYTES = 2**30
 _WRITE_TIMEOUT = 60.0
@@ -59,7 +62,12 @@ CREATE TABLE IF NOT EXISTS deliveries (
     event_key TEXT,
     event_type TEXT,
     verified_by TEXT,
-    received_wall_at TEXT
+    received_wall_at TEXT,
+    scripted TEXT,
+    forwarded_status INTEGER,
+    forwarded_body_excerpt TEXT,
+    forwarded_duration REAL,
+    forward_outcome TEXT
 );
 CREATE TABLE IF NOT EXISTS events (
     event_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -83,6 +91,14 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: (
         "ALTER TABLE deliveries ADD COLUMN received_wall_at TEXT",
         "ALTER TABLE events ADD COLUMN received_wall_at TEXT",
+    ),
+    # a scripted answer's rule, and a relayed delivery's handler answer (hsnb.relay)
+    3: (
+        "ALTER TABLE deliveries ADD COLUMN scripted TEXT",
+        "ALTER TABLE deliveries ADD COLUMN forwarded_status INTEGER",
+        "ALTER TABLE deliveries ADD COLUMN forwarded_body_excerpt TEXT",
+        "ALTER TABLE deliveries ADD COLUMN forwarded_duration REAL",
+        "ALTER TABLE deliveries ADD COLUMN forward_outcome TEXT",
     ),
 }
 

@@ -116,14 +116,23 @@ def test_a_folder_is_not_a_store(tmp_path: Path) -> None:
 
 #: The columns each older schema lacked, from the newest back.
 _ADDED_AFTER = {
+    3: (
+        "deliveries.scripted",
+        "deliveries.forwarded_status",
+        "deliveries.forwarded_body_excerpt",
+        "deliveries.forwarded_duration",
+        "deliveries.forward_outcome",
+    ),
     2: ("deliveries.received_wall_at", "events.received_wall_at"),
     1: ("deliveries.verified_by",),
 }
 
 
 def older_store(path: Path, version: int) -> Path:
-    """A copy of the sample log as schema ``version`` wrote it."""
+    """A copy of the sample log as schema ``version`` wrote it (the sample may be older than
+    this hsnb's schema: it is brought up to date first, then taken back)."""
     shutil.copy(SAMPLE_LOG, path)
+    EventStore(path).close()
     db = sqlite3.connect(path, isolation_level=None)
     for step in range(SCHEMA_VERSION - 1, version - 1, -1):
         for column in _ADDED_AFTER[step]:
@@ -135,7 +144,7 @@ def older_store(path: Path, version: int) -> Path:
     return path
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3])
 def test_an_older_store_is_read_as_it_is_and_brought_up_to_date_for_writing(
     tmp_path: Path, version: int
 ) -> None:
@@ -143,12 +152,15 @@ def test_an_older_store_is_read_as_it_is_and_brought_up_to_date_for_writing(
     before = old.read_bytes()
     log = read_log(old)
     assert old.read_bytes() == before  # reading changes nothing
-    # an older store never said which clock its receive times are on: they are taken as wall
-    assert set(log.deliveries["received_clock"]) == {"wall"}
-    assert log.deliveries["received_wall_at"].equals(log.deliveries["received_at"])
+    if version < 3:  # before schema 3 no store said which clock its times are on: wall
+        assert set(log.deliveries["received_clock"]) == {"wall"}
+        assert log.deliveries["received_wall_at"].equals(log.deliveries["received_at"])
+    # a store from before schema 4 had no scripted answers and no relay
+    assert log.deliveries["scripted"].isna().all()
+    assert log.deliveries["forward_outcome"].isna().all()
     store = EventStore(old)
     assert len(store) == len(log.events)
     row = store.delivery_rows()[0]
-    assert {"verified_by", "received_wall_at"} <= set(row)
+    assert {"verified_by", "received_wall_at", "scripted", "forward_outcome"} <= set(row)
     store.close()
     assert sqlite3.connect(old).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
