@@ -222,10 +222,7 @@ class Relay:
         raw = answer.body or b""
         text = _decoded(raw, answer.headers.get("Content-Encoding"))
         said = answer_time(answer.headers.get(ANSWER_TIME_HEADER))
-        late = took > CALLBACK_TIMEOUT_SECONDS or (
-            virtual and said is not None and said > CALLBACK_TIMEOUT_SECONDS
-        )
-        outcome = "timeout" if late else classify(answer.code, text)
+        outcome = judge(answer.code, text, took, said if virtual else None)
         passed = tuple(
             (name, value)
             for name, value in answer.headers.get_all()
@@ -243,6 +240,20 @@ class Relay:
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+def judge(status: int, text: bytes, took: float, said: float | None = None) -> str:
+    """How Dropbox Sign counts a handler's answer (:data:`hsnb.payloads.ATTEMPT_OUTCOMES`):
+    ``took`` real seconds, or ``said`` emulated ones (its ``X-Hsnb-Answer-Time``, when the
+    sender's clock is virtual), past 30 is a ``timeout`` whatever came; else by status and
+    text.
+
+    >>> ok = b"Hello API Event Received"
+    >>> judge(200, ok, 0.1), judge(200, ok, 31.0), judge(200, ok, 0.1, 45.0), judge(302, b"", 0.1)
+    ('acknowledged', 'timeout', 'timeout', 'http_error')
+    """
+    slowest = max(took, said or 0.0)
+    return "timeout" if slowest > CALLBACK_TIMEOUT_SECONDS else classify(status, text)
 
 
 def _values(headers: Mapping[str, str], name: str) -> list[str]:
@@ -274,4 +285,11 @@ def _readable(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
 
-__all__ = ["DEFAULT_FORWARD_TIMEOUT", "Forwarded", "HOP_BY_HOP", "MAX_ANSWER_BYTES", "Relay"]
+__all__ = [
+    "DEFAULT_FORWARD_TIMEOUT",
+    "Forwarded",
+    "HOP_BY_HOP",
+    "MAX_ANSWER_BYTES",
+    "Relay",
+    "judge",
+]

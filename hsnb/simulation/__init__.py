@@ -141,7 +141,7 @@ def simulate(
         attempts=attempts,
         store=Path(store) if store is not None else None,
         wall_seconds=wall,
-        receiver=dict(run.front.choices),
+        receiver=dict(run.policy.choices),
         refused_actions=run.refused,
     )
 

@@ -1,13 +1,14 @@
 """Run a workload through the real emulator and a real listener, on virtual time.
 
 Everything goes over HTTP on 127.0.0.1: requests are created with :class:`~hsnb.client.Client`,
-signers act through the emulator's control plane, callbacks are POSTed by the emulator to a
-:class:`~hsnb.simulation.receiver.FlakyReceiver` in front of a :class:`~hsnb.listener.Listener`
-that commits them to a store. The emulator runs on virtual time: each planned action is a timer
-on its clock; when it falls due the clock is held, this thread performs the action, and the
-hold is released, so nothing moves while an action is under way and a run depends only on its
-seed. Reactions to events (a signer may open a request once it was sent, or once the signer
-before them signed) are planned from the emulator's own events, on its clock.
+signers act through the emulator's control plane, callbacks are POSTed by the emulator straight
+to a :class:`~hsnb.listener.Listener` that commits them to a store and, per attempt, may answer
+wrongly, late or not at all (its answer policy is a
+:class:`~hsnb.simulation.receiver.FlakyPolicy`). The emulator runs on virtual time: each planned
+action is a timer on its clock; when it falls due the clock is held, this thread performs the
+action, and the hold is released, so nothing moves while an action is under way and a run
+depends only on its seed. Reactions to events (a signer may open a request once it was sent, or
+once the signer before them signed) are planned from the emulator's own events, on its clock.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from hsnb.emulator.service.models import EmittedEvent
 from hsnb.errors import ApiError, HsnbError
 from hsnb.listener import Listener
 from hsnb.runtime import background_loop
-from hsnb.simulation.receiver import FlakyReceiver
+from hsnb.simulation.receiver import FlakyPolicy
 from hsnb.simulation.workload import RequestPlan, Workload, document, plan
 from hsnb.store import EventStore
 
@@ -68,7 +69,7 @@ class Run:
     emulator: Emulator
     listener: Listener
     client: Client
-    front: FlakyReceiver
+    policy: FlakyPolicy
     workload: Workload
     plans: list[RequestPlan]
     actions: queue.Queue[_Action] = field(default_factory=queue.Queue)
@@ -212,11 +213,13 @@ def run_workload(
         min_callback_timeout=VIRTUAL_ANSWER_TIMEOUT if virtual else 0.5,
         public_base_url=PUBLIC_BASE_URL,
     )
-    listener = Listener(store, api_keys=emulator.api_key, name="hsnb-simulate")
-    front = FlakyReceiver(listener.url, workload.receiver, seed, slow_seconds=0.7, virtual=virtual)
-    emulator.callback_url = front.url
+    policy = FlakyPolicy(workload.receiver, seed, slow_seconds=0.7, virtual=virtual)
+    listener = Listener(
+        store, api_keys=emulator.api_key, name="hsnb-simulate", answer_policy=policy
+    )
+    emulator.callback_url = listener.url
     client = Client(base_url=emulator.api_url, api_key=emulator.api_key)
-    run = Run(emulator, listener, client, front, workload, plan(workload, seed))
+    run = Run(emulator, listener, client, policy, workload, plan(workload, seed))
     emulator.on_event(run.on_event)
 
     def schedule() -> None:
@@ -281,5 +284,4 @@ def close(run: Run) -> None:
     run.client.close()
     run.plane.close()
     run.emulator.stop()
-    run.front.stop()
     run.listener.stop()
