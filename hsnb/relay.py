@@ -131,8 +131,10 @@ class Forwarded:
         """
         took = _readable(self.duration)
         if self.status is None:
-            answered = f"answered {self.sender_status}"
-            return f"handler: {self.error} after {took}: {self.outcome} ({answered})"
+            when = "" if self.outcome == "timeout" else f" after {took}"
+            return (
+                f"handler: {self.error}{when}: {self.outcome} (the sender got {self.sender_status})"
+            )
         answer = f"handler {self.status} {self.excerpt[:60]!r} in {took}: {self.outcome}"
         if self.outcome == "wrong_answer":
             return f"{answer} (no {ACK_TEXT!r} in the body)"
