@@ -5,7 +5,9 @@ It serves between cells and while a cell blocks, because it does not run on the 
 stored, committed, and only then acknowledged with ``200 Hello API Event Received``. The commit
 happens on the store's writer thread, which commits all pending callbacks together
 (:mod:`hsnb.writer`), so the loop never waits on disk. As a public endpoint it has header and
-body timeouts and a connection cap (:mod:`hsnb.connections`).
+body timeouts and a connection cap (:mod:`hsnb.connections`). Its Tornado handler is
+:mod:`hsnb.callback_handler`; a relay to your own handler (:mod:`hsnb.relay`) or scripted
+answers (:mod:`hsnb.answers`) may answer in its place, each delivery still stored first.
 
 >>> from hsnb.listener import Listener
 >>> with Listener(name="doctest") as listener:
