@@ -147,9 +147,10 @@ class Listener(ManagedServer):
 
     @property
     def forward_to(self) -> str | None:
-        """The handler URL deliveries are relayed to (``None``: no relay)."""
+        """The handler URL deliveries are relayed to (``None``: no relay; a password in it is
+        shown as ``***``)."""
         relay = self._answerer.relay
-        return relay.url if relay is not None else None
+        return relay.shown_url if relay is not None else None
 
     def script(self, *rules: str | AnswerRule) -> list[AnswerRule]:
         """Add answer rules (``"next=3 status=500"``, see :mod:`hsnb.answers`), tried in order

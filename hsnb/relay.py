@@ -16,8 +16,10 @@ exercises your handler while hsnb keeps the log and says what went wrong.
 2. The request is forwarded: the same method, body and headers, except the hop-by-hop ones
    (``Connection`` and the headers it names, ``Keep-Alive``, ``Proxy-*``, ``TE``,
    ``Trailer``, ``Transfer-Encoding``, ``Upgrade``), ``Expect`` (the listener already took the
-   body) and ``Host``, which names the handler. Nothing is added (no ``X-Forwarded-*``); the
-   emulator's signed ``X-Hsnb-Emulated-Time`` and ``X-Hsnb-Attempt`` go through unchanged.
+   body) and ``Host``, which names the handler. Nothing is added (no ``X-Forwarded-*``) but
+   what the relay's own connection needs (``Connection: close``; a ``User-Agent`` only when the
+   sender sent none); the emulator's signed ``X-Hsnb-Emulated-Time`` and ``X-Hsnb-Attempt``
+   go through unchanged.
    Redirects are not followed (libcurl's default; what Dropbox Sign does is UNCONFIRMED): a 3xx
    goes back to the sender as it is and counts as ``http_error``. The handler's answer is read
    up to :data:`MAX_ANSWER_BYTES`.
@@ -92,10 +94,11 @@ _MAX_CLIENTS = 256
 class Forwarded:
     """What the handler made of one forwarded delivery.
 
-    ``status`` is ``None`` when no answer came (``error`` says why); ``excerpt`` is the start
-    of the answer's text (decoded when it came compressed); ``headers`` are the ones passed
-    back to the sender; ``duration`` is real seconds; ``outcome`` is how Dropbox Sign would
-    count the answer (:data:`hsnb.payloads.ATTEMPT_OUTCOMES`).
+    ``url`` is the handler's (a password in it shown as ``***``). ``status`` is ``None`` when
+    no answer came (``error`` says why); ``excerpt`` is the start of the answer's text (decoded
+    when it came compressed); ``headers`` are the ones passed back to the sender; ``duration``
+    is real seconds; ``outcome`` is how Dropbox Sign would count the answer
+    (:data:`hsnb.payloads.ATTEMPT_OUTCOMES`).
     """
 
     url: str
@@ -161,7 +164,8 @@ class Relay:
     def __init__(self, url: str, *, timeout: float = DEFAULT_FORWARD_TIMEOUT) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise RelayError(f"forward_to must be an http(s) URL with a host, not {url!r}")
+            shown = url if parts.password is None else "<a URL with a password>"
+            raise RelayError(f"forward_to must be an http(s) URL with a host, not {shown!r}")
         if not timeout > 0:
             raise RelayError(f"forward_timeout must be above 0 seconds, not {timeout!r}")
         self.url = url
@@ -169,7 +173,20 @@ class Relay:
         self._client: AsyncHTTPClient | None = None
 
     def __repr__(self) -> str:
-        return f"<Relay to {self.url!r} timeout={self.timeout:g}s>"
+        return f"<Relay to {self.shown_url!r} timeout={self.timeout:g}s>"
+
+    @property
+    def shown_url(self) -> str:
+        """The handler's URL for printing: a password in it is shown as ``***``.
+
+        >>> Relay("http://me:secret@127.0.0.1:5000/cb").shown_url
+        'http://me:***@127.0.0.1:5000/cb'
+        """
+        parts = urlsplit(self.url)
+        if parts.password is None:
+            return self.url
+        host = parts.netloc.rpartition("@")[2]
+        return parts._replace(netloc=f"{parts.username}:***@{host}").geturl()
 
     def forward_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         """The request headers the handler gets (see the module docstring).
@@ -231,11 +248,13 @@ class Relay:
             if name.lower() not in _NOT_PASSED_BACK
         )
         excerpt = text[: EXCERPT_CHARS * 4].decode("utf-8", "replace")[:EXCERPT_CHARS]
-        return Forwarded(self.url, answer.code, raw, excerpt, passed, took, outcome, None, said)
+        return Forwarded(
+            self.shown_url, answer.code, raw, excerpt, passed, took, outcome, None, said
+        )
 
     def _failed(self, started: float, outcome: str, error: str) -> Forwarded:
         took = time.monotonic() - started
-        return Forwarded(self.url, None, b"", "", (), took, outcome, error)
+        return Forwarded(self.shown_url, None, b"", "", (), took, outcome, error)
 
     def close(self) -> None:
         """Release the HTTP client (call on the loop that forwarded)."""

@@ -199,3 +199,19 @@ def test_forward_to_a_handler_that_is_down_says_so(
     assert "; handler: connection refused after " in first
     assert first.endswith(": connection_error (the sender got 502)")
     assert "stopped; 1 events in " in out
+
+
+def test_a_password_in_the_forward_url_is_never_printed(
+    processes: list[ListenProcess], tmp_path: Path
+) -> None:
+    replies: list[Reply] = []
+    seen: list[Seen] = []
+    with serve_app([(r"/.*", Handler, {"replies": replies, "seen": seen})]) as handler:
+        url = handler.url("/cb").replace("http://", "http://hooks:pa55word@")
+        cli = listen(processes, tmp_path, "--forward-to", url)
+        assert cli.readline() == f"forwarding to {url.replace('pa55word', '***')}"
+        assert send(cli.url).text == ACK_TEXT
+        code, out = cli.finish()
+    assert code == 0 and "pa55word" not in out
+    assert seen[0].headers["Authorization"] == "Basic aG9va3M6cGE1NXdvcmQ="  # hooks:pa55word
+    assert "pa55word" not in str(EventStore(tmp_path / "events.sqlite").delivery_rows())
