@@ -95,9 +95,9 @@ def simulate(
     the terminal or notebook. ``time_scale``: ``"virtual"`` (exact, repeatable, fast) or real
     seconds per emulated second to watch it run (see the README for the fastest scale that
     keeps emulated delays right). ``start_time``: when the emulated world starts, Unix seconds
-    (default :data:`hsnb.emulator.DEFAULT_EPOCH`, 2026-01-01 00:00 UTC). Raises ``ValueError`` for an unknown preset or knob and
-    :class:`~hsnb.simulation.runner.SimulationError` if the run does not end in ``timeout``
-    real seconds.
+    (default :data:`hsnb.emulator.DEFAULT_EPOCH`, 2026-01-01 00:00 UTC). Raises ``ValueError``
+    for an unknown preset or knob and :class:`~hsnb.simulation.runner.SimulationError` if the
+    run does not end in ``timeout`` real seconds.
     """
     from hsnb.analysis import read_log
     from hsnb.simulation.runner import close, run_workload
