@@ -38,6 +38,17 @@ def post(listener: Listener, clock: str | None, request_id: str = "a" * 40) -> N
     assert answer.status_code == 200
 
 
+def create(emulator: Emulator) -> None:
+    """A two-signer embedded request, over HTTP."""
+    answer = requests.post(
+        f"{emulator.api_url}/signature_request/create_embedded",
+        auth=(emulator.api_key, ""),
+        timeout=10,
+        **create_form(emulator.client_id),
+    )
+    assert answer.status_code == 200, answer.text
+
+
 def only_delivery(listener: Listener) -> pd.Series:
     deliveries = listener.deliveries()
     assert len(deliveries) == 1
@@ -106,13 +117,7 @@ def test_a_virtual_emulator_run_lands_on_its_own_clock(
     """Every attempt that reached the listener is stamped with the moment it was sent: a
     lost first attempt shows as a ``sent`` received five emulated minutes after it happened."""
     emulator.inject_fault("callback", "drop", match="signature_request_sent")
-    answer = requests.post(
-        f"{emulator.api_url}/signature_request/create_embedded",
-        auth=(emulator.api_key, ""),
-        timeout=10,
-        **create_form(emulator.client_id),
-    )
-    assert answer.status_code == 200, answer.text
+    create(emulator)
     assert emulator.wait_settled(30)
     attempts = emulator.deliveries()
     assert attempts["outcome"].tolist() == ["dropped", "acknowledged"]
@@ -141,13 +146,7 @@ def test_a_listener_in_another_process_is_on_the_emulators_clock_too(tmp_path) -
         settings = {**FAST, "name": "two-processes", "time_scale": "virtual", "api_key": KEY}
         with Emulator(**settings, callback_url=child.url) as emulator:
             emulator.inject_fault("callback", "drop", match="signature_request_sent")
-            answer = requests.post(
-                f"{emulator.api_url}/signature_request/create_embedded",
-                auth=(emulator.api_key, ""),
-                timeout=10,
-                **create_form(emulator.client_id),
-            )
-            assert answer.status_code == 200, answer.text
+            create(emulator)
             assert emulator.wait_settled(30)
             sent = emulator.deliveries().query("outcome == 'acknowledged'")["sent_at"].tolist()
         code, _ = child.finish()
