@@ -8,11 +8,11 @@ overtake each other, as they may at Dropbox Sign). Virtual time sends one attemp
 whatever the setting, so that a run's arrivals have one order.
 
 A delivery counts only when the answer is HTTP 200 with ``Hello API Event Received`` in the body
-within the timeout (30 s, scaled by the clock's ``time_scale`` but never below
-``min_real_timeout`` real seconds). A failed attempt is retried after 5 min x 3^(n-1) (n = 1..6: 5 min, 15 min, 45 min, 2 h 15 min, 6 h 45 min, 20 h 15 min,
-emulated; the legacy FAQ's schedule); after the 6th retry fails the delivery goes to the
-dead-letter list. UNCONFIRMED: whether the real service then also disables the callback URL
-(the emulator does not). Every attempt is logged as an :class:`Attempt`.
+within the timeout (30 s, scaled by the clock's ``time_scale`` but never below ``min_real_timeout``
+real seconds). A failed attempt is retried after 5 min x 3^(n-1) (n = 1..6: 5 min, 15 min, 45 min,
+2 h 15 min, 6 h 45 min, 20 h 15 min, emulated; the legacy FAQ's schedule); after the 6th retry
+fails the delivery goes to the dead-letter list. UNCONFIRMED: whether the real service then also
+disables the callback URL (the emulator does not). Every attempt is logged as an :class:`Attempt`.
 
 The retry policy is a few pure functions (:func:`retry_delay`, :func:`should_retry`, and
 :func:`hsnb.payloads.classify` for an answer); the transport is injected (:class:`Transport`), so
