@@ -11,13 +11,11 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
-
-import pytest
 
 from hsnb.client import Client
 from hsnb.emulator import DEFAULT_EPOCH, Emulator
+from tests.processes import read_line
 
 DOCUMENT = Path(__file__).resolve().parents[1] / "data" / "documents" / "one-signer.pdf"
 
@@ -39,17 +37,6 @@ def run_live(*args: str, env_key: str | None = None) -> subprocess.Popen[str]:
         text=True,
         env={**env, "PYTHONUNBUFFERED": "1"},
     )
-
-
-def read_line(process: subprocess.Popen[str], timeout: float = 30) -> str:
-    got: list[str] = []
-    reader = threading.Thread(target=lambda: got.append(process.stdout.readline()))
-    reader.start()
-    reader.join(timeout)
-    if not got:
-        process.kill()
-        pytest.fail("hsnb live printed nothing in time")
-    return got[0].rstrip("\n")
 
 
 def test_live_registers_checks_receives_and_restores_the_callback_url(tmp_path: Path) -> None:

@@ -46,6 +46,8 @@ FINAL_EVENTS = (
 PUBLIC_BASE_URL = "https://hellosign.test"
 #: Real seconds an ordinary answer may take under virtual time before the emulator gives up.
 VIRTUAL_ANSWER_TIMEOUT = 10.0
+#: Callback attempts in flight at once per URL on scaled time.
+SCALED_CALLBACK_CONCURRENCY = 16
 #: A file_urls entry nobody serves (the discard port refuses connections at once).
 UNREACHABLE_URL = "http://127.0.0.1:9/contract.pdf"
 
@@ -211,6 +213,9 @@ def run_workload(
         # Virtual time: a slow answer says so (no real waiting), so an ordinary answer can have
         # plenty of real time, and a loaded machine does not turn it into a timeout.
         min_callback_timeout=VIRTUAL_ANSWER_TIMEOUT if virtual else 0.5,
+        # Scaled time: attempts overlap, so a busy day keeps up with the clock (the listener
+        # commits them together) instead of queueing behind each other's commits.
+        callback_concurrency=1 if virtual else SCALED_CALLBACK_CONCURRENCY,
         public_base_url=PUBLIC_BASE_URL,
     )
     policy = FlakyPolicy(workload.receiver, seed, slow_seconds=0.7, virtual=virtual)
