@@ -45,6 +45,13 @@ NAME = "sample-log"
 #: seconds an attempt took, and URLs with this run's port (all in the SQLite file or the run).
 WALL_COLUMNS = ("received_wall_at",)
 RUN_COLUMNS = ("duration", "url")
+#: A relayed delivery's columns: this log has no relay (its misbehaving receiver is scripted).
+RELAY_COLUMNS = (
+    "forwarded_status",
+    "forwarded_body_excerpt",
+    "forwarded_duration",
+    "forward_outcome",
+)
 
 
 def build(out: Path, seed: int = SEED) -> SimulationResult:
@@ -74,7 +81,7 @@ def export(result: SimulationResult, store: Path, out: Path) -> None:
     """CSV of the events, deliveries and the emulator's attempts, and JSONL of the payloads."""
     events, deliveries = read_log(store)
     events.drop(columns=list(WALL_COLUMNS)).to_csv(out / "sample-events.csv", index=False)
-    flat = deliveries.drop(columns=list(WALL_COLUMNS)).assign(
+    flat = deliveries.drop(columns=[*WALL_COLUMNS, *RELAY_COLUMNS]).assign(
         content_type=deliveries["content_type"].str.split(";").str[0]
     )
     flat.to_csv(out / "sample-deliveries.csv", index=False)
