@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hsnb import __version__, environment, terminal
+from hsnb import __version__, cli_answers, environment, terminal
+from hsnb.cli_answers import describe_answer
 from hsnb.emulator import command as emulator_command
 from hsnb.errors import ConfigError, HsnbError
 from hsnb.events import KNOWN_EVENT_TYPES
@@ -24,7 +25,6 @@ from hsnb.simulation import command as simulate_command
 
 if TYPE_CHECKING:
     from hsnb.listener import Listener
-    from hsnb.receiver import Answer
 
 API_KEY_ENV = environment.API_KEY_VARIABLES[0]
 
@@ -39,6 +39,7 @@ def _start_listener(args: argparse.Namespace, key: str | None) -> Listener:
     """The listener of ``hsnb listen`` and ``hsnb live``; says on stderr if it verifies nothing."""
     from hsnb.listener import Listener
 
+    answering = cli_answers.listener_options(args) if args.command == "listen" else {}
     listener = Listener(
         args.store,
         api_keys=[key] if key else [],
@@ -46,6 +47,7 @@ def _start_listener(args: argparse.Namespace, key: str | None) -> Listener:
         port=args.port,
         name="cli",
         tolerance=args.tolerance,
+        **answering,
     )
     if not key:
         print(
@@ -57,21 +59,6 @@ def _start_listener(args: argparse.Namespace, key: str | None) -> Listener:
     return listener
 
 
-def describe_answer(answer: Answer) -> str:
-    """One output line for a delivery: verdict, status, event type and request id or reason.
-
-    The line holds what the sender sent; the terminal pump escapes it before printing.
-    """
-    record = answer.record
-    stored = record is not None and record.delivery_id is not None
-    verdict = str(record.verdict) if stored else "unrecorded"
-    if answer.event is None:
-        return f"{verdict} {answer.status} {answer.text}"
-    event = answer.event
-    subject = event.subject_id or "-"
-    return f"{verdict} {answer.status} {event.event_type} {subject} at {event.event_time}"
-
-
 def cmd_listen(args: argparse.Namespace) -> int:
     """Run a standalone listener until SIGINT/SIGTERM, one line per delivery."""
     key = _api_key(args)
@@ -80,6 +67,10 @@ def cmd_listen(args: argparse.Namespace) -> int:
     pump = terminal.print_until_signal(lines)
     listener.on_delivery(lambda answer: lines.put(describe_answer(answer)))
     print(f"listening on {listener.url}", flush=True)
+    for line in cli_answers.announce(listener):
+        terminal.print_line(line)
+    if args.answer_stdin:
+        cli_answers.read_rules(sys.stdin, listener, lines)
     try:
         pump()
     finally:
@@ -391,6 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
     listen.add_argument("--api-key", help=f"verify event_hash with this key (or ${API_KEY_ENV})")
     listen.add_argument("--store", default="hsnb-events.sqlite", help="SQLite file to write")
     _add_tolerance(listen)
+    cli_answers.add_arguments(listen)
     listen.set_defaults(func=cmd_listen)
 
     add_trigger_parser(commands)

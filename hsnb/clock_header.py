@@ -63,12 +63,8 @@ def emulated_receive_time(
     >>> emulated_receive_time(value, ["k"], 11.0), emulated_receive_time(value, ["other"], 11.0)
     (102.0, None)
     """
-    if not value:
-        return None
-    text, _, signature = value.rpartition(";sig=")
-    fields = dict(part.partition("=")[::2] for part in text.split(";"))
-    keys = [key for key in api_keys if key]
-    if not keys or not any(hmac.compare_digest(_sign(k, text), signature) for k in keys):
+    fields = _verified_fields(value, api_keys)
+    if fields is None:
         return None
     try:
         sent, wall = float(fields["t"]), float(fields["wall"])
@@ -84,6 +80,30 @@ def emulated_receive_time(
     if not (math.isfinite(sent) and math.isfinite(wall) and factor > 0 and math.isfinite(factor)):
         return sent
     return sent + max(0.0, wall_now - wall) / factor
+
+
+def verified_scale(value: str | None, api_keys: Iterable[str]) -> str | None:
+    """The ``scale`` of a :data:`CLOCK_HEADER` value whose signature matches one of
+    ``api_keys`` (``"virtual"``, ``"manual"`` or a number as text), else ``None``.
+
+    >>> verified_scale(clock_header("k", 1.0, "virtual", 2.0), ["k"])
+    'virtual'
+    >>> verified_scale(clock_header("k", 1.0, "virtual", 2.0), ["other"]) is None
+    True
+    """
+    fields = _verified_fields(value, api_keys)
+    return None if fields is None else fields.get("scale")
+
+
+def _verified_fields(value: str | None, api_keys: Iterable[str]) -> dict[str, str] | None:
+    """The fields of a clock header whose signature matches one of ``api_keys``, else ``None``."""
+    if not value:
+        return None
+    text, _, signature = value.rpartition(";sig=")
+    keys = [key for key in api_keys if key]
+    if not keys or not any(hmac.compare_digest(_sign(k, text), signature) for k in keys):
+        return None
+    return dict(part.partition("=")[::2] for part in text.split(";"))
 
 
 def answer_time(value: str | None) -> float | None:

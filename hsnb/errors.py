@@ -88,6 +88,15 @@ class TriggerError(HsnbError, ValueError):
     re-signing without a key, a time filter that is not a time."""
 
 
+class AnswerRuleError(HsnbError, ValueError):
+    """A scripted answer rule cannot be read (``hsnb listen --answer``, ``Listener.script``): an
+    unknown key, a value out of range, a repeated key; the message names the rule and the part."""
+
+
+class RelayError(HsnbError, ValueError):
+    """A relay cannot be set up as asked: ``forward_to`` is not an http(s) URL with a host."""
+
+
 class MockError(HsnbError):
     """``mock_dropbox_sign`` was used wrongly: started twice, stopped unstarted, none active."""
 

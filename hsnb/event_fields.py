@@ -1,6 +1,6 @@
 """The flat fields of one event, taken from its payload once: what the store keeps beside it.
 
-The store writes these values into the ``events`` table when it stores an event (schema 4), so a
+The store writes these values into the ``events`` table when it stores an event (schema 5), so a
 frame of a million events is read as columns, without parsing a million JSON payloads again.
 The same function reads a payload logged elsewhere (:mod:`hsnb.logs.jsonl`) and an older store
 whose rows lack the columns, so every path gives the same values.

@@ -67,7 +67,11 @@ EVENT_COLUMNS: dict[str, Any] = {
 
 #: Columns of :func:`deliveries_frame`: one row per HTTP request received. ``event_type`` is the
 #: event's type, or for a callback refused because its ``event_hash`` did not verify the type it
-#: claimed (untrusted); missing when the body could not be read.
+#: claimed (untrusted); missing when the body could not be read. ``status`` and ``verdict`` are
+#: the listener's own judgement; ``scripted`` is the answer rule that answered instead
+#: (:mod:`hsnb.answers`); ``forwarded_status``, ``forwarded_body_excerpt``,
+#: ``forwarded_duration`` (real seconds) and ``forward_outcome`` are a relayed delivery's
+#: handler answer and how Dropbox Sign would count it (:mod:`hsnb.relay`).
 DELIVERY_COLUMNS: dict[str, Any] = {
     "delivery_id": "Int64",
     "received_at": UTC_TIME,
@@ -85,6 +89,11 @@ DELIVERY_COLUMNS: dict[str, Any] = {
     "verified_by": "string",
     "received_wall_at": UTC_TIME,
     "received_clock": CLOCK_DTYPE,
+    "scripted": "string",
+    "forwarded_status": "Int64",
+    "forwarded_body_excerpt": "string",
+    "forwarded_duration": "Float64",
+    "forward_outcome": OUTCOME_DTYPE,
 }
 
 

@@ -5,7 +5,9 @@ It serves between cells and while a cell blocks, because it does not run on the 
 stored, committed, and only then acknowledged with ``200 Hello API Event Received``. The commit
 happens on the store's writer thread, which commits all pending callbacks together
 (:mod:`hsnb.writer`), so the loop never waits on disk. As a public endpoint it has header and
-body timeouts and a connection cap (:mod:`hsnb.connections`).
+body timeouts and a connection cap (:mod:`hsnb.connections`). Its Tornado handler is
+:mod:`hsnb.callback_handler`; a relay to your own handler (:mod:`hsnb.relay`) or scripted
+answers (:mod:`hsnb.answers`) may answer in its place, each delivery still stored first.
 
 >>> from hsnb.listener import Listener
 >>> with Listener(name="doctest") as listener:
@@ -19,20 +21,19 @@ import asyncio
 import logging
 import re
 import sys
-import threading
 import time
 import warnings
-from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
 import tornado.httpserver
 import tornado.web
-from tornado.httputil import HTTPServerRequest
-from tornado.ioloop import IOLoop
 
 from hsnb import environment
+from hsnb.answering import Answerer
+from hsnb.answers import AnswerPolicy, AnswerRule, AnswerScript, ScriptedAnswer
+from hsnb.callback_handler import make_app
 from hsnb.connections import (
     DEFAULT_BODY_TIMEOUT,
     DEFAULT_HEADER_TIMEOUT,
@@ -45,11 +46,12 @@ from hsnb.frames import deliveries_frame, events_frame
 from hsnb.receiver import (
     DEFAULT_COMMIT_TIMEOUT,
     DEFAULT_MAX_BODY_BYTES,
-    Answer,
     CallbackReceiver,
 )
+from hsnb.relay import DEFAULT_FORWARD_TIMEOUT, Relay
 from hsnb.runtime import ManagedServer, Registry
-from hsnb.store import EventStore, RequestInfo
+from hsnb.store import EventStore
+from hsnb.subscribers import DeliveryHook, Subscribers
 
 logger = logging.getLogger(__name__)
 
@@ -59,152 +61,6 @@ _POLL_SECONDS = 0.2
 #: A Dropbox Sign API key is 64 hex digits: a key of that shape is taken for a real one.
 _REAL_KEY = re.compile(r"[0-9a-f]{64}")
 _warned_not_durable = False
-
-DeliveryHook = Callable[[Answer], None]
-
-
-def request_info(request: HTTPServerRequest, body: bytes, body_size: int) -> RequestInfo:
-    """A :class:`RequestInfo` from a Tornado request and the (possibly capped) body read.
-
-    A header sent more than once is kept once, its values joined with ", " (as HTTP allows).
-    """
-    headers: dict[str, str] = {}
-    for name, value in request.headers.get_all():
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    return RequestInfo(
-        method=request.method or "",
-        path=request.path,
-        headers=headers,
-        body=body,
-        remote_ip=request.remote_ip,
-        body_size=body_size,
-    )
-
-
-class Subscribers:
-    """A listener's delivery hooks, and the events whose hooks have not run yet.
-
-    An event becomes visible in the store when its transaction commits, a moment before its
-    handler runs the hooks; :meth:`pending` lets ``wait_for`` wait for the hooks as well.
-    """
-
-    def __init__(self, notify: Callable[[], None]) -> None:
-        self._hooks: list[DeliveryHook] = []
-        self._unsettled: Counter[str] = Counter()
-        self._lock = threading.Lock()
-        self._notify = notify
-
-    def add(self, hook: DeliveryHook) -> Callable[[], None]:
-        """Add a hook; return the function that removes it."""
-        self._hooks.append(hook)
-
-        def remove() -> None:
-            if hook in self._hooks:
-                self._hooks.remove(hook)
-
-        return remove
-
-    def expect(self, key: str | None) -> None:
-        """An event with this identity is being stored; its hooks are still to run."""
-        if key is not None:
-            with self._lock:
-                self._unsettled[key] += 1
-
-    def call(self, answer: Answer) -> None:
-        """Run every hook on ``answer`` (a broken hook is logged, never raised)."""
-        for hook in tuple(self._hooks):  # a hook may remove itself (or another) meanwhile
-            try:
-                hook(answer)
-            except Exception:  # a subscriber's bug must not break the listener
-                logger.exception("delivery hook failed")
-
-    def settle(self, key: str | None) -> None:
-        """The hooks for this identity ran (or never will): wake ``wait_for``."""
-        if key is None:
-            return
-        with self._lock:
-            self._unsettled[key] -= 1
-            if self._unsettled[key] <= 0:
-                del self._unsettled[key]
-        self._notify()
-
-    def pending(self, key: str) -> bool:
-        """Whether a delivery of this identity still waits for its commit or hooks."""
-        with self._lock:
-            return key in self._unsettled
-
-
-@tornado.web.stream_request_body
-class CallbackHandler(tornado.web.RequestHandler):
-    """Reads a body up to the cap, hands it to the receiver, writes the receiver's answer."""
-
-    SUPPORTED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-
-    def initialize(
-        self, receiver: CallbackReceiver, subscribers: Subscribers, body_timeout: float | None
-    ) -> None:
-        self.receiver = receiver
-        self.subscribers = subscribers
-        self.body_timeout = body_timeout
-        self.chunks: list[bytes] = []
-        self.size = 0
-        self._deadline: object | None = None
-
-    def prepare(self) -> Awaitable[None] | None:
-        declared = self.request.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > self.receiver.max_body_bytes:
-            self.size = int(declared)
-            return self.respond()  # refused before the body is read
-        if self.body_timeout is not None:
-            # one timer per request: cheaper than Tornado's body_timeout, which wraps each read
-            loop = IOLoop.current()
-            self._deadline = loop.call_later(self.body_timeout, self._body_too_slow)
-        return None
-
-    def _body_too_slow(self) -> None:
-        """The body did not arrive in time: drop the connection, without an answer."""
-        self.request.connection.close()  # type: ignore[union-attr]
-
-    def data_received(self, chunk: bytes) -> None:
-        self.size += len(chunk)
-        if self.size <= self.receiver.max_body_bytes:
-            self.chunks.append(chunk)
-
-    async def respond(self) -> None:
-        """Judge the request, await its commit, and write the answer (plain text)."""
-        if self._deadline is not None:
-            IOLoop.current().remove_timeout(self._deadline)
-        if self._finished:
-            return
-        body = b"".join(self.chunks) if self.size <= self.receiver.max_body_bytes else b""
-        write = self.receiver.judge(request_info(self.request, body, self.size))
-        key = write.event.identity if write.event is not None else None
-        self.subscribers.expect(key)
-        try:
-            answer = await self.receiver.answer(write)
-            self.subscribers.call(answer)
-        finally:
-            self.subscribers.settle(key)
-        self.set_status(answer.status)
-        if answer.status == 405:
-            self.set_header("Allow", "POST")
-        self.set_header("Content-Type", "text/plain; charset=utf-8")
-        self.finish(answer.text)
-
-    get = head = post = put = patch = delete = options = respond  # type: ignore[assignment]
-
-
-def make_app(
-    receiver: CallbackReceiver, subscribers: Subscribers, body_timeout: float | None = None
-) -> tornado.web.Application:
-    """The listener's Tornado application: one handler for every path and method.
-
-    ``body_timeout``: seconds from the end of a request's headers to the end of its body.
-    """
-    handler_args = {"receiver": receiver, "subscribers": subscribers, "body_timeout": body_timeout}
-    return tornado.web.Application(
-        [(r".*", CallbackHandler, handler_args)], log_function=lambda handler: None
-    )
 
 
 class Listener(ManagedServer):
@@ -223,6 +79,14 @@ class Listener(ManagedServer):
     the store, then 503), ``header_timeout`` and ``body_timeout`` (seconds to receive a
     request's headers and body), ``max_connections`` (default: half the descriptor limit, at
     most 2,048; the limit is raised to the hard limit first), ``max_body_bytes`` (413 above).
+
+    Answering in its place: ``forward_to`` (a URL) relays every delivery it stores to your own
+    handler and gives the sender the handler's answer, recording it and how Dropbox Sign would
+    count it (:mod:`hsnb.relay`; ``forward_timeout``: seconds to wait for the handler);
+    ``answers`` (rules such as ``"next=3 status=500"``, see :mod:`hsnb.answers`; more with
+    :meth:`script` or :meth:`answer_next`, also while it serves) and ``answer_policy`` (a
+    function choosing an answer per delivery) answer some deliveries wrongly, late or not at
+    all, on purpose. Either way each delivery is stored first, as usual.
 
     Starting a listener with the ``name`` of a running one stops that one first, so re-running a
     cell never fails with "address already in use".
@@ -244,6 +108,10 @@ class Listener(ManagedServer):
         header_timeout: float = DEFAULT_HEADER_TIMEOUT,
         body_timeout: float = DEFAULT_BODY_TIMEOUT,
         max_connections: int | None = None,
+        forward_to: str | None = None,
+        forward_timeout: float = DEFAULT_FORWARD_TIMEOUT,
+        answers: Iterable[str | AnswerRule] = (),
+        answer_policy: AnswerPolicy | None = None,
         start: bool = True,
     ) -> None:
         keys, from_environment = _verification_keys(api_keys)
@@ -255,6 +123,8 @@ class Listener(ManagedServer):
             tolerance=tolerance,
             commit_timeout=commit_timeout,
         )
+        relay = Relay(forward_to, timeout=forward_timeout) if forward_to is not None else None
+        self._answerer = Answerer(self.receiver, AnswerScript(answers, answer_policy), relay)
         if self.store.in_memory and keys and (from_environment or _looks_real(keys)):
             _warn_not_durable()
         self.header_timeout = header_timeout
@@ -275,8 +145,63 @@ class Listener(ManagedServer):
         """The full callback URL to give Dropbox Sign (or the emulator)."""
         return self.origin + CALLBACK_PATH
 
+    @property
+    def forward_to(self) -> str | None:
+        """The handler URL deliveries are relayed to (``None``: no relay; a password in it is
+        shown as ``***``)."""
+        relay = self._answerer.relay
+        return relay.shown_url if relay is not None else None
+
+    def script(self, *rules: str | AnswerRule) -> list[AnswerRule]:
+        """Add answer rules (``"next=3 status=500"``, see :mod:`hsnb.answers`), tried in order
+        after the ones there; return the rules not used up yet. With no rule, only return them.
+
+        Raises :class:`~hsnb.errors.AnswerRuleError` (adding none) when one cannot be read.
+        """
+        self._answerer.script.add(*rules)
+        return self._answerer.script.rules()
+
+    def answer_next(
+        self,
+        count: int = 1,
+        *,
+        status: int = 200,
+        body: str | None = None,
+        delay: float = 0.0,
+        drop: bool = False,
+        store: bool = True,
+        event_type: str | Iterable[str] | None = None,
+    ) -> AnswerRule:
+        """Answer the next ``count`` deliveries (of ``event_type``, if given) so: ``status``
+        and ``body`` (default: the ACK text with 200), ``delay`` seconds later, or no answer
+        (``drop``); ``store=False`` stores nothing. Same as the rule ``next=COUNT ...``."""
+        types = [event_type] if isinstance(event_type, str) else event_type
+        rule = AnswerRule(
+            ScriptedAnswer(status, body, delay, drop, store),
+            event_types=None if types is None else frozenset(types),
+            count=count,
+        )
+        self._answerer.script.add(rule)
+        return rule
+
+    def clear_script(self) -> None:
+        """Remove every answer rule: the listener answers by itself again (a policy stays)."""
+        self._answerer.script.clear()
+
+    @property
+    def answer_policy(self) -> AnswerPolicy | None:
+        """The function asked for each delivery no rule matched (``None``: none)."""
+        return self._answerer.script.policy
+
+    @answer_policy.setter
+    def answer_policy(self, policy: AnswerPolicy | None) -> None:
+        self._answerer.script.policy = policy
+
     def _make_app(self) -> tornado.web.Application:
-        return make_app(self.receiver, self._subscribers, self.body_timeout)
+        return make_app(self.receiver, self._subscribers, self.body_timeout, self._answerer)
+
+    async def _cleanup(self) -> None:
+        self._answerer.close()
 
     def _make_server(self) -> tornado.httpserver.HTTPServer:
         return GuardedHTTPServer(

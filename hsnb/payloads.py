@@ -161,6 +161,9 @@ def encode_callback_multipart(
     return body, f"multipart/form-data; boundary={boundary}"
 
 
+#: Dropbox Sign gives a receiver this long (seconds) to answer one attempt.
+CALLBACK_TIMEOUT_SECONDS = 30.0
+
 #: What one delivery attempt came to: acknowledged, or why not (``dropped``: by fault injection).
 ATTEMPT_OUTCOMES = (
     "acknowledged",

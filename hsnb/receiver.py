@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from tornado.httputil import HTTPInputError, parse_body_arguments
 
@@ -28,6 +29,9 @@ from hsnb.events import ACK_TEXT, Event, parse_event, verify_event
 from hsnb.records import RecordResult, RequestInfo, Verdict, key_fingerprint
 from hsnb.store import EventStore
 from hsnb.writer import Write
+
+if TYPE_CHECKING:
+    from hsnb.relay import Forwarded
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +49,15 @@ _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 @dataclass(frozen=True)
 class Answer:
-    """What to answer one request: status, plain-text body, and what was recorded."""
+    """What to answer one request: status, plain-text body, and what was recorded.
+
+    When a script or a relayed handler answers in the listener's place (:mod:`hsnb.answering`),
+    ``status`` and ``text`` are what the sender gets (``body``, when set, is sent instead of
+    ``text``: a handler's answer as it came), ``headers`` any more headers, ``delay``
+    the real seconds to wait first, ``dropped`` that the connection is closed instead;
+    ``scripted`` is the rule that answered, ``forwarded`` the handler's answer, and ``outcome``
+    how Dropbox Sign counts the answer (:data:`hsnb.payloads.ATTEMPT_OUTCOMES`).
+    """
 
     status: int
     text: str
@@ -55,10 +67,19 @@ class Answer:
     #: A callback refused because its ``event_hash`` did not verify (403): what it claimed to
     #: be, for display only (never trusted, never stored as an event).
     unverified: Event | None = None
+    body: bytes | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    delay: float = 0.0
+    dropped: bool = False
+    scripted: str | None = None
+    forwarded: Forwarded | None = None
+    outcome: str | None = None
 
     @property
     def acknowledged(self) -> bool:
         """Whether this answer tells Dropbox Sign the delivery succeeded."""
+        if self.outcome is not None:
+            return self.outcome == "acknowledged"
         return self.status == 200 and self.text == ACK_TEXT
 
 
@@ -149,13 +170,13 @@ class CallbackReceiver:
         when = request.received_at
         if write.event is None:  # a refusal is answered whether or not it could be recorded
             try:
-                record = await self._committed(write)
+                record = await self.commit(write)
             except StoreError as exc:
                 logger.warning("could not record a refused delivery: %s", exc)
                 record = None
             return Answer(write.status, write.reason or "", record, None, when, write.claimed)
         try:
-            record = await self._committed(write)
+            record = await self.commit(write)
         except StoreBusyError:
             self.store.submit(Write(request, 503, BUSY_TEXT))  # recorded if the store recovers
             return Answer(503, BUSY_TEXT, None, write.event, when)
@@ -165,7 +186,7 @@ class CallbackReceiver:
             return Answer(503, UNAVAILABLE_TEXT, record, write.event, when)
         return Answer(200, ACK_TEXT, record, write.event, when)
 
-    async def _committed(self, write: Write) -> RecordResult:
+    async def commit(self, write: Write) -> RecordResult:
         """Submit a write and wait for its commit, at most ``commit_timeout`` while queued.
 
         A write still queued then is withdrawn (nothing of it is stored) and this raises

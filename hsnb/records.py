@@ -26,7 +26,7 @@ REDACTED_WORDS = ("key", "token", "secret", "password", "auth", "session", "cred
 
 
 #: How the store keeps the body of a callback it stored (``deliveries.body_codec``): raw DEFLATE
-#: (RFC 1951). A refused body (at most 1 KiB) and every body of a store before schema 4 is kept
+#: (RFC 1951). A refused body (at most 1 KiB) and every body of a store before schema 5 is kept
 #: as it came (``body_codec`` missing). :func:`unpack_body` gives back the bytes received.
 BODY_CODEC = "deflate"
 #: DEFLATE level 1 with a 4 KiB window: a 2.4 KB callback becomes about 0.9 KB in about 20 us,
@@ -111,6 +111,20 @@ class RecordResult:
     delivery_id: int | None
     verdict: Verdict
     event_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ForwardRecord:
+    """A relayed delivery's handler answer, recorded onto that delivery's row (``record``) after
+    it was stored (see :mod:`hsnb.relay`): the handler's status (``None``: no answer), the start
+    of its text, real seconds, and how Dropbox Sign would count it
+    (:data:`hsnb.payloads.ATTEMPT_OUTCOMES`)."""
+
+    record: RecordResult
+    status: int | None
+    body_excerpt: str
+    duration: float
+    outcome: str
 
 
 @lru_cache(maxsize=1024)

@@ -7,6 +7,9 @@ Two tables:
   new event), ``duplicate`` (a retry of an event already stored) or ``rejected`` (with the
   reason), and ``verified_by``: the fingerprint of the API key whose ``event_hash`` matched. A
   refused request keeps only the first kilobyte of its body (``body_size`` says how much came).
+  ``status`` and ``verdict`` are always the listener's own judgement; when something else
+  answered the sender, ``scripted`` holds the answer rule (:mod:`hsnb.answers`) and
+  ``forwarded_*``/``forward_outcome`` the handler's answer (:mod:`hsnb.relay`).
 * ``events``: one row per logical event, keyed by :attr:`hsnb.events.Event.identity` (Dropbox
   Sign sends no event id; see that property for the definition), with the delivery count and
   the payload as received (strict JSON: the listener refuses ``NaN``, ``1e999`` and lone
@@ -39,7 +42,7 @@ from hsnb.records import RecordResult, RequestInfo, StoredEvent, Verdict, unpack
 from hsnb.store_files import check_store_file, prepare_path, read_only_uri
 from hsnb.writer import GroupCommitWriter, Write
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 #: Past this size (1 GiB), refused requests are answered but no longer stored.
 DEFAULT_MAX_BYTES = 2**30
 _WRITE_TIMEOUT = 60.0
@@ -62,7 +65,12 @@ CREATE TABLE IF NOT EXISTS deliveries (
     event_type TEXT,
     verified_by TEXT,
     received_wall_at TEXT,
-    body_codec TEXT
+    body_codec TEXT,
+    scripted TEXT,
+    forwarded_status INTEGER,
+    forwarded_body_excerpt TEXT,
+    forwarded_duration REAL,
+    forward_outcome TEXT
 );
 CREATE TABLE IF NOT EXISTS events (
     event_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -90,9 +98,17 @@ _MIGRATIONS: dict[int, tuple[migrations.Step, ...]] = {
         "ALTER TABLE deliveries ADD COLUMN received_wall_at TEXT",
         "ALTER TABLE events ADD COLUMN received_wall_at TEXT",
     ),
+    # a scripted answer's rule, and a relayed delivery's handler answer (hsnb.relay)
+    3: (
+        "ALTER TABLE deliveries ADD COLUMN scripted TEXT",
+        "ALTER TABLE deliveries ADD COLUMN forwarded_status INTEGER",
+        "ALTER TABLE deliveries ADD COLUMN forwarded_body_excerpt TEXT",
+        "ALTER TABLE deliveries ADD COLUMN forwarded_duration REAL",
+        "ALTER TABLE deliveries ADD COLUMN forward_outcome TEXT",
+    ),
     # each callback kept once: the body compressed, the event's payload read back from it, and
     # the event's flat fields in columns (so frames are read without parsing JSON)
-    3: migrations.KEEP_ONCE,
+    4: migrations.KEEP_ONCE,
 }
 
 __all__ = ["EventStore", "RecordResult", "RequestInfo", "StoredEvent", "Verdict", "Write"]
@@ -134,7 +150,7 @@ class EventStore:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open event store {self.path}: {exc}") from exc
         self._delivery_columns = ", ".join(n for n in names if n not in ("body", "body_codec"))
-        #: Whether the events table holds the events' flat fields (schema 4): an older store
+        #: Whether the events table holds the events' flat fields (schema 5): an older store
         #: opened read-only keeps only payloads, which readers then parse.
         self.keeps_fields = "payload_start" in event_names
         self._event_columns = ", ".join(

@@ -63,7 +63,7 @@ def keep_each_callback_once(db: sqlite3.Connection) -> None:
         last = rows[-1][0]
 
 
-#: Schema 3 to 4: each callback kept once, and the events' flat fields in columns.
+#: Schema 4 to 5: each callback kept once, and the events' flat fields in columns.
 KEEP_ONCE: tuple[Step, ...] = (
     "ALTER TABLE deliveries ADD COLUMN body_codec TEXT",
     "ALTER TABLE events ADD COLUMN payload_start INTEGER",

@@ -21,6 +21,7 @@ import requests
 
 from hsnb.events import ACK_TEXT, SIGNATURE_REQUEST_EVENT_TYPES, TEMPLATE_EVENT_TYPES
 from hsnb.payloads import (
+    CALLBACK_TIMEOUT_SECONDS,
     apply_overrides,
     build_event_payload,
     classify,
@@ -40,8 +41,6 @@ from hsnb.scenarios import (
 #: Overrides: dotted path -> value, as a mapping or as pairs (a path may then repeat).
 Overrides = Mapping[str, Any] | Iterable[tuple[str, Any]]
 
-#: Dropbox Sign gives a receiver this long to answer one attempt.
-CALLBACK_TIMEOUT_SECONDS = 30.0
 _EXCERPT = 200
 
 

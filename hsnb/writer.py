@@ -36,6 +36,7 @@ from hsnb.event_fields import FIELDS, event_fields
 from hsnb.events import Event
 from hsnb.records import (
     BODY_CODEC,
+    ForwardRecord,
     RecordResult,
     RequestInfo,
     Verdict,
@@ -59,7 +60,12 @@ _VALUE_ERRORS = (sqlite3.InterfaceError, sqlite3.IntegrityError, ValueError, Typ
 _INSERT_DELIVERY = (
     "INSERT INTO deliveries (delivery_id, received_at, method, path, remote_ip, content_type,"
     " headers, body, body_size, status, verdict, reason, event_key, event_type, verified_by,"
-    " received_wall_at, body_codec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " received_wall_at, body_codec, scripted)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_RECORD_FORWARD = (
+    "UPDATE deliveries SET forwarded_status = ?, forwarded_body_excerpt = ?,"
+    " forwarded_duration = ?, forward_outcome = ? WHERE delivery_id = ?"
 )
 _INSERT_EVENT = (
     "INSERT INTO events (event_id, event_key, first_delivery_id, received_at, event_type,"
@@ -75,7 +81,8 @@ Outcome = RecordResult | StoreError
 
 @dataclass(eq=False)
 class Write:
-    """One delivery to record: an event to store (``event`` given), or a refusal.
+    """One delivery to record: an event to store (``event`` given), or a refusal; or, with
+    ``forwarded``, a relayed delivery's handler answer, recorded onto its stored row.
 
     ``future`` (if any: nobody may wait) resolves to the :class:`RecordResult` once the
     transaction holding the write committed, or fails with :class:`StoreError`. It may be an
@@ -91,6 +98,9 @@ class Write:
     #: For a refusal: the event the body claimed to be (its hash did not verify), whose type
     #: the delivery row keeps; never stored as an event.
     claimed: Event | None = None
+    #: The scripted answer rule that answered in the listener's place (:mod:`hsnb.answers`).
+    scripted: str | None = None
+    forwarded: ForwardRecord | None = None
     future: Future[RecordResult] | asyncio.Future[RecordResult] | None = field(
         default=None, repr=False
     )
@@ -268,7 +278,13 @@ class GroupCommitWriter:
         events: list[tuple[Any, ...]] = []
         counts: list[tuple[int]] = []
         results: list[RecordResult] = []
+        forwards: list[tuple[Any, ...]] = []
         for write in batch:
+            forwarded = write.forwarded
+            if forwarded is not None:
+                forwards.append(_forward_row(forwarded))
+                results.append(forwarded.record)
+                continue
             event = write.event
             if event is None and over_budget:
                 self.unrecorded += 1
@@ -296,6 +312,8 @@ class GroupCommitWriter:
             db.executemany(_INSERT_EVENT, events)
         if counts:
             db.executemany(_COUNT_DELIVERY, counts)
+        if forwards:
+            db.executemany(_RECORD_FORWARD, forwards)
         return results
 
     def _write_alone(self, write: Write, over_budget: bool) -> Outcome:
@@ -353,6 +371,17 @@ def _delivery_row(
         write.verified_by,
         write.received_wall_at,
         codec,
+        write.scripted,
+    )
+
+
+def _forward_row(forwarded: ForwardRecord) -> tuple[Any, ...]:
+    return (
+        forwarded.status,
+        forwarded.body_excerpt,
+        forwarded.duration,
+        forwarded.outcome,
+        forwarded.record.delivery_id,
     )
 
 

@@ -65,7 +65,7 @@
 # 4. [**04 · Fetching the signed document**](04-Fetching-the-Signed-Document.ipynb): when is the
 #    signed PDF ready, and what do you get if you download earlier?
 # 5. [**05 · Event timings**](05-Event-Timings.ipynb): how long do processing and signing take,
-#    how late do callbacks arrive, how often are they retried? (on a sample log)
+#    how late do callbacks arrive, how often are they retried, and why? (a simulated working day)
 # 6. [**06 · Going live**](06-Going-Live.ipynb): how does the same code run against the real API,
 #    and how do real callbacks reach this kernel?
 # 7. [**07 · Logs at scale**](07-Logs-at-Scale.ipynb): the same tables from a log of millions of

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from hsnb.callback_urls import is_local_host, scheme_and_host
@@ -35,7 +37,10 @@ def test_scheme_and_host_of_a_url_that_cannot_be_parsed() -> None:
 
 
 @pytest.mark.parametrize(("url", "local"), URLS)
-def test_live_mode_and_the_strict_emulator_agree(url: str, local: bool) -> None:
+def test_live_mode_and_the_strict_emulator_agree(
+    url: str, local: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # where live mode's default store file goes
     with Emulator(**{**FAST, "name": "agree"}, strict_callback_urls=True) as strict:
         refused_by_emulator = _refused(lambda: setattr(strict, "callback_url", url))
     refused_live = _refused(

@@ -26,21 +26,23 @@ from tests.conftest import KEY, post_multipart, sent_payload
 class ListenProcess:
     """``hsnb listen`` in a child process; reads its first line to learn the URL."""
 
-    def __init__(self, store: Path, *extra: str) -> None:
+    def __init__(self, store: Path, *extra: str, stdin: bool = False) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.pop("DROPBOX_SIGN_API_KEY", None)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "hsnb.cli", "listen", "--store", str(store), *extra],
+            stdin=subprocess.PIPE if stdin else None,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             env=env,
         )
-        first = self._readline()
+        first = self.readline()
         assert first.startswith("listening on http://127.0.0.1:"), first
         self.url = first.split()[-1]
 
-    def _readline(self) -> str:
+    def readline(self) -> str:
+        """The next line it printed (failing the test after 20 s without one)."""
         result: list[str] = []
         reader = threading.Thread(target=lambda: result.append(self.process.stdout.readline()))
         reader.start()

@@ -11,13 +11,11 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
-
-import pytest
 
 from hsnb.client import Client
 from hsnb.emulator import DEFAULT_EPOCH, Emulator
+from tests.processes import read_line
 
 DOCUMENT = Path(__file__).resolve().parents[1] / "data" / "documents" / "one-signer.pdf"
 
@@ -28,7 +26,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def run_live(*args: str, env_key: str | None = None) -> subprocess.Popen[str]:
+def run_live(*args: str, cwd: Path, env_key: str | None = None) -> subprocess.Popen[str]:
+    """``hsnb live`` in ``cwd`` (where its default store file would go), without the caller's
+    Dropbox Sign and hsnb variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DROPBOX_SIGN", "HSNB_"))}
     if env_key:
         env["DROPBOX_SIGN_API_KEY"] = env_key
@@ -38,18 +38,8 @@ def run_live(*args: str, env_key: str | None = None) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         env={**env, "PYTHONUNBUFFERED": "1"},
+        cwd=cwd,
     )
-
-
-def read_line(process: subprocess.Popen[str], timeout: float = 30) -> str:
-    got: list[str] = []
-    reader = threading.Thread(target=lambda: got.append(process.stdout.readline()))
-    reader.start()
-    reader.join(timeout)
-    if not got:
-        process.kill()
-        pytest.fail("hsnb live printed nothing in time")
-    return got[0].rstrip("\n")
 
 
 def test_live_registers_checks_receives_and_restores_the_callback_url(tmp_path: Path) -> None:
@@ -67,6 +57,7 @@ def test_live_registers_checks_receives_and_restores_the_callback_url(tmp_path: 
             emulator.api_url,
             "--store",
             str(tmp_path / "live.sqlite"),
+            cwd=tmp_path,
             env_key=emulator.api_key,
         )
         try:
@@ -93,15 +84,15 @@ def test_live_registers_checks_receives_and_restores_the_callback_url(tmp_path: 
     assert "stopped;" in out
 
 
-def test_live_without_a_key_says_what_is_missing() -> None:
-    process = run_live("--public-url", "https://example.com")
+def test_live_without_a_key_says_what_is_missing(tmp_path: Path) -> None:
+    process = run_live("--public-url", "https://example.com", cwd=tmp_path)
     out, err = process.communicate(timeout=30)
     assert process.returncode == 2
     assert "No API key: set DROPBOX_SIGN_API_KEY" in err
 
 
-def test_live_refuses_a_localhost_url_plainly() -> None:
-    process = run_live("--public-url", "http://localhost:8000", env_key="some-key")
+def test_live_refuses_a_localhost_url_plainly(tmp_path: Path) -> None:
+    process = run_live("--public-url", "http://localhost:8000", cwd=tmp_path, env_key="some-key")
     out, err = process.communicate(timeout=30)
     assert process.returncode == 2
     assert "Dropbox Sign refuses localhost callback URLs" in err

@@ -23,7 +23,6 @@ import secrets
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ import pytest
 import requests
 
 from tests.conftest import ROOT
+from tests.processes import line_queue
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, NETWORK_SCHEMES
 
 try:
@@ -90,6 +90,7 @@ EXPECTED = {
     "04-Fetching-the-Signed-Document": Expected(tables=1, frames=1),
     "05-Event-Timings": Expected(tables=1, figures=3),
     "06-Going-Live": Expected(tables=1, frames=1, diagrams=1),
+    "07-Logs-at-Scale": Expected(),
 }
 TIMINGS: dict[str, float] = {}
 
@@ -186,10 +187,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         cwd=home / "notebooks",
         start_new_session=True,
     )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(
-        target=lambda: [lines.put(line) for line in process.stdout], daemon=True
-    ).start()
+    lines = line_queue(process)
     log: list[str] = []
     try:
         deadline = time.monotonic() + WAIT

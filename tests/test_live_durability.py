@@ -33,6 +33,7 @@ from hsnb.listener import Listener
 from hsnb.live import NOT_DURABLE, connect
 from hsnb.store import EventStore
 from tests.conftest import KEY, post_multipart, sent_payload
+from tests.processes import read_line as read_line_within
 
 WAIT = 60.0
 BURST = 3000  # callbacks offered; the process dies after a few hundred were acknowledged
@@ -156,14 +157,7 @@ def free_port() -> int:
 
 
 def read_line(process: subprocess.Popen[str]) -> str:
-    got: list[str] = []
-    reader = threading.Thread(target=lambda: got.append(process.stdout.readline()))
-    reader.start()
-    reader.join(WAIT)
-    if not got or not got[0]:
-        process.kill()
-        pytest.fail("hsnb live printed nothing in time")
-    return got[0].rstrip("\n")
+    return read_line_within(process, WAIT, "hsnb live")
 
 
 def test_hsnb_live_killed_mid_burst_loses_no_acknowledged_callback(emulator, tmp_path) -> None:

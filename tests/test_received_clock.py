@@ -16,12 +16,14 @@ import pandas as pd
 import pytest
 import requests
 
+from hsnb.analysis import read_log
 from hsnb.clock_header import CLOCK_HEADER, clock_header
 from hsnb.emulator import Emulator
 from hsnb.listener import Listener
 from hsnb.payloads import encode_callback_multipart
 from tests.conftest import KEY, sent_payload
-from tests.emulator.helpers import create_form
+from tests.emulator.helpers import FAST, create_form
+from tests.test_cli import ListenProcess
 
 #: 2026-01-05 09:00 UTC, far from the wall clock of any test run.
 EMULATED = datetime(2026, 1, 5, 9, tzinfo=UTC).timestamp()
@@ -34,6 +36,17 @@ def post(listener: Listener, clock: str | None, request_id: str = "a" * 40) -> N
         headers[CLOCK_HEADER] = clock
     answer = requests.post(listener.url, data=body, headers=headers, timeout=10)
     assert answer.status_code == 200
+
+
+def create(emulator: Emulator) -> None:
+    """A two-signer embedded request, over HTTP."""
+    answer = requests.post(
+        f"{emulator.api_url}/signature_request/create_embedded",
+        auth=(emulator.api_key, ""),
+        timeout=10,
+        **create_form(emulator.client_id),
+    )
+    assert answer.status_code == 200, answer.text
 
 
 def only_delivery(listener: Listener) -> pd.Series:
@@ -104,13 +117,7 @@ def test_a_virtual_emulator_run_lands_on_its_own_clock(
     """Every attempt that reached the listener is stamped with the moment it was sent: a
     lost first attempt shows as a ``sent`` received five emulated minutes after it happened."""
     emulator.inject_fault("callback", "drop", match="signature_request_sent")
-    answer = requests.post(
-        f"{emulator.api_url}/signature_request/create_embedded",
-        auth=(emulator.api_key, ""),
-        timeout=10,
-        **create_form(emulator.client_id),
-    )
-    assert answer.status_code == 200, answer.text
+    create(emulator)
     assert emulator.wait_settled(30)
     attempts = emulator.deliveries()
     assert attempts["outcome"].tolist() == ["dropped", "acknowledged"]
@@ -128,3 +135,27 @@ def test_a_virtual_emulator_run_lands_on_its_own_clock(
     # the emulated epoch is far in the past of the wall clock the rows also carry
     gap = deliveries["received_wall_at"] - deliveries["received_at"]
     assert gap.min() > pd.Timedelta(days=30)
+
+
+def test_a_listener_in_another_process_is_on_the_emulators_clock_too(tmp_path) -> None:
+    """``hsnb listen`` in a child process, the emulator here on virtual time: the clock travels
+    in the signed header, so nothing is shared but the key."""
+    store = tmp_path / "events.sqlite"
+    child = ListenProcess(store, "--api-key", KEY)
+    try:
+        settings = {**FAST, "name": "two-processes", "time_scale": "virtual", "api_key": KEY}
+        with Emulator(**settings, callback_url=child.url) as emulator:
+            emulator.inject_fault("callback", "drop", match="signature_request_sent")
+            create(emulator)
+            assert emulator.wait_settled(30)
+            sent = emulator.deliveries().query("outcome == 'acknowledged'")["sent_at"].tolist()
+        code, _ = child.finish()
+        assert code == 0
+    finally:
+        if child.process.poll() is None:
+            child.process.kill()
+    deliveries = read_log(store).deliveries
+    assert set(deliveries["received_clock"]) == {"emulated"}
+    assert deliveries["received_at"].tolist() == sent
+    event = read_log(store).events.iloc[0]
+    assert event["received_at"] - event["event_time"] == pd.Timedelta(minutes=5)

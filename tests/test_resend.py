@@ -1,8 +1,8 @@
 """Re-sending a stored log for real work: ``hsnb.resend`` and ``hsnb replay STORE --url``, with
 re-signing, fresh times, filters and pacing, over real HTTP to listeners and wrong handlers.
 
-The log is the committed sample (``data/events/sample-log.sqlite``, opened read-only): 34
-events of 7 requests, signed with a key that is not :data:`KEY`, recorded in January 2026.
+The log is the committed sample (``data/events/sample-log.sqlite``, opened read-only): a
+simulated working day of 40 requests, signed with a key that is not :data:`KEY`, in January 2026.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from hsnb.testing import Receiver
 from tests.conftest import KEY
 from tests.test_cli import SAMPLE_LOG
 
-#: The request of the sample log with the most events (7, over about an hour).
-REQUEST = "91d2b67e71dafcc3b093d19c54c25f6bd0d20845"
+#: A three-signer request of the sample log: 9 events (3 viewed) over 1349 s.
+REQUEST = "c5b1ca234f51e9aee60b56be8fa03cb77e7af8ac"
+EVENTS = 9
 #: A window wide enough for that request's events once their times are fresh (2 hours).
 WINDOW = 7200
 
@@ -48,8 +49,8 @@ def test_as_stored_no_event_passes_a_listener_with_another_key_and_a_window(
     fresh_listener: Any,
 ) -> None:
     report = hsnb.resend(SAMPLE_LOG, fresh_listener.url, signature_request_id=REQUEST)
-    assert (report.acknowledged, len(report.resent)) == (0, 7)
-    assert report.summary() == "0 of 7 acknowledged"
+    assert (report.acknowledged, len(report.resent)) == (0, EVENTS)
+    assert report.summary() == f"0 of {EVENTS} acknowledged"
     assert "outside the 7200 s window" in report.resent[0].describe()
 
 
@@ -65,7 +66,7 @@ def test_re_signed_with_fresh_times_every_event_passes_in_its_order(
         now=now,
         signature_request_id=REQUEST,
     )
-    assert report.ok and len(report.resent) == 7
+    assert report.ok and len(report.resent) == EVENTS
     stored = [item.event for item in select_events(sample, signature_request_id=REQUEST)]
     received = [item.event for item in fresh_listener.store.stored_events()]
     assert [e.event_type for e in received] == [e.event_type for e in stored]
@@ -73,17 +74,20 @@ def test_re_signed_with_fresh_times_every_event_passes_in_its_order(
     assert shifts == {report.shift} and max(e.event_timestamp for e in received) == int(now)
     assert all(verify_event(event, KEY) == KEY for event in received)
     assert report.summary() == (
-        f"7 of 7 acknowledged (re-signed; times shifted by {report.shift:+d} s, "
-        "the events span 3593 s)"
+        f"{EVENTS} of {EVENTS} acknowledged (re-signed; times shifted by {report.shift:+d} s, "
+        "the events span 1349 s)"
     )
 
 
 def test_re_signing_alone_keeps_the_times(listener: Any, sample: Any) -> None:
     report = hsnb.resend(sample, listener.url, api_key=KEY, event_types="file_error")
     assert report.ok and report.shift == 0
-    (event,) = [item.event for item in listener.store.stored_events()]
-    (original,) = [item.event for item in sample.stored_events("file_error")]
-    assert event.event_time == original.event_time and event.event_hash != original.event_hash
+    resent = [item.event for item in listener.store.stored_events()]
+    originals = [item.event for item in sample.stored_events("file_error")]
+    assert len(resent) == len(originals) == 3
+    for event, original in zip(resent, originals, strict=True):
+        assert event.event_time == original.event_time
+        assert event.event_hash != original.event_hash
 
 
 def test_fresh_times_need_a_key_to_sign_with() -> None:
@@ -105,7 +109,7 @@ def test_filters_select_types_a_request_and_a_half_open_time_range(sample: Any) 
     ours = select_events(
         sample, signature_request_id=REQUEST, event_types="signature_request_viewed"
     )
-    assert len(ours) == 2 and {i.event.signature_request_id for i in ours} == {REQUEST}
+    assert len(ours) == 3 and {i.event.signature_request_id for i in ours} == {REQUEST}
 
 
 @pytest.mark.parametrize(
@@ -166,7 +170,7 @@ def test_resend_paces_through_the_sleep_it_is_given(receiver: Receiver) -> None:
     report = hsnb.resend(
         SAMPLE_LOG, receiver.url, signature_request_id=REQUEST, rate=1.0, sleep=slept.append
     )
-    assert report.ok and len(slept) == 6
+    assert report.ok and len(slept) == EVENTS - 1
     assert all(k - 1 < seconds <= k for k, seconds in enumerate(slept, 1))
 
 
@@ -180,9 +184,9 @@ def test_cli_replay_re_signs_and_refreshes_one_request_for_a_listener_with_a_win
     assert main(argv) == 1  # as stored: another key, and 11 months old
     assert main([*argv, "--api-key", KEY, "--fresh-times", "--rate", "1000"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[7] == "0 of 7 acknowledged"
-    assert out[-1].startswith("7 of 7 acknowledged (re-signed; times shifted by +")
-    assert len(fresh_listener.store) == 7
+    assert out[EVENTS] == f"0 of {EVENTS} acknowledged"
+    assert out[-1].startswith(f"{EVENTS} of {EVENTS} acknowledged (re-signed; times shifted by +")
+    assert len(fresh_listener.store) == EVENTS
     assert KEY not in "\n".join(out)
 
 
@@ -222,7 +226,7 @@ def test_cli_replay_reports_a_handler_that_answers_wrongly(capsys) -> None:
     assert "status 500, expected 200, answer 'down for maintenance'" in lines[0]
     assert "body 'OK' lacks 'Hello API Event Received'" in lines[1]
     assert "FAILED: no answer within 0.5 s" in lines[2]
-    assert lines[-1] == "4 of 7 acknowledged"
+    assert lines[-1] == f"{EVENTS - 3} of {EVENTS} acknowledged"
 
 
 def test_cli_replay_refuses_fresh_times_without_a_key_and_a_bad_time(

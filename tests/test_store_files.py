@@ -18,9 +18,7 @@ from hsnb.analysis import read_log
 from hsnb.errors import StoreError
 from hsnb.listener import Listener
 from hsnb.store import SCHEMA_VERSION, EventStore
-from tests.conftest import KEY, ROOT, post_multipart, sent_payload
-
-SAMPLE_LOG = ROOT / "data" / "events" / "sample-log.sqlite"
+from tests.conftest import KEY, post_multipart, sent_payload
 
 
 def hsnb(*args: str) -> subprocess.CompletedProcess[str]:
@@ -115,21 +113,29 @@ def test_a_folder_is_not_a_store(tmp_path: Path) -> None:
         EventStore(tmp_path)
 
 
-#: The schema the committed sample log was written with.
-SAMPLE_VERSION = 3
-#: The columns each older schema lacked, from the newest back (schema 4 added columns and
-#: moved data: :func:`test_a_schema_3_store_is_migrated_to_keep_each_callback_once`).
+#: A store as schema 4 wrote it (the sample log's first 30 deliveries, before each callback was
+#: kept once): the oldest data layout, from which the older schemas are made by dropping columns.
+SCHEMA_4_STORE = Path(__file__).parent / "fixtures" / "stores" / "schema-4.sqlite"
+#: The columns each older schema lacked, from the newest back (schema 5 added columns and
+#: moved data: :func:`test_a_schema_4_store_is_migrated_to_keep_each_callback_once`).
 _ADDED_AFTER = {
+    3: (
+        "deliveries.scripted",
+        "deliveries.forwarded_status",
+        "deliveries.forwarded_body_excerpt",
+        "deliveries.forwarded_duration",
+        "deliveries.forward_outcome",
+    ),
     2: ("deliveries.received_wall_at", "events.received_wall_at"),
     1: ("deliveries.verified_by",),
 }
 
 
 def older_store(path: Path, version: int) -> Path:
-    """A copy of the sample log as schema ``version`` wrote it."""
-    shutil.copy(SAMPLE_LOG, path)
+    """A copy of the schema-4 store as schema ``version`` (at most 4) wrote it."""
+    shutil.copy(SCHEMA_4_STORE, path)
     db = sqlite3.connect(path, isolation_level=None)
-    for step in range(SAMPLE_VERSION - 1, version - 1, -1):
+    for step in range(3, version - 1, -1):
         for column in _ADDED_AFTER[step]:
             table, name = column.split(".")
             db.execute(f"ALTER TABLE {table} DROP COLUMN {name}")
@@ -139,7 +145,7 @@ def older_store(path: Path, version: int) -> Path:
     return path
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 def test_an_older_store_is_read_as_it_is_and_brought_up_to_date_for_writing(
     tmp_path: Path, version: int
 ) -> None:
@@ -147,22 +153,27 @@ def test_an_older_store_is_read_as_it_is_and_brought_up_to_date_for_writing(
     before = old.read_bytes()
     log = read_log(old)
     assert old.read_bytes() == before  # reading changes nothing
-    # an older store never said which clock its receive times are on: they are taken as wall
-    if version < 3:
+    assert len(log.events) == 28 and len(log.deliveries) == 30
+    if version < 3:  # before schema 3 no store said which clock its times are on: wall
         assert set(log.deliveries["received_clock"]) == {"wall"}
         assert log.deliveries["received_wall_at"].equals(log.deliveries["received_at"])
+    else:
+        assert set(log.deliveries["received_clock"]) == {"emulated"}
+    if version < 4:  # no scripted answers and no relay before schema 4
+        assert log.deliveries["scripted"].isna().all()
+    assert log.deliveries["forward_outcome"].isna().all()
     store = EventStore(old)
     assert len(store) == len(log.events)
     pd.testing.assert_frame_equal(read_log(store).events, log.events)
     row = store.delivery_rows()[0]
-    assert {"verified_by", "received_wall_at"} <= set(row)
+    assert {"verified_by", "received_wall_at", "scripted", "forward_outcome"} <= set(row)
     store.close()
     assert sqlite3.connect(old).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
-def test_a_schema_3_store_is_migrated_to_keep_each_callback_once(tmp_path: Path) -> None:
+def test_a_schema_4_store_is_migrated_to_keep_each_callback_once(tmp_path: Path) -> None:
     old = tmp_path / "old.sqlite"
-    shutil.copy(SAMPLE_LOG, old)
+    shutil.copy(SCHEMA_4_STORE, old)
     before = EventStore(old, read_only=True)
     payloads = [row["payload"] for row in before.event_rows()]
     bodies = [row["body"] for row in before.delivery_rows(with_body=True)]
@@ -177,4 +188,4 @@ def test_a_schema_3_store_is_migrated_to_keep_each_callback_once(tmp_path: Path)
     assert db.execute("SELECT count(*) FROM events WHERE payload != ''").fetchone() == (0,)
     db.execute("VACUUM")
     db.close()
-    assert old.stat().st_size < SAMPLE_LOG.stat().st_size * 0.75
+    assert old.stat().st_size < SCHEMA_4_STORE.stat().st_size * 0.75

@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
@@ -20,6 +19,7 @@ from hsnb.listener import Listener
 from hsnb.records import key_fingerprint
 from hsnb.store import EventStore
 from tests.conftest import KEY, post_multipart, sent_payload
+from tests.processes import read_line
 
 WAIT = 30.0
 OTHER_KEY = "a-second-key-during-rotation"
@@ -31,14 +31,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def read_first_line(process: subprocess.Popen[str]) -> str:
-    got: list[str] = []
-    reader = threading.Thread(target=lambda: got.append(process.stdout.readline()))
-    reader.start()
-    reader.join(WAIT)
-    if not got or not got[0]:
-        process.kill()
-        pytest.fail("no first line in time")
-    return got[0].rstrip("\n")
+    return read_line(process, WAIT)
 
 
 def test_an_empty_key_variable_stops_hsnb_listen_instead_of_verifying_nothing(tmp_path) -> None:

@@ -117,10 +117,11 @@ def test_a_view_starts_from_what_the_store_holds(tmp_path: Path) -> None:
     copy.write_bytes(SAMPLE.read_bytes())
     with Listener(copy, api_keys=KEY, name="test-widgets-store") as listener:
         view = LiveEvents(listener, max_rows=3)
-        assert repr(view) == "LiveEvents: 34 events, 49 deliveries (1 duplicate, 14 refused)"
-        assert view.rows["event_type"].tolist()[0] == "signature_request_downloadable"
+        assert repr(view) == "LiveEvents: 237 events, 254 deliveries (17 duplicate, 0 refused)"
+        # the newest first: a retry of the last expiry, five minutes after the first attempt
+        assert view.rows["event_type"].tolist()[0] == "signature_request_expired"
         assert view.rows["received_at"].iloc[0] == pd.Timestamp(
-            "2026-01-05 15:00:34.418747", tz="UTC"
+            "2026-01-08 14:05:00.415173", tz="UTC"
         )
 
 
@@ -149,7 +150,7 @@ def test_event_table_shows_the_last_rows_in_utc_seconds() -> None:
     table = event_table(events, max_rows=2)
     assert repr(table) == "<IPython.core.display.HTML object>"
     assert table.data.count("<tr>") == 3  # header and two rows
-    assert "<td>2026-01-05 15:00:32</td>" in table.data
+    assert "<td>2026-01-08 11:00:00</td>" in table.data
     assert "<th>event_type_raw</th>" in table.data
 
 

@@ -55,6 +55,7 @@ SETTINGS: dict[str, str] = {
     "app_callbacks": "app requests' events: both (account, app) or app_only (default: profile's)",
     "strict_callback_urls": "refuse localhost, private and http:// callback URLs, as Dropbox Sign",
     "file_fetch_timeout": "real seconds to download each file_urls entry",
+    "callback_concurrency": "callback attempts in flight at once per URL (1: in order)",
     "rate_limit": "calls per minute (0: no limit)",
     "high_tier_rate_limit": "send/create/files calls per minute (0: no limit)",
     "test_mode_rate_limit": "test-mode creates per minute (0: no limit)",

@@ -133,6 +133,7 @@ class Emulator(RecordsMixin, ManagedServer):
             policy=config.retry,
             faults=self.backend.faults,
             min_real_timeout=config.min_callback_timeout,
+            concurrency=config.callback_concurrency,
         )
         self.backend.outbox = self.dispatcher.enqueue
         self.dispatcher.extra_headers = self._attempt_headers

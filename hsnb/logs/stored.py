@@ -1,6 +1,6 @@
 """An event store read as columns, in batches: the events and deliveries frames, fast and small.
 
-A store of schema 4 keeps each event's flat fields in columns (:mod:`hsnb.event_fields`), so its
+A store of schema 5 keeps each event's flat fields in columns (:mod:`hsnb.event_fields`), so its
 events are read with one query, ``batch_rows`` rows at a time, each batch turned into Arrow
 arrays at once and the Python rows let go; no payload is parsed and no value becomes a Python
 timestamp. An older store (opened read-only, so not migrated) keeps only payloads: each is then
@@ -27,6 +27,7 @@ from hsnb.frames import (
     CLOCK_DTYPE,
     DELIVERY_COLUMNS,
     EVENT_COLUMNS,
+    OUTCOME_DTYPE,
     VERDICT_DTYPE,
 )
 from hsnb.logs.schema import arrow_schema, system_memory, to_pandas
@@ -59,6 +60,11 @@ _DELIVERY_NAMES = (
     "event_key",
     "verified_by",
     "received_wall_at",
+    "scripted",
+    "forwarded_status",
+    "forwarded_body_excerpt",
+    "forwarded_duration",
+    "forward_outcome",
 )
 # the emulator's attempt header as the listener stores it (tornado writes names canonically);
 # a row naming it in another case is read in Python
@@ -79,6 +85,7 @@ _EVENT_TYPES = pa.array(list(EVENT_ORDER))
 _CALLBACK_TYPES = pa.array(list(CALLBACK_TYPE_DTYPE.categories))
 _CLOCKS = pa.array(list(CLOCK_DTYPE.categories))
 _VERDICTS = pa.array(list(VERDICT_DTYPE.categories))
+_OUTCOMES = pa.array(list(OUTCOME_DTYPE.categories))
 _FLAGS = {name for name in FIELDS if EVENT_COLUMNS[name] == "boolean"}
 
 
@@ -196,6 +203,7 @@ def _delivery_batch(columns: list[tuple[Any, ...]]) -> pa.RecordBatch:
     arrays: dict[str, pa.Array] = {
         "received_at": received,
         "verdict": _categories(verdict, _VERDICTS),
+        "forward_outcome": _categories(pa.array(named["forward_outcome"], pa.string()), _OUTCOMES),
         "emulator_attempt": pa.array(attempts, pa.string()),
         "received_wall_at": pc.coalesce(wall, received),
         "received_clock": _choose(pc.is_valid(wall), _CLOCKS, yes=0, no=1),

@@ -84,6 +84,7 @@ def simulate(
     progress: bool = True,
     timeout: float = 600.0,
     time_scale: float | str = "virtual",
+    start_time: float | None = None,
     **knobs: Any,
 ) -> SimulationResult:
     """Run a workload and return its log (see the module docstring).
@@ -93,9 +94,10 @@ def simulate(
     file to write (kept afterwards), or ``None`` for an in-memory store. ``progress``: a bar in
     the terminal or notebook. ``time_scale``: ``"virtual"`` (exact, repeatable, fast) or real
     seconds per emulated second to watch it run (see the README for the fastest scale that
-    keeps emulated delays right). Raises ``ValueError`` for an unknown preset or knob and
-    :class:`~hsnb.simulation.runner.SimulationError` if the run does not end in ``timeout``
-    real seconds.
+    keeps emulated delays right). ``start_time``: when the emulated world starts, Unix seconds
+    (default :data:`hsnb.emulator.DEFAULT_EPOCH`, 2026-01-01 00:00 UTC). Raises ``ValueError``
+    for an unknown preset or knob and :class:`~hsnb.simulation.runner.SimulationError` if the
+    run does not end in ``timeout`` real seconds.
     """
     from hsnb.analysis import read_log
     from hsnb.simulation.runner import close, run_workload
@@ -124,6 +126,7 @@ def simulate(
             progress=report,
             timeout=timeout,
             time_scale=time_scale,
+            **({} if start_time is None else {"start_time": float(start_time)}),
         )
     finally:
         if bar is not None:
@@ -133,6 +136,7 @@ def simulate(
         read = read_log(target)
     finally:
         close(run)
+        target.close()  # the file is complete and free for others once this returns
     return SimulationResult(
         workload=workload,
         seed=seed,
@@ -141,7 +145,7 @@ def simulate(
         attempts=attempts,
         store=Path(store) if store is not None else None,
         wall_seconds=wall,
-        receiver=dict(run.front.choices),
+        receiver=dict(run.policy.choices),
         refused_actions=run.refused,
     )
 

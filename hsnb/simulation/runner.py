@@ -1,13 +1,14 @@
 """Run a workload through the real emulator and a real listener, on virtual time.
 
 Everything goes over HTTP on 127.0.0.1: requests are created with :class:`~hsnb.client.Client`,
-signers act through the emulator's control plane, callbacks are POSTed by the emulator to a
-:class:`~hsnb.simulation.receiver.FlakyReceiver` in front of a :class:`~hsnb.listener.Listener`
-that commits them to a store. The emulator runs on virtual time: each planned action is a timer
-on its clock; when it falls due the clock is held, this thread performs the action, and the
-hold is released, so nothing moves while an action is under way and a run depends only on its
-seed. Reactions to events (a signer may open a request once it was sent, or once the signer
-before them signed) are planned from the emulator's own events, on its clock.
+signers act through the emulator's control plane, callbacks are POSTed by the emulator straight
+to a :class:`~hsnb.listener.Listener` that commits them to a store and, per attempt, may answer
+wrongly, late or not at all (its answer policy is a
+:class:`~hsnb.simulation.receiver.FlakyPolicy`). The emulator runs on virtual time: each planned
+action is a timer on its clock; when it falls due the clock is held, this thread performs the
+action, and the hold is released, so nothing moves while an action is under way and a run
+depends only on its seed. Reactions to events (a signer may open a request once it was sent, or
+once the signer before them signed) are planned from the emulator's own events, on its clock.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from hsnb.emulator.service.models import EmittedEvent
 from hsnb.errors import ApiError, HsnbError
 from hsnb.listener import Listener
 from hsnb.runtime import background_loop
-from hsnb.simulation.receiver import FlakyReceiver
+from hsnb.simulation.receiver import FlakyPolicy
 from hsnb.simulation.workload import RequestPlan, Workload, document, plan
 from hsnb.store import EventStore
 
@@ -45,6 +46,8 @@ FINAL_EVENTS = (
 PUBLIC_BASE_URL = "https://hellosign.test"
 #: Real seconds an ordinary answer may take under virtual time before the emulator gives up.
 VIRTUAL_ANSWER_TIMEOUT = 10.0
+#: Callback attempts in flight at once per URL on scaled time.
+SCALED_CALLBACK_CONCURRENCY = 16
 #: A file_urls entry nobody serves (the discard port refuses connections at once).
 UNREACHABLE_URL = "http://127.0.0.1:9/contract.pdf"
 
@@ -68,7 +71,7 @@ class Run:
     emulator: Emulator
     listener: Listener
     client: Client
-    front: FlakyReceiver
+    policy: FlakyPolicy
     workload: Workload
     plans: list[RequestPlan]
     actions: queue.Queue[_Action] = field(default_factory=queue.Queue)
@@ -210,13 +213,18 @@ def run_workload(
         # Virtual time: a slow answer says so (no real waiting), so an ordinary answer can have
         # plenty of real time, and a loaded machine does not turn it into a timeout.
         min_callback_timeout=VIRTUAL_ANSWER_TIMEOUT if virtual else 0.5,
+        # Scaled time: attempts overlap, so a busy day keeps up with the clock (the listener
+        # commits them together) instead of queueing behind each other's commits.
+        callback_concurrency=1 if virtual else SCALED_CALLBACK_CONCURRENCY,
         public_base_url=PUBLIC_BASE_URL,
     )
-    listener = Listener(store, api_keys=emulator.api_key, name="hsnb-simulate")
-    front = FlakyReceiver(listener.url, workload.receiver, seed, slow_seconds=0.7, virtual=virtual)
-    emulator.callback_url = front.url
+    policy = FlakyPolicy(workload.receiver, seed, slow_seconds=0.7, virtual=virtual)
+    listener = Listener(
+        store, api_keys=emulator.api_key, name="hsnb-simulate", answer_policy=policy
+    )
+    emulator.callback_url = listener.url
     client = Client(base_url=emulator.api_url, api_key=emulator.api_key)
-    run = Run(emulator, listener, client, front, workload, plan(workload, seed))
+    run = Run(emulator, listener, client, policy, workload, plan(workload, seed))
     emulator.on_event(run.on_event)
 
     def schedule() -> None:
@@ -281,5 +289,4 @@ def close(run: Run) -> None:
     run.client.close()
     run.plane.close()
     run.emulator.stop()
-    run.front.stop()
     run.listener.stop()

@@ -7,11 +7,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import queue
 import signal
 import subprocess
 import sys
-import threading
 
 import pandas as pd
 import pytest
@@ -29,6 +27,7 @@ from hsnb.emulator.service.api_log import (
 )
 from hsnb.frames import API_LOG_COLUMNS, PLANE_DTYPE, api_log_frame
 from tests.emulator.helpers import FAST, create_form, document
+from tests.processes import line_queue
 
 #: A made-up key the tests send everywhere a client could put one; never to be found again.
 LEAKY = "hsnb-leaky-key-" + "0123456789abcdef" * 3
@@ -284,9 +283,7 @@ def cli(receiver):
     proc = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
-    yield proc, lines
+    yield proc, line_queue(proc)
     if proc.poll() is None:
         proc.kill()
     proc.wait(WAIT)

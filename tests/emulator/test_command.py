@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import queue
 import signal
 import subprocess
 import sys
-import threading
 
 import pytest
 import requests
@@ -17,6 +15,7 @@ from hsnb.emulator.command import SETTINGS, add_arguments
 from hsnb.emulator.service.clock import DEFAULT_EPOCH, Delay
 from hsnb.emulator.service.config import EmulatorConfig
 from tests.emulator.helpers import create_form
+from tests.processes import line_queue
 
 WAIT = 15
 
@@ -37,9 +36,7 @@ def process(receiver):
     proc = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
-    yield proc, lines
+    yield proc, line_queue(proc)
     if proc.poll() is None:
         proc.kill()
     proc.wait(WAIT)

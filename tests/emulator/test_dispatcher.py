@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 
 import pytest
 import requests
+import tornado.web
 from dropbox_sign import EventCallbackHelper
 from dropbox_sign.models import EventCallbackRequest
 
@@ -15,6 +17,7 @@ from hsnb.emulator.service.config import RetryPolicy
 from hsnb.emulator.service.dispatcher import retry_delay, should_retry
 from hsnb.events import ACK_TEXT, parse_event, verify_event
 from hsnb.payloads import classify
+from hsnb.runtime import serve_app
 from hsnb.testing import Receiver
 from tests.emulator.helpers import FAST, create_form
 
@@ -314,3 +317,37 @@ def test_a_post_on_the_wire_is_in_flight_and_wait_idle_times_out(manual_emulator
     assert manual_emulator.wait_idle(0.05) is False
     assert manual_emulator.wait_idle(5)
     assert [a.outcome for a in manual_emulator.attempts()] == ["acknowledged"]
+
+
+class _Counting(tornado.web.RequestHandler):
+    """ACKs each callback after holding it a moment, counting how many it holds at once."""
+
+    def initialize(self, seen: dict[str, int]) -> None:
+        self.seen = seen
+
+    async def post(self) -> None:
+        self.seen["now"] += 1
+        self.seen["most"] = max(self.seen["most"], self.seen["now"])
+        await asyncio.sleep(0.2)
+        self.seen["now"] -= 1
+        self.finish(ACK_TEXT)
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_callback_concurrency_is_how_many_attempts_one_url_has_in_flight(concurrency):
+    seen = {"now": 0, "most": 0}
+    with serve_app([(r".*", _Counting, {"seen": seen})]) as served:
+        settings = {**FAST, "callback_concurrency": concurrency}
+        with Emulator(**settings, callback_url=served.url("/callback")) as emulator:
+            for _ in range(6):
+                emulator.callback_test()
+            assert emulator.wait_settled(30)
+            outcomes = [a.outcome for a in emulator.attempts()]
+    assert outcomes == ["acknowledged"] * 6
+    assert seen["most"] == concurrency
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True])
+def test_callback_concurrency_is_a_whole_number_of_at_least_one(bad):
+    with pytest.raises(ValueError, match="callback_concurrency must be a whole number >= 1"):
+        Emulator(**{**FAST, "callback_concurrency": bad})

@@ -5,11 +5,9 @@ files are refused without changing anything, and a key given by the caller is ne
 from __future__ import annotations
 
 import json
-import queue
 import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ from hsnb.errors import EmulatorError, StateFileError
 from hsnb.events import ACK_TEXT
 from hsnb.testing import TEST_API_KEY, Receiver
 from tests.emulator.helpers import FAST, create_form, document
+from tests.processes import line_queue
 
 WAIT = 15
 #: A manual clock, random delays everywhere, and URLs without a port (payloads compare equal).
@@ -380,9 +379,7 @@ class Command:
             text=True,
             start_new_session=True,
         )
-        self.lines: queue.Queue[str] = queue.Queue()
-        stdout = self.proc.stdout
-        threading.Thread(target=lambda: [self.lines.put(x) for x in stdout], daemon=True).start()
+        self.lines = line_queue(self.proc)
         head = [self.lines.get(timeout=WAIT).rstrip("\n") for _ in range(3)]
         self.api_url, self.api_key, self.client_id = (line.split(": ", 1)[1] for line in head)
 

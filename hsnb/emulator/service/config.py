@@ -114,6 +114,11 @@ class EmulatorConfig:
       ``retry_horizon`` and ``ack_rule`` make; one given here wins).
     * ``min_callback_timeout``: real seconds a receiver gets at the least, however fast time
       runs.
+    * ``callback_concurrency``: attempts in flight at once per callback URL. 1 (the default):
+      one at a time, so a receiver gets its callbacks in the order they were raised; more lets
+      a heavy workload on scaled time keep up (each attempt waits for the receiver's commit),
+      and callbacks may then overtake each other. UNCONFIRMED how many the real service sends
+      at once; its callbacks do arrive out of order. Virtual time sends one at a time anyway.
     * ``file_fetch_timeout``: real seconds to download each ``file_urls`` entry;
       ``file_fetch_max_bytes``: the largest file accepted.
     * ``allow_private_file_urls``: download ``file_urls`` from this machine or a private
@@ -161,6 +166,7 @@ class EmulatorConfig:
     #: Whether ``retry`` was made from the switches (so a changed profile makes it anew).
     retry_from_profile: bool = field(init=False, repr=False, default=False)
     min_callback_timeout: float = 1.0
+    callback_concurrency: int = 1
     file_fetch_timeout: float = 10.0
     file_fetch_max_bytes: int = DEFAULT_MAX_BYTES
     allow_private_file_urls: bool | None = None
@@ -177,6 +183,13 @@ class EmulatorConfig:
         if not self.file_fetch_timeout > 0:
             raise ValueError(
                 f"file_fetch_timeout must be positive, not {self.file_fetch_timeout!r}"
+            )
+        if isinstance(self.callback_concurrency, bool) or not (
+            isinstance(self.callback_concurrency, int) and self.callback_concurrency >= 1
+        ):
+            raise ValueError(
+                "callback_concurrency must be a whole number >= 1,"
+                f" not {self.callback_concurrency!r}"
             )
         if not self.api_log_size >= 0:
             raise ValueError(f"api_log_size must be 0 or more, not {self.api_log_size!r}")

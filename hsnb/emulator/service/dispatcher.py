@@ -1,14 +1,18 @@
 """Callback delivery: POST each event until it is acknowledged, on Dropbox Sign's retry schedule.
 
-One lane (an ``asyncio.Queue`` and its worker task) per callback URL, so deliveries to one
-receiver keep their order and a slow or dead receiver holds up only its own lane; the API never
-waits for any of it. A delivery counts only when the answer is HTTP 200 with
-``Hello API Event Received`` in the body within the timeout (30 s, scaled by the clock's
-``time_scale`` but never below ``min_real_timeout`` real seconds). A failed attempt is retried
-after 5 min x 3^(n-1) (n = 1..6: 5 min, 15 min, 45 min, 2 h 15 min, 6 h 45 min, 20 h 15 min,
-emulated; the legacy FAQ's schedule); after the 6th retry fails the delivery goes to the
-dead-letter list. UNCONFIRMED: whether the real service then also disables the callback URL
-(the emulator does not). Every attempt is logged as an :class:`Attempt`.
+One lane (an ``asyncio.Queue`` and its worker tasks) per callback URL, so a slow or dead receiver
+holds up only its own lane and the API never waits for any of it. A lane has ``concurrency``
+workers: with one (the default) deliveries to one receiver keep their order; with more, that many
+attempts are in flight at once (a heavy workload on scaled time keeps up, and arrivals may
+overtake each other, as they may at Dropbox Sign). Virtual time sends one attempt at a time
+whatever the setting, so that a run's arrivals have one order.
+
+A delivery counts only when the answer is HTTP 200 with ``Hello API Event Received`` in the body
+within the timeout (30 s, scaled by the clock's ``time_scale`` but never below ``min_real_timeout``
+real seconds). A failed attempt is retried after 5 min x 3^(n-1) (n = 1..6: 5 min, 15 min, 45 min,
+2 h 15 min, 6 h 45 min, 20 h 15 min, emulated; the legacy FAQ's schedule); after the 6th retry
+fails the delivery goes to the dead-letter list. UNCONFIRMED: whether the real service then also
+disables the callback URL (the emulator does not). Every attempt is logged as an :class:`Attempt`.
 
 The retry policy is a few pure functions (:func:`retry_delay`, :func:`should_retry`, and
 :func:`hsnb.payloads.classify` for an answer); the transport is injected (:class:`Transport`), so
@@ -116,8 +120,8 @@ class _Job:
 @dataclass
 class _Lane:
     queue: asyncio.Queue[_Job]
-    task: asyncio.Task[None] | None = field(default=None, repr=False)
-    busy: bool = False
+    tasks: list[asyncio.Task[None]] = field(default_factory=list, repr=False)
+    busy: int = 0
 
 
 AttemptHook = Callable[[Attempt], None]
@@ -139,8 +143,12 @@ class Dispatcher:
         faults: Faults | None = None,
         min_real_timeout: float = 1.0,
         excerpt_chars: int = 200,
+        concurrency: int = 1,
     ) -> None:
+        if concurrency < 1:
+            raise ValueError(f"callback concurrency must be at least 1, not {concurrency}")
         self.clock = clock
+        self.concurrency = concurrency
         self.transport = transport
         self.policy = policy or RetryPolicy()
         self.faults = faults or Faults()
@@ -255,7 +263,7 @@ class Dispatcher:
         self.transport.close()
 
     def _drop_lanes(self) -> list[asyncio.Task[None]]:
-        tasks = [lane.task for lane in self._lanes.values() if lane.task is not None]
+        tasks = [task for lane in self._lanes.values() for task in lane.tasks]
         for task in tasks:
             task.cancel()
         self._lanes.clear()
@@ -279,13 +287,13 @@ class Dispatcher:
         if lane is None:
             loop = asyncio.get_running_loop()  # first: no lane without a worker
             lane = self._lanes[job.delivery.url] = _Lane(asyncio.Queue())
-            lane.task = loop.create_task(self._work(lane))
+            lane.tasks = [loop.create_task(self._work(lane)) for _ in range(self.concurrency)]
         lane.queue.put_nowait(job)
 
     async def _work(self, lane: _Lane) -> None:
         while True:
             job = await lane.queue.get()
-            lane.busy = True
+            lane.busy += 1
             try:
                 if self.clock.virtual:  # one attempt at a time: arrivals in a fixed order
                     async with self._serial():
@@ -296,7 +304,7 @@ class Dispatcher:
                 logger.exception("callback attempt failed")
                 self._settle()
             finally:
-                lane.busy = False
+                lane.busy -= 1
                 lane.queue.task_done()
                 self.on_change()
 

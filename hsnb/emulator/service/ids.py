@@ -13,10 +13,16 @@ from __future__ import annotations
 import base64
 import random
 import struct
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from hsnb.emulator.service.clock import Delay
+
+class Drawable(Protocol):
+    """What can be drawn from with this generator (:class:`~hsnb.emulator.service.clock.Delay`;
+    named by its shape so that the clock, which numbers its timers here, is not imported)."""
+
+    def draw(self, rng: random.Random) -> float:
+        """One value, drawn with ``rng``."""
+        ...
 
 
 class Counter:
@@ -80,7 +86,7 @@ class Randomness:
         """A secret token for URLs (sign pages, file links): 40 hex."""
         return self.hex(40)
 
-    def draw(self, delay: Delay) -> float:
+    def draw(self, delay: Drawable) -> float:
         """One draw from ``delay``."""
         return delay.draw(self.rng)
 

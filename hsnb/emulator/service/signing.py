@@ -61,7 +61,8 @@ class SigningMixin(FilesMixin):
 
     def find_signature(self, signature_id: str) -> tuple[SignatureRequest, Signer]:
         """The request and signer of ``signature_id`` (404 ``not_found`` otherwise)."""
-        for sr in self.requests.values():
+        # newest first: signers act on recent requests, so a long run does not scan them all
+        for sr in reversed(self.requests.values()):
             signer = sr.signer(signature_id)
             if signer is not None:
                 return sr, signer
