@@ -191,8 +191,10 @@ def test_reading_a_large_document_does_not_hold_other_requests_back() -> None:
             ]
             created = emulator.backend.requests[light_id].created_at
     assert len(light) == 1
-    # 10 emulated seconds of processing, plus a little scheduling; not the heavy read's time.
-    assert light[0].event_time - created < 60
+    # 10 emulated seconds of processing, plus scheduling on a busy machine (300 emulated seconds
+    # are 0.3 real s here); not the heavy read's time, which is seconds of real time: thousands
+    # of emulated seconds if it held the loop that keeps time.
+    assert light[0].event_time - created < 300
 
 
 def test_holds_from_other_threads_are_safe() -> None:
