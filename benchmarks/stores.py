@@ -20,6 +20,7 @@ from hsnb.events import parse_event
 from hsnb.logs.synthetic import synthetic_batches
 from hsnb.payloads import build_event_payload, compact_json, encode_callback_multipart
 from hsnb.records import RecordResult, RequestInfo
+from hsnb.scenarios import signature_object, signature_request_object
 from hsnb.store import EventStore
 from hsnb.writer import Write
 
@@ -84,54 +85,30 @@ def _payload(row: Any) -> dict[str, Any]:
     signers = int(row.signer_count)
     request_id = row.signature_request_id
     signatures = [
-        {
-            "signature_id": f"{request_id[-30:]}{order:02x}",
-            "signer_email_address": f"signer{order}@example.com",
-            "signer_name": f"Signer {order}",
-            "signer_role": None,
-            "order": order,
-            "status_code": row.signer_status_code
+        signature_object(
+            f"{request_id[-30:]}{order:02x}",
+            f"Signer {order}",
+            f"signer{order}@example.com",
+            order=order,
+            status_code=row.signer_status_code
             if not pd.isna(row.signer_order) and order == row.signer_order
             else "awaiting_signature",
-            "decline_reason": None,
-            "signed_at": None,
-            "last_viewed_at": None,
-            "last_reminded_at": None,
-            "has_pin": False,
-            "has_sms_auth": False,
-            "has_sms_delivery": False,
-            "sms_phone_number": None,
-            "error": None,
-        }
+        )
         for order in range(signers)
     ]
     related = None if pd.isna(row.related_signature_id) else row.related_signature_id
     if related is not None:
         signatures[int(row.signer_order)]["signature_id"] = related
-    request = {
-        "signature_request_id": request_id,
-        "test_mode": False,
-        "title": row.title,
-        "original_title": row.title,
-        "subject": row.title,
-        "message": "Please sign.",
-        "metadata": {},
-        "created_at": int(row.created_at.timestamp()),
-        "is_complete": bool(row.is_complete),
-        "is_declined": bool(row.is_declined),
-        "has_error": bool(row.has_error),
-        "custom_fields": [],
-        "response_data": [],
-        "signing_url": None,
-        "signing_redirect_url": None,
-        "files_url": f"https://api.hellosign.com/v3/signature_request/files/{request_id}",
-        "details_url": f"https://app.hellosign.com/home/manage?guid={request_id}",
-        "requester_email_address": "me@example.com",
-        "signatures": signatures,
-        "cc_email_addresses": [],
-        "template_ids": None,
-        "client_id": None,
-    }
+    request = signature_request_object(
+        request_id,
+        title=row.title,
+        created_at=int(row.created_at.timestamp()),
+        signatures=signatures,
+        is_complete=bool(row.is_complete),
+        is_declined=bool(row.is_declined),
+        has_error=bool(row.has_error),
+        test_mode=False,
+    )
     return build_event_payload(
         row.event_type_raw,
         int(row.event_time.timestamp()),

@@ -80,8 +80,8 @@ LIFECYCLE_COLUMNS: dict[str, Any] = {
 }
 
 
-#: The columns :func:`request_steps` reads, when present.
-_STEP_INPUT = (
+#: The columns :func:`request_steps` reads, when present (what a reader of a large log needs).
+STEP_INPUT = (
     "event_id",
     "signature_request_id",
     "event_type_raw",
@@ -100,7 +100,7 @@ def request_steps(events: pd.DataFrame) -> pd.DataFrame:
     ``event_type_raw`` and ``event_time``; ``event_id``, ``title``, ``created_at``,
     ``signer_count`` and ``related_signature_id`` are used when present.
     """
-    used = [name for name in _STEP_INPUT if name in events]
+    used = [name for name in STEP_INPUT if name in events]
     keep = events["signature_request_id"].notna()
     # only the columns used are copied (a million events: tens of MB, not the whole frame)
     scoped = events[used] if keep.all() else events.loc[keep, used]

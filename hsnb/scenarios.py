@@ -83,51 +83,100 @@ class SampleRequest:
 
     def to_json(self) -> dict[str, Any]:
         """The ``signature_request`` object of a payload, as the request stands now."""
-        request_id = self.signature_request_id
-        return {
-            "signature_request_id": request_id,
-            "test_mode": True,
-            "title": self.title,
-            "original_title": self.title,
-            "subject": self.title,
-            "message": "Please sign.",
-            "metadata": {},
-            "created_at": self.created_at,
-            "is_complete": all(s == "signed" for s in self.status),
-            "is_declined": self.is_declined,
-            "has_error": self.has_error,
-            "custom_fields": [],
-            "response_data": [],
-            "signing_url": None,
-            "signing_redirect_url": None,
-            "files_url": f"https://api.hellosign.com/v3/signature_request/files/{request_id}",
-            "details_url": f"https://app.hellosign.com/home/manage?guid={request_id}",
-            "requester_email_address": "me@example.com",
-            "signatures": [self._signature(i) for i in range(len(self.signature_ids))],
-            "cc_email_addresses": [],
-            "template_ids": None,
-            "client_id": self.client_id,
-        }
+        return signature_request_object(
+            self.signature_request_id,
+            title=self.title,
+            created_at=self.created_at,
+            signatures=[self._signature(i) for i in range(len(self.signature_ids))],
+            is_complete=all(s == "signed" for s in self.status),
+            is_declined=self.is_declined,
+            has_error=self.has_error,
+            client_id=self.client_id,
+        )
 
     def _signature(self, i: int) -> dict[str, Any]:
         name, email = self.signers[i]
-        return {
-            "signature_id": self.signature_ids[i],
-            "signer_email_address": email,
-            "signer_name": name,
-            "signer_role": None,
-            "order": i,
-            "status_code": self.status[i],
-            "decline_reason": DECLINE_REASON if self.status[i] == "declined" else None,
-            "signed_at": self.signed_at[i],
-            "last_viewed_at": self.viewed_at[i],
-            "last_reminded_at": None,
-            "has_pin": False,
-            "has_sms_auth": False,
-            "has_sms_delivery": False,
-            "sms_phone_number": None,
-            "error": None,
-        }
+        return signature_object(
+            self.signature_ids[i],
+            name,
+            email,
+            order=i,
+            status_code=self.status[i],
+            decline_reason=DECLINE_REASON if self.status[i] == "declined" else None,
+            signed_at=self.signed_at[i],
+            last_viewed_at=self.viewed_at[i],
+        )
+
+
+def signature_request_object(
+    request_id: str,
+    *,
+    title: str,
+    created_at: int,
+    signatures: list[dict[str, Any]],
+    is_complete: bool,
+    is_declined: bool,
+    has_error: bool,
+    client_id: str | None = None,
+    test_mode: bool = True,
+) -> dict[str, Any]:
+    """A payload's ``signature_request`` object with every field Dropbox Sign sends, the ones
+    a scenario does not vary at their usual values."""
+    return {
+        "signature_request_id": request_id,
+        "test_mode": test_mode,
+        "title": title,
+        "original_title": title,
+        "subject": title,
+        "message": "Please sign.",
+        "metadata": {},
+        "created_at": created_at,
+        "is_complete": is_complete,
+        "is_declined": is_declined,
+        "has_error": has_error,
+        "custom_fields": [],
+        "response_data": [],
+        "signing_url": None,
+        "signing_redirect_url": None,
+        "files_url": f"https://api.hellosign.com/v3/signature_request/files/{request_id}",
+        "details_url": f"https://app.hellosign.com/home/manage?guid={request_id}",
+        "requester_email_address": "me@example.com",
+        "signatures": signatures,
+        "cc_email_addresses": [],
+        "template_ids": None,
+        "client_id": client_id,
+    }
+
+
+def signature_object(
+    signature_id: str,
+    name: str,
+    email: str,
+    *,
+    order: int,
+    status_code: str,
+    decline_reason: str | None = None,
+    signed_at: int | None = None,
+    last_viewed_at: int | None = None,
+) -> dict[str, Any]:
+    """One signer's entry in ``signature_request.signatures``."""
+    return {
+        "signature_id": signature_id,
+        "signer_email_address": email,
+        "signer_name": name,
+        "signer_role": None,
+        "order": order,
+        "status_code": status_code,
+        "decline_reason": decline_reason,
+        "signed_at": signed_at,
+        "last_viewed_at": last_viewed_at,
+        "last_reminded_at": None,
+        "has_pin": False,
+        "has_sms_auth": False,
+        "has_sms_delivery": False,
+        "sms_phone_number": None,
+        "error": None,
+    }
 
 
 def lifecycle(

@@ -26,21 +26,10 @@ import pandas as pd
 from hsnb import analysis, per_request
 from hsnb.events import EVENT_ORDER
 from hsnb.frames import EVENT_COLUMNS, conform
+from hsnb.per_request import STEP_INPUT
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
-
-#: What the per-request reduction reads.
-STEP_INPUT = (
-    "event_id",
-    "signature_request_id",
-    "event_type_raw",
-    "event_time",
-    "title",
-    "created_at",
-    "signer_count",
-    "related_signature_id",
-)
 
 
 def _empty(columns: dict[str, Any]) -> pd.DataFrame:
