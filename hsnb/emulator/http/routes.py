@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from hsnb.emulator.http import account_handlers as accounts
 from hsnb.emulator.http import control, pages
 from hsnb.emulator.http import handlers as api
 from hsnb.emulator.service.backend import Backend
@@ -59,12 +60,12 @@ def routes(backend: Backend, limiter: RateLimiter, dispatcher: Dispatcher) -> li
         ("/v3/template/list", api.TemplateListHandler, deps),
         (f"/v3/template/delete/{_HEX}", api.TemplateDeleteHandler, deps),
         (f"/v3/template/{_HEX}", api.TemplateHandler, deps),
-        ("/v3/account", api.AccountHandler, deps),
-        ("/v3/api_key", api.ApiKeysHandler, deps),
-        (f"/v3/api_key/{_ID}", api.ApiKeyHandler, deps),
-        ("/v3/api_app", api.ApiAppsHandler, deps),
-        ("/v3/api_app/list", api.ApiAppListHandler, deps),
-        (f"/v3/api_app/{_ID}", api.ApiAppHandler, deps),
+        ("/v3/account", accounts.AccountHandler, deps),
+        ("/v3/api_key", accounts.ApiKeysHandler, deps),
+        (f"/v3/api_key/{_ID}", accounts.ApiKeyHandler, deps),
+        ("/v3/api_app", accounts.ApiAppsHandler, deps),
+        ("/v3/api_app/list", accounts.ApiAppListHandler, deps),
+        (f"/v3/api_app/{_ID}", accounts.ApiAppHandler, deps),
         (r"/v3(?:/.*)?", api.UnknownApiHandler, deps),
         ("/editor/embeddedSign", pages.EmbeddedSignHandler, deps),
         ("/_emulator/?", control.IndexHandler, plane),
