@@ -1,10 +1,11 @@
-"""The ``hsnb`` command line: listen, trigger, replay, export, live, tour and emulator.
+"""The ``hsnb`` command line: listen, trigger, replay, export, live, tour, simulate, emulator.
 
 API keys come from ``--api-key`` or the environment (``DROPBOX_SIGN_API_KEY``, then
 ``HSNB_API_KEY``: :mod:`hsnb.environment`) and are never printed; an empty one is an error, not
 "no verification". What a sender put in a request is escaped before it reaches the terminal
 (:func:`hsnb.terminal.printable`). Each command imports what it needs when it runs, so
-``hsnb --help`` and ``hsnb trigger`` start without pandas or the emulator.
+``hsnb --help`` and ``hsnb trigger`` start without pandas or the emulator. ``trigger`` and
+``replay`` live in :mod:`hsnb.cli_send`, ``listen``'s relay and answers in :mod:`hsnb.cli_answers`.
 """
 
 from __future__ import annotations
@@ -16,23 +17,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hsnb import __version__, cli_answers, environment, terminal
+from hsnb import __version__, cli_answers, cli_send, environment, terminal
 from hsnb.cli_answers import describe_answer
 from hsnb.emulator import command as emulator_command
 from hsnb.errors import ConfigError, HsnbError
-from hsnb.events import KNOWN_EVENT_TYPES
 from hsnb.simulation import command as simulate_command
 
 if TYPE_CHECKING:
     from hsnb.listener import Listener
 
 API_KEY_ENV = environment.API_KEY_VARIABLES[0]
-
-
-def _api_key(args: argparse.Namespace) -> str | None:
-    if args.api_key is not None and not args.api_key.strip():
-        raise ConfigError("--api-key is empty: give the key, or leave the option out")
-    return args.api_key or environment.api_key()
 
 
 def _start_listener(args: argparse.Namespace, key: str | None) -> Listener:
@@ -61,7 +55,7 @@ def _start_listener(args: argparse.Namespace, key: str | None) -> Listener:
 
 def cmd_listen(args: argparse.Namespace) -> int:
     """Run a standalone listener until SIGINT/SIGTERM, one line per delivery."""
-    key = _api_key(args)
+    key = environment.given_or_api_key(args.api_key)
     lines: queue.Queue[str] = queue.Queue()
     listener = _start_listener(args, key)
     pump = terminal.print_until_signal(lines)
@@ -78,90 +72,6 @@ def cmd_listen(args: argparse.Namespace) -> int:
         terminal.drain(lines)
         print(f"stopped; {len(listener.store)} events in {listener.store.path}", flush=True)
     return 0
-
-
-def cmd_trigger(args: argparse.Namespace) -> int:
-    """Send one signed callback, or a scenario's, to --url; exit 0 only if every delivery sent
-    was acknowledged."""
-    from hsnb.payloads import parse_override
-    from hsnb.trigger import customise, sample_payload, scenario, send_callback
-
-    key = _api_key(args)
-    if not key:
-        print(f"hsnb trigger: give --api-key or set {API_KEY_ENV}", file=sys.stderr)
-        return 2
-    if (args.event_type is None) == (args.scenario is None):
-        print("hsnb trigger: give either an EVENT_TYPE or --scenario", file=sys.stderr)
-        return 2
-    overrides = [parse_override(text) for text in args.override]
-    if args.scenario:
-        report = scenario(
-            args.scenario,
-            args.url,
-            key,
-            signers=args.signers,
-            duplicates=args.duplicates,
-            disorder=args.disorder,
-            loss=args.loss,
-            delay=args.delay,
-            seed=args.seed,
-            app=args.app,
-            overrides=overrides,
-            start_time=args.event_time,
-            signature_request_id=args.signature_request_id,
-            timeout=args.timeout,
-            on_delivery=lambda delivery: print(delivery.describe(), flush=True),
-        )
-        print(report.summary(), flush=True)
-        return 0 if report.ok else 1
-    if args.event_type not in KNOWN_EVENT_TYPES:
-        print(f"note: {args.event_type!r} is not a known event type; sending it anyway")
-    payload = sample_payload(
-        args.event_type,
-        key,
-        event_time=args.event_time,
-        seed=args.seed,
-        signature_request_id=args.signature_request_id,
-        client_id=args.app,
-    )
-    if overrides:
-        payload = customise(payload, key, overrides)
-    result = send_callback(args.url, payload, timeout=args.timeout)
-    print(f"{payload['event']['event_type']} -> {args.url}: {result.explain()}", flush=True)
-    return 0 if result.acknowledged else 1
-
-
-def cmd_replay(args: argparse.Namespace) -> int:
-    """POST a stored log's events to --url again, in arrival order, as Dropbox Sign would.
-
-    As stored (their ``event_hash`` included) unless --api-key re-signs them; --fresh-times
-    shifts every ``event_time`` so the latest is now (and re-signs, with --api-key or the
-    key in the environment). Exit 0 if all were acknowledged.
-    """
-    from hsnb.resending import resend
-
-    key = args.api_key or (environment.api_key() if args.fresh_times else None)
-    if args.fresh_times and not key:
-        print(
-            f"hsnb replay: --fresh-times re-signs each event: give --api-key or set {API_KEY_ENV}",
-            file=sys.stderr,
-        )
-        return 2
-    report = resend(
-        args.store,
-        args.url,
-        api_key=key,
-        fresh_times=args.fresh_times,
-        event_types=args.event_types,
-        signature_request_id=args.request,
-        since=args.since,
-        until=args.until,
-        rate=args.rate,
-        timeout=args.timeout,
-        on_result=lambda resent: print(resent.describe(), flush=True),
-    )
-    print(report.summary(), flush=True)
-    return 0 if report.ok else 1
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -226,7 +136,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     from hsnb.errors import LiveSetupError
     from hsnb.live import connect
 
-    key = _api_key(args)
+    key = environment.given_or_api_key(args.api_key)
     lines: queue.Queue[str] = queue.Queue()
     listener = _start_listener(args, key)
     try:
@@ -267,109 +177,6 @@ def cmd_tour(args: argparse.Namespace) -> int:
     return 0
 
 
-def _probability(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"a probability from 0 to 1, not {text}")
-    return value
-
-
-def _seconds_range(text: str) -> tuple[float, float]:
-    low, _, high = text.partition(",")
-    try:
-        bounds = (float(low), float(high or low))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"seconds, or low,high seconds, not {text!r}") from None
-    if not 0 <= bounds[0] <= bounds[1]:
-        raise argparse.ArgumentTypeError(f"need 0 <= low <= high, not {text!r}")
-    return bounds
-
-
-def add_trigger_parser(commands: argparse._SubParsersAction) -> None:
-    """``hsnb trigger``: one event, or a scenario, with overrides and app callbacks."""
-    from hsnb.scenarios import SCENARIOS
-
-    trigger = commands.add_parser(
-        "trigger",
-        help="send signed test callbacks to a URL",
-        description="Send one signed callback (EVENT_TYPE) or a request's whole life "
-        "(--scenario) to --url, the way Dropbox Sign does, and judge each answer.",
-    )
-    trigger.add_argument(
-        "event_type", metavar="EVENT_TYPE", nargs="?", help="e.g. signature_request_sent"
-    )
-    trigger.add_argument("--url", required=True, help="the callback URL to test")
-    trigger.add_argument("--api-key", help=f"sign with this key (or ${API_KEY_ENV})")
-    trigger.add_argument(
-        "--event-time", type=int, help="Unix seconds (default: now; a scenario's first event)"
-    )
-    trigger.add_argument("--seed", type=int, help="make ids (and a scenario's plan) reproducible")
-    trigger.add_argument("--signature-request-id", help="use this signature request id")
-    trigger.add_argument("--timeout", type=float, default=30.0, help="seconds (Dropbox Sign: 30)")
-    trigger.add_argument(
-        "--override",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help="set a payload field by dotted path (signature_request.title=NDA; JSON values "
-        "like 3, true, null, {...} are parsed); repeatable; event_hash is signed again",
-    )
-    trigger.add_argument(
-        "--app", metavar="CLIENT_ID", help="an app callback: reported_for_app_id=CLIENT_ID"
-    )
-    trigger.add_argument("--scenario", choices=SCENARIOS, help="send a request's whole life")
-    trigger.add_argument("--signers", type=int, default=2, help="signers in a scenario (1-4)")
-    trigger.add_argument(
-        "--duplicates", type=_probability, default=0.0, help="chance each event is sent twice"
-    )
-    trigger.add_argument(
-        "--disorder", type=_probability, default=0.0, help="chance each event arrives late"
-    )
-    trigger.add_argument(
-        "--loss", type=_probability, default=0.0, help="chance each event is never sent"
-    )
-    trigger.add_argument(
-        "--delay",
-        type=_seconds_range,
-        default=(0.0, 0.0),
-        metavar="S|LOW,HIGH",
-        help="pause before each delivery, seconds (a range draws from it)",
-    )
-    trigger.set_defaults(func=cmd_trigger)
-
-
-def add_replay_parser(commands: argparse._SubParsersAction) -> None:
-    """``hsnb replay``: re-send a stored log, re-signed, fresh, filtered, paced."""
-    replay = commands.add_parser(
-        "replay",
-        help="POST a stored log's events to a URL again",
-        description="POST a stored log's events to --url again, as stored unless told "
-        "otherwise, and judge each answer as Dropbox Sign would.",
-    )
-    replay.add_argument("store", help="an event store file (e.g. hsnb-events.sqlite)")
-    replay.add_argument("--url", required=True, help="the callback URL to replay to")
-    replay.add_argument("--api-key", help="re-sign every event_hash with this key")
-    replay.add_argument(
-        "--fresh-times",
-        action="store_true",
-        help="shift every event_time by one offset so the latest is now (re-signs; key from "
-        f"--api-key or ${API_KEY_ENV})",
-    )
-    replay.add_argument(
-        "--event-type",
-        dest="event_types",
-        action="append",
-        metavar="TYPE",
-        help="only events of this type (repeatable)",
-    )
-    replay.add_argument("--request", metavar="ID", help="only this signature request's events")
-    replay.add_argument("--since", help="only events with event_time >= this (Unix s or ISO)")
-    replay.add_argument("--until", help="only events with event_time < this (Unix s or ISO)")
-    replay.add_argument("--rate", type=float, help="at most this many deliveries per second")
-    replay.add_argument("--timeout", type=float, default=30.0, help="seconds per delivery")
-    replay.set_defaults(func=cmd_replay)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``hsnb`` command."""
     parser = argparse.ArgumentParser(prog="hsnb", description=__doc__.splitlines()[0])
@@ -385,8 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_answers.add_arguments(listen)
     listen.set_defaults(func=cmd_listen)
 
-    add_trigger_parser(commands)
-    add_replay_parser(commands)
+    cli_send.add_trigger_parser(commands)
+    cli_send.add_replay_parser(commands)
 
     export = commands.add_parser(
         "export", help="write a log's events and deliveries as CSV, JSON lines or Parquet"

@@ -51,6 +51,16 @@ def api_key(env: Mapping[str, str] | None = None) -> str | None:
     return None
 
 
+def given_or_api_key(given: str | None, env: Mapping[str, str] | None = None) -> str | None:
+    """A key given as an option (``--api-key``), else :func:`api_key`.
+
+    Raises :class:`~hsnb.errors.ConfigError` for a given key that is blank.
+    """
+    if given is not None and not given.strip():
+        raise ConfigError("--api-key is empty: give the key, or leave the option out")
+    return given or api_key(env)
+
+
 def base_url(env: Mapping[str, str] | None = None) -> str | None:
     """The API base URL from the environment (no trailing slash), or ``None``."""
     found = _first(BASE_URL_VARIABLES, env)
