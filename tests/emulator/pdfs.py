@@ -8,13 +8,8 @@ from pathlib import Path
 from fpdf import FPDF
 from pypdf import PdfReader
 
-from hsnb.emulator.service.documents import (
-    AuditEntry,
-    AuditTrail,
-    SignatureMark,
-    SourceDocument,
-    load_document,
-)
+from hsnb.emulator.service.documents import SourceDocument, load_document
+from hsnb.emulator.service.signed_copies import AuditEntry, AuditTrail, SignatureMark
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "documents"
 T0 = 1764338400  # 2025-11-28 14:00:00 UTC

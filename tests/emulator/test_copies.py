@@ -9,13 +9,11 @@ import zipfile
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import RectangleObject
 
-from hsnb.emulator.service.documents import (
+from hsnb.emulator.service.documents import load_document, page_texts, pdf_text
+from hsnb.emulator.service.signed_copies import (
     AuditEntry,
     AuditTrail,
     SignatureMark,
-    load_document,
-    page_texts,
-    pdf_text,
     render_copy,
     render_zip,
 )

@@ -25,7 +25,6 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from hsnb.emulator.service import documents as docs
 from hsnb.emulator.service.api_log import ApiLog
 from hsnb.emulator.service.callbacks import Delivery, deliveries_for
 from hsnb.emulator.service.clock import Clock, Timer
@@ -36,6 +35,7 @@ from hsnb.emulator.service.ids import Counter, Randomness
 from hsnb.emulator.service.lifecycle import RequestState
 from hsnb.emulator.service.models import Account, ApiApp, EmittedEvent, SignatureRequest, Template
 from hsnb.emulator.service.serializers import Urls, signature_request_json, template_json
+from hsnb.emulator.service.signed_copies import AuditEntry
 from hsnb.emulator.service.workers import InlineWorker, Worker
 from hsnb.errors import BadRequest, Deleted, Forbidden, NotFound
 
@@ -265,5 +265,5 @@ class ServiceCore:
         """Add to the request's audit trail (``actor``: an address, :data:`REQUESTER` or
         :data:`SERVICE`); every entry is a new version of the request's files."""
         actor = self.account.email_address if actor == REQUESTER else actor
-        sr.audit.append(docs.AuditEntry(self.clock.timestamp(), action, actor))
+        sr.audit.append(AuditEntry(self.clock.timestamp(), action, actor))
         sr.version += 1

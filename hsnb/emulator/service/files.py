@@ -13,7 +13,7 @@ import base64
 from collections import OrderedDict
 from typing import Any
 
-from hsnb.emulator.service import documents as docs
+from hsnb.emulator.service import signed_copies as copies
 from hsnb.emulator.service.core import ServiceCore
 from hsnb.emulator.service.lifecycle import AUDIT_STATUS, RequestState, SignerStatus
 from hsnb.emulator.service.models import FileLink, SignatureRequest
@@ -89,17 +89,17 @@ class FilesMixin(ServiceCore):
             self._copies.move_to_end(key)
             return cached[1]
         marks = [
-            docs.SignatureMark(s.index + 1, s.name, s.email_address, s.signed_at or 0)
+            copies.SignatureMark(s.index + 1, s.name, s.email_address, s.signed_at or 0)
             for s in sr.signers
             if s.status is SignerStatus.SIGNED
         ]
-        audit = docs.AuditTrail(
+        audit = copies.AuditTrail(
             sr.title or "Signature request",
             sr.signature_request_id,
             AUDIT_STATUS[sr.state],
             tuple(sr.audit),
         )
-        render = docs.render_copy if kind == "pdf" else docs.render_zip
+        render = copies.render_copy if kind == "pdf" else copies.render_zip
         data = render(sr.documents, marks, audit)
         self._copies[key] = (sr.version, data)
         self._copies.move_to_end(key)

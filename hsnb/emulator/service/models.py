@@ -14,7 +14,8 @@ from hsnb.emulator.service.lifecycle import RequestState, SignerStatus, Template
 from hsnb.emulator.service.parsing import UploadedFile
 
 if TYPE_CHECKING:
-    from hsnb.emulator.service.documents import AuditEntry, SourceDocument
+    from hsnb.emulator.service.documents import SourceDocument
+    from hsnb.emulator.service.signed_copies import AuditEntry
 
 
 @dataclass

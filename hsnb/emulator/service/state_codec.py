@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from hsnb.emulator.service.api_log import ApiCall, fingerprint
 from hsnb.emulator.service.callbacks import Delivery
 from hsnb.emulator.service.dispatcher import Attempt
-from hsnb.emulator.service.documents import AuditEntry, SourceDocument
+from hsnb.emulator.service.documents import SourceDocument
 from hsnb.emulator.service.faults import Fault
 from hsnb.emulator.service.lifecycle import RequestState, SignerStatus, TemplateState
 from hsnb.emulator.service.models import (
@@ -38,6 +38,7 @@ from hsnb.emulator.service.models import (
     Template,
 )
 from hsnb.emulator.service.parsing import UploadedFile
+from hsnb.emulator.service.signed_copies import AuditEntry
 from hsnb.emulator.service.text_tags import TagProblem, TextTag
 from hsnb.errors import StateFileError
 
