@@ -1,9 +1,8 @@
 """The sign page in a real browser: Debian's headless Chromium, driven by Playwright.
 
 A person opens an embedded sign URL (what a notebook shows in an IFrame), sees the document and
-the buttons, clicks Sign or Decline, and the callback reaches the listener. Playwright launches
-``/usr/bin/chromium`` (``executable_path``); ``playwright install`` is never run, since browser
-downloads fail here. Everything stays on 127.0.0.1 and every wait is bounded.
+the buttons, clicks Sign or Decline, and the callback reaches the listener. The browser is
+:mod:`tests.browsers`'s: everything stays on 127.0.0.1 and every wait is bounded.
 """
 
 from __future__ import annotations
@@ -20,36 +19,15 @@ import pytest
 from hsnb.client import Client, SignatureRequest
 from hsnb.events import Event
 from hsnb.listener import Listener
+from tests.browsers import NEEDS_CHROMIUM, chromium, loopback_page
 
 try:
-    from playwright.sync_api import Browser, Frame, Page, expect, sync_playwright
+    from playwright.sync_api import Browser, Frame, Page, expect
 except ImportError:  # pragma: no cover - depends on the environment
-    sync_playwright = None
+    pass
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="Debian's chromium is not installed: apt-get install chromium",
-    ),
-    pytest.mark.skipif(
-        sync_playwright is None,
-        reason="playwright is not installed (the test extra has it: pip install -e '.[test]')",
-    ),
-]
+pytestmark = NEEDS_CHROMIUM
 
-#: As the field notes say: without the background-networking flags Chromium keeps trying to
-#: reach the internet. --no-sandbox because CI runs as root.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-NETWORK_SCHEMES = {"http", "https", "ws", "wss", "ftp"}
 NDA = Path(__file__).resolve().parents[1] / "data" / "documents" / "nda-two-signers.pdf"
 SIGNERS = [("Jack Doe", "jack@example.com"), ("Jill Doe", "jill@example.com")]
 TITLE = "NDA for Jack and Jill"
@@ -58,40 +36,16 @@ WAIT = 15.0  # seconds, for every wait (browser actions and callbacks alike)
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, with a fresh temporary profile (Playwright makes one)."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            chromium_sandbox=False,
-            args=CHROMIUM_ARGS,
-            timeout=30_000,
-        )
+    """Debian's Chromium (:func:`tests.browsers.chromium`)."""
+    with chromium(30.0) as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    """A page in a fresh context (no cookies, no cache); any request off 127.0.0.1 fails it."""
-    context = browser.new_context(viewport={"width": 1000, "height": 900})
-    context.set_default_timeout(WAIT * 1000)
-    context.set_default_navigation_timeout(WAIT * 1000)
-    elsewhere: list[str] = []
-
-    def loopback_only(route: Any) -> None:
-        url = urlsplit(route.request.url)
-        # chrome:// and chrome-extension:// are the browser's own PDF viewer, not the network.
-        if url.hostname == "127.0.0.1" or url.scheme not in NETWORK_SCHEMES:
-            route.continue_()
-        else:
-            elsewhere.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", loopback_only)
-    yield context.new_page()
-    context.close()
-    assert elsewhere == [], f"the page tried to reach beyond 127.0.0.1: {elsewhere}"
+    """A page that stays on 127.0.0.1 (:func:`tests.browsers.loopback_page`)."""
+    with loopback_page(browser, (1000, 900), WAIT) as opened:
+        yield opened
 
 
 def sent_request(client: Client, listener: Listener, **params: Any) -> SignatureRequest:

@@ -28,29 +28,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 import requests
 
+from tests.browsers import NEEDS_CHROMIUM, chromium, loopback_page
 from tests.conftest import ROOT
 from tests.processes import line_queue
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, NETWORK_SCHEMES
 
 try:
-    from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+    from playwright.sync_api import Browser, Locator, Page, expect
 except ImportError:  # pragma: no cover - depends on the environment
-    sync_playwright = None
+    pass
 
 pytestmark = [
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="Debian's chromium is not installed: apt-get install chromium",
-    ),
-    pytest.mark.skipif(
-        sync_playwright is None,
-        reason="playwright is not installed (the test extra has it: pip install -e '.[test]')",
-    ),
+    *NEEDS_CHROMIUM,
     pytest.mark.skipif(
         shutil.which("jupyter-lab", path=str(Path(sys.executable).parent)) is None,
         reason="JupyterLab is not installed (the lab and test extras have it)",
@@ -219,41 +211,20 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, with a fresh temporary profile (Playwright makes one)."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            chromium_sandbox=False,
-            args=CHROMIUM_ARGS,
-            timeout=WAIT * 1000,
-        )
+    """Debian's Chromium (:func:`tests.browsers.chromium`)."""
+    with chromium(WAIT) as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
 def page(browser: Browser, lab: Lab) -> Iterator[Page]:
-    """A page in a fresh context; any request off 127.0.0.1 fails the test. Kernels are shut
+    """A page that stays on 127.0.0.1 (:func:`tests.browsers.loopback_page`). Kernels are shut
     down afterwards."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1100})
-    context.set_default_timeout(WAIT * 1000)
-    context.set_default_navigation_timeout(WAIT * 1000)
-    elsewhere: list[str] = []
-
-    def loopback_only(route: Any) -> None:
-        url = urlsplit(route.request.url)
-        if url.hostname == "127.0.0.1" or url.scheme not in NETWORK_SCHEMES:
-            route.continue_()
-        else:
-            elsewhere.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", loopback_only)
-    yield context.new_page()
-    context.close()
-    lab.shut_down_kernels()
-    assert elsewhere == [], f"the page tried to reach beyond 127.0.0.1: {elsewhere}"
+    try:
+        with loopback_page(browser, (1400, 1100), WAIT) as opened:
+            yield opened
+    finally:
+        lab.shut_down_kernels()
 
 
 def menu(page: Page, top: str, item: str) -> None:
