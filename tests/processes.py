@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import queue
 import subprocess
+import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -30,3 +33,30 @@ def line_queue(process: subprocess.Popen[str]) -> queue.Queue[str]:
     stdout = process.stdout
     threading.Thread(target=lambda: [lines.put(line) for line in stdout], daemon=True).start()
     return lines
+
+
+def start_emulator(*options: str) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
+    """``python -m hsnb.emulator.command OPTIONS`` in a session of its own, and its lines."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hsnb.emulator.command", *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    return process, line_queue(process)
+
+
+@contextmanager
+def emulator_process(
+    *options: str, timeout: float = 30.0
+) -> Iterator[tuple[subprocess.Popen[str], queue.Queue[str]]]:
+    """:func:`start_emulator` for a block; killed at its end if still running (``timeout``
+    seconds to go)."""
+    process, lines = start_emulator(*options)
+    try:
+        yield process, lines
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout)

@@ -8,8 +8,6 @@ import base64
 import hashlib
 import json
 import signal
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
@@ -27,7 +25,7 @@ from hsnb.emulator.service.api_log import (
 )
 from hsnb.frames import API_LOG_COLUMNS, PLANE_DTYPE, api_log_frame
 from tests.emulator.helpers import FAST, create_form, document
-from tests.processes import line_queue
+from tests.processes import emulator_process
 
 #: A made-up key the tests send everywhere a client could put one; never to be found again.
 LEAKY = "hsnb-leaky-key-" + "0123456789abcdef" * 3
@@ -278,15 +276,15 @@ def test_a_malformed_basic_header_is_logged_without_its_value(emulator):
 @pytest.fixture
 def cli(receiver):
     """``hsnb emulator --api-log`` as a process; its output lines on a queue."""
-    command = [sys.executable, "-m", "hsnb.emulator.command", "--api-log", "--start-time=epoch"]
-    command += ["--time-scale=0.000001", "--processing-delay=0", f"--callback-url={receiver.url}"]
-    proc = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
-    )
-    yield proc, line_queue(proc)
-    if proc.poll() is None:
-        proc.kill()
-    proc.wait(WAIT)
+    with emulator_process(
+        "--api-log",
+        "--start-time=epoch",
+        "--time-scale=0.000001",
+        "--processing-delay=0",
+        f"--callback-url={receiver.url}",
+        timeout=WAIT,
+    ) as running:
+        yield running
 
 
 def test_the_command_prints_each_request_as_it_is_answered_and_never_a_key(cli, receiver):

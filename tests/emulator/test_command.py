@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import signal
-import subprocess
-import sys
 
 import pytest
 import requests
@@ -15,7 +13,7 @@ from hsnb.emulator.command import SETTINGS, add_arguments
 from hsnb.emulator.service.clock import DEFAULT_EPOCH, Delay
 from hsnb.emulator.service.config import EmulatorConfig
 from tests.emulator.helpers import create_form
-from tests.processes import line_queue
+from tests.processes import emulator_process
 
 WAIT = 15
 
@@ -23,23 +21,15 @@ WAIT = 15
 @pytest.fixture
 def process(receiver):
     """``python -m hsnb.emulator.command`` with a fixed seed, calling back ``receiver``."""
-    command = [
-        sys.executable,
-        "-m",
-        "hsnb.emulator.command",
+    with emulator_process(
         "--seed=3",
         "--start-time=epoch",
         "--processing-delay=0",
         "--time-scale=0.000001",
         f"--callback-url={receiver.url}",
-    ]
-    proc = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
-    )
-    yield proc, line_queue(proc)
-    if proc.poll() is None:
-        proc.kill()
-    proc.wait(WAIT)
+        timeout=WAIT,
+    ) as running:
+        yield running
 
 
 def test_prints_api_key_and_client_id_first_then_attempts(process, receiver):

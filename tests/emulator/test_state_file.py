@@ -22,7 +22,7 @@ from hsnb.errors import EmulatorError, StateFileError
 from hsnb.events import ACK_TEXT
 from hsnb.testing import TEST_API_KEY, Receiver
 from tests.emulator.helpers import FAST, create_form, document
-from tests.processes import line_queue
+from tests.processes import start_emulator
 
 WAIT = 15
 #: A manual clock, random delays everywhere, and URLs without a port (payloads compare equal).
@@ -371,15 +371,9 @@ class Command:
     """``python -m hsnb.emulator.command`` with ``options``; its stdout lines on a queue."""
 
     def __init__(self, *options: str) -> None:
-        command = [sys.executable, "-m", "hsnb.emulator.command", "--time-scale=0.000001"]
-        self.proc = subprocess.Popen(
-            [*command, "--start-time=epoch", "--processing-delay=0", *options],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
+        self.proc, self.lines = start_emulator(
+            "--time-scale=0.000001", "--start-time=epoch", "--processing-delay=0", *options
         )
-        self.lines = line_queue(self.proc)
         head = [self.lines.get(timeout=WAIT).rstrip("\n") for _ in range(3)]
         self.api_url, self.api_key, self.client_id = (line.split(": ", 1)[1] for line in head)
 
