@@ -134,15 +134,21 @@ def cmd_live(args: argparse.Namespace) -> int:
     (the message says what is missing), 1 when the end-to-end check fails.
     """
     from hsnb.errors import LiveSetupError
-    from hsnb.live import connect
+    from hsnb.live import check_setup, connect
 
     key = environment.given_or_api_key(args.api_key)
+    public_url = args.public_url if args.public_url is not None else environment.public_url()
+    try:  # before the listener opens its store: a setup that cannot work leaves nothing behind
+        check_setup(key, public_url, tunnel=args.tunnel, allow_localhost=args.allow_localhost)
+    except LiveSetupError as error:
+        print(f"hsnb live: {error}", file=sys.stderr)
+        return 2
     lines: queue.Queue[str] = queue.Queue()
     listener = _start_listener(args, key)
     try:
         session = connect(
             api_key=key,
-            public_url=args.public_url,
+            public_url=public_url,
             tunnel=args.tunnel,
             app=args.app or False,
             base_url=args.base_url,

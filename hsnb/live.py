@@ -292,15 +292,9 @@ def connect(
     missing.
     """
     key = api_key if api_key is not None else environment.api_key(env)
-    if not key:
-        raise LiveSetupError(NO_KEY)
     public_url = public_url if public_url is not None else environment.public_url(env)
-    if not public_url and not tunnel:
-        raise LiveSetupError(NO_PUBLIC_URL)
-    if public_url and not allow_localhost:
-        problem = public_url_problem(public_url)
-        if problem:
-            raise LiveSetupError(problem)
+    check_setup(key, public_url, tunnel=tunnel, allow_localhost=allow_localhost)
+    assert key
     base = base_url or _live_base_url(env)
     if listener is not None and listener.store.in_memory and not _is_local(base):
         raise LiveSetupError(NOT_DURABLE)
@@ -352,6 +346,22 @@ def connect(
     return session
 
 
+def check_setup(
+    api_key: str | None, public_url: str | None, *, tunnel: bool, allow_localhost: bool
+) -> None:
+    """What :func:`connect` checks before it starts anything: a key, and a public URL that
+    Dropbox Sign can reach (or a tunnel). Raises :class:`LiveSetupError` saying what is missing.
+    """
+    if not api_key:
+        raise LiveSetupError(NO_KEY)
+    if not public_url and not tunnel:
+        raise LiveSetupError(NO_PUBLIC_URL)
+    if public_url and not allow_localhost:
+        problem = public_url_problem(public_url)
+        if problem:
+            raise LiveSetupError(problem)
+
+
 def _live_base_url(env: Mapping[str, str] | None) -> str:
     """``HSNB_BASE_URL`` / ``DROPBOX_SIGN_BASE_URL``, else the real API (never an emulator)."""
     return environment.base_url(env) or DEFAULT_BASE_URL
@@ -395,6 +405,7 @@ __all__ = [
     "LiveSession",
     "LiveSetupError",
     "callback_url_for",
+    "check_setup",
     "connect",
     "public_url_problem",
 ]

@@ -89,6 +89,7 @@ def test_live_without_a_key_says_what_is_missing(tmp_path: Path) -> None:
     out, err = process.communicate(timeout=30)
     assert process.returncode == 2
     assert "No API key: set DROPBOX_SIGN_API_KEY" in err
+    assert list(tmp_path.iterdir()) == []  # refused before a store file was opened
 
 
 def test_live_refuses_a_localhost_url_plainly(tmp_path: Path) -> None:
@@ -97,3 +98,4 @@ def test_live_refuses_a_localhost_url_plainly(tmp_path: Path) -> None:
     assert process.returncode == 2
     assert "Dropbox Sign refuses localhost callback URLs" in err
     assert "some-key" not in out + err
+    assert list(tmp_path.iterdir()) == []
