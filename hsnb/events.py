@@ -215,8 +215,7 @@ class Event:
             self.reported_for_account_id,
             self.reported_for_app_id,
         ]
-        text = json.dumps(parts, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()[:32]
+        return hashlib.sha256(_COMPACT_JSON.encode(parts).encode()).hexdigest()[:32]
 
     def to_json(self) -> str:
         """The payload as JSON: the text received when parsed from text, else compact JSON."""
@@ -287,7 +286,9 @@ def parse_event(data: str | bytes | Mapping[str, Any]) -> Event:
 def _strict_loads(text: str) -> Any:
     """``json.loads`` that refuses what is not strict JSON, with :class:`PayloadError`."""
     try:
-        data = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
+        if text.startswith("\ufeff"):  # as json.loads says it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        data = _STRICT_JSON.decode(text)
     except PayloadError:
         raise
     except json.JSONDecodeError as exc:
@@ -314,6 +315,12 @@ def _finite_float(literal: str) -> float:
         shown = literal if len(literal) <= 24 else literal[:21] + "..."
         raise PayloadError(f"payload is not strict JSON: {shown} is too large for a number")
     return value
+
+
+#: One decoder and one encoder for every payload (``json.loads`` with options, and ``json.dumps``
+#: with separators, build a new one per call).
+_STRICT_JSON = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite_float)
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
 
 
 def verify_event(

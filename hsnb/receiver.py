@@ -131,16 +131,17 @@ class CallbackReceiver:
         request = self.on_world_clock(request)
         event: Event | None = None
         try:
-            event = self._parse(request)
+            event, span = self._parse(request)
             matched = self._verify(event)
         except Refusal as refusal:
             return self._refusal(request, refusal.status, refusal.reason, claimed=event)
         except Exception as exc:  # a last resort: never crash, never acknowledge
             logger.warning("unreadable callback", exc_info=True)
             return self._refusal(request, 400, f"unreadable callback ({type(exc).__name__})")
-        if matched is None:
-            return Write(request, 200, event=event)
-        return Write(request, 200, event=event, verified=True, verified_by=matched)
+        verified = None if matched is None else True
+        return Write(
+            request, 200, event=event, verified=verified, verified_by=matched, payload_span=span
+        )
 
     def on_world_clock(self, request: RequestInfo) -> RequestInfo:
         """``request`` with ``received_at`` on the sender's emulated clock when its signed clock
@@ -213,32 +214,37 @@ class CallbackReceiver:
         reason = _ACK_PATTERN.sub("<ack text>", reason)  # a refusal never carries the ACK text
         return Write(request, status, reason, claimed=claimed)
 
-    def _parse(self, request: RequestInfo) -> Event:
+    def _parse(self, request: RequestInfo) -> tuple[Event, tuple[int, int] | None]:
+        """The event a request carries, and where its JSON text lies in the body (see
+        :attr:`Write.payload_span`; ``None`` when unknown)."""
         if request.method != "POST":
             raise Refusal(405, f"method {request.method} not allowed: callbacks are POSTed")
         size = request.size
         if size > self.max_body_bytes:
             raise Refusal(413, f"body of {size} bytes is over the {self.max_body_bytes} byte cap")
-        text = self._payload_text(request)
+        text, start = self._payload_text(request)
         try:
-            return parse_event(text)
+            event = parse_event(text)
         except PayloadError as exc:
             raise Refusal(400, str(exc)) from exc
+        return event, None if start is None else _text_span(event, start, len(text))
 
     @staticmethod
-    def _payload_text(request: RequestInfo) -> bytes:
+    def _payload_text(request: RequestInfo) -> tuple[bytes, int | None]:
+        """The JSON text to parse, and its offset in the body when it is a slice of it."""
         raw_type, _, parameters = (request.content_type or "").strip().partition(";")
         media_type = raw_type.strip().lower()  # media types are case-insensitive; boundaries not
         if media_type == "multipart/form-data":
-            single = single_json_part(parameters, request.body)
-            if single is not None:
-                return single
+            span = json_part_span(parameters, request.body)
+            if span is not None:
+                start, end = span
+                return request.body[start:end], start
         if media_type in _FORM_TYPES:
-            return _form_field(media_type, parameters, request)
+            return _form_field(media_type, parameters, request), None
         if media_type in _JSON_TYPES:
             if not request.body.strip():
                 raise Refusal(400, "empty body: expected a 'json' form field or a JSON object")
-            return request.body
+            return request.body, 0
         raise Refusal(415, f"unsupported Content-Type {media_type!r}: send a 'json' field or JSON")
 
     def _verify(self, event: Event) -> str | None:
@@ -263,6 +269,13 @@ def single_json_part(parameters: str, body: bytes) -> bytes | None:
     ...                  b'\\r\\n\\r\\n{}\\r\\n--b--\\r\\n')
     b'{}'
     """
+    span = json_part_span(parameters, body)
+    return None if span is None else body[span[0] : span[1]]
+
+
+def json_part_span(parameters: str, body: bytes) -> tuple[int, int] | None:
+    """Where :func:`single_json_part` finds the ``json`` field: its start and end offsets in
+    ``body`` (``None``: not that shape)."""
     _, found, boundary = parameters.partition("boundary=")
     boundary = boundary.split(";", 1)[0].strip().strip('"')
     if not found or not boundary:
@@ -274,7 +287,15 @@ def single_json_part(parameters: str, body: bytes) -> bytes | None:
     end = body.find(b"\r\n" + delimiter, len(head))
     if end < 0 or body[end + 2 + len(delimiter) :] not in (b"--\r\n", b"--"):
         return None
-    return body[len(head) : end]
+    return len(head), end
+
+
+def _text_span(event: Event, start: int, size: int) -> tuple[int, int]:
+    """Where ``event``'s JSON text lies in a body, given the slice it was parsed from
+    (``start``, ``size`` bytes): that slice less any byte order marks the parser skipped."""
+    text = event.to_json()
+    length = len(text) if text.isascii() else len(text.encode())
+    return start + size - length, length
 
 
 def _form_field(media_type: str, parameters: str, request: RequestInfo) -> bytes:
@@ -306,5 +327,6 @@ __all__ = [
     "DEFAULT_COMMIT_TIMEOUT",
     "DEFAULT_MAX_BODY_BYTES",
     "Verdict",
+    "json_part_span",
     "single_json_part",
 ]

@@ -100,6 +100,9 @@ class Write:
     claimed: Event | None = None
     #: The scripted answer rule that answered in the listener's place (:mod:`hsnb.answers`).
     scripted: str | None = None
+    #: Where the event's JSON text lies in ``request.body``: (start, length) in bytes, when the
+    #: parser knew it; else the writer looks for it there.
+    payload_span: tuple[int, int] | None = None
     forwarded: ForwardRecord | None = None
     future: Future[RecordResult] | asyncio.Future[RecordResult] | None = field(
         default=None, repr=False
@@ -390,10 +393,7 @@ def _event_row(event_id: int, key: str, delivery_id: int, write: Write) -> tuple
     assert event is not None
     # the payload is kept once: as where it lies in the delivery's body when it is there
     # verbatim (Dropbox Sign's multipart, a JSON body), else as text
-    payload = event.to_json()
-    encoded = payload.encode()
-    start = write.request.body.find(encoded)
-    located = start >= 0
+    span = write.payload_span or _find_payload(event, write.request.body)
     return (
         event_id,
         key,
@@ -403,12 +403,18 @@ def _event_row(event_id: int, key: str, delivery_id: int, write: Write) -> tuple
         event.event_timestamp,
         event.signature_request_id,
         None if write.verified is None else int(write.verified),
-        "" if located else payload,
+        "" if span else event.to_json(),
         write.received_wall_at,
-        start if located else None,
-        len(encoded) if located else None,
+        *(span or (None, None)),
         *event_fields(event),
     )
+
+
+def _find_payload(event: Event, body: bytes) -> tuple[int, int] | None:
+    """Where ``event``'s JSON text lies verbatim in ``body`` (start, length), if it does."""
+    encoded = event.to_json().encode()
+    start = body.find(encoded)
+    return (start, len(encoded)) if start >= 0 else None
 
 
 def _resolve(
