@@ -20,7 +20,8 @@ transaction (``synchronous=FULL``) and only then resolves each write's future, s
 acknowledges after its future resolved never acknowledges what a crash could lose. Reads use
 their own connection and see committed data only; other processes may read the file meanwhile.
 A file that is not a sound event store (another program's database, a damaged file) is refused
-at open and left untouched (:mod:`hsnb.store_files`).
+at open and left untouched (:mod:`hsnb.store_files`). The tables and how an older store is
+brought up to date: :mod:`hsnb.store_schema`; what a write becomes: :mod:`hsnb.store_rows`.
 """
 
 from __future__ import annotations
@@ -34,84 +35,26 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from hsnb import store_migrations as migrations
 from hsnb.errors import StoreError
-from hsnb.event_fields import FIELD_TYPES
 from hsnb.events import Event, parse_event
 from hsnb.records import RecordResult, RequestInfo, StoredEvent, Verdict, unpack_body
 from hsnb.store_files import check_store_file, prepare_path, read_only_uri
+from hsnb.store_schema import SCHEMA, SCHEMA_VERSION, bring_up_to_date
 from hsnb.writer import GroupCommitWriter, Write
 
-SCHEMA_VERSION = 5
 #: Past this size (1 GiB), refused requests are answered but no longer stored.
 DEFAULT_MAX_BYTES = 2**30
 _WRITE_TIMEOUT = 60.0
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS deliveries (
-    delivery_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    received_at TEXT NOT NULL,
-    method TEXT NOT NULL,
-    path TEXT NOT NULL,
-    remote_ip TEXT,
-    content_type TEXT,
-    headers TEXT NOT NULL,
-    body BLOB NOT NULL,
-    body_size INTEGER NOT NULL,
-    status INTEGER NOT NULL,
-    verdict TEXT NOT NULL CHECK (verdict IN ('accepted', 'duplicate', 'rejected')),
-    reason TEXT,
-    event_key TEXT,
-    event_type TEXT,
-    verified_by TEXT,
-    received_wall_at TEXT,
-    body_codec TEXT,
-    scripted TEXT,
-    forwarded_status INTEGER,
-    forwarded_body_excerpt TEXT,
-    forwarded_duration REAL,
-    forward_outcome TEXT
-);
-CREATE TABLE IF NOT EXISTS events (
-    event_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_key TEXT NOT NULL UNIQUE,
-    first_delivery_id INTEGER NOT NULL REFERENCES deliveries(delivery_id),
-    received_at TEXT NOT NULL,
-    event_type TEXT NOT NULL,
-    event_time INTEGER NOT NULL,
-    signature_request_id TEXT,
-    verified INTEGER,
-    payload TEXT NOT NULL,
-    delivery_count INTEGER NOT NULL DEFAULT 1,
-    received_wall_at TEXT,
-    payload_start INTEGER,
-    payload_length INTEGER,
-    {fields}
-);
-CREATE INDEX IF NOT EXISTS events_by_request ON events (signature_request_id, event_type);
-""".format(fields=",\n    ".join(f"{name} {kind}" for name, kind in FIELD_TYPES.items()))
-#: Schema changes from each version to the next (a store is brought up to date when opened).
-_MIGRATIONS: dict[int, tuple[migrations.Step, ...]] = {
-    1: ("ALTER TABLE deliveries ADD COLUMN verified_by TEXT",),
-    # received_at may be on an emulator's clock; the wall clock is kept beside it
-    2: (
-        "ALTER TABLE deliveries ADD COLUMN received_wall_at TEXT",
-        "ALTER TABLE events ADD COLUMN received_wall_at TEXT",
-    ),
-    # a scripted answer's rule, and a relayed delivery's handler answer (hsnb.relay)
-    3: (
-        "ALTER TABLE deliveries ADD COLUMN scripted TEXT",
-        "ALTER TABLE deliveries ADD COLUMN forwarded_status INTEGER",
-        "ALTER TABLE deliveries ADD COLUMN forwarded_body_excerpt TEXT",
-        "ALTER TABLE deliveries ADD COLUMN forwarded_duration REAL",
-        "ALTER TABLE deliveries ADD COLUMN forward_outcome TEXT",
-    ),
-    # each callback kept once: the body compressed, the event's payload read back from it, and
-    # the event's flat fields in columns (so frames are read without parsing JSON)
-    4: migrations.KEEP_ONCE,
-}
-
-__all__ = ["EventStore", "RecordResult", "RequestInfo", "StoredEvent", "Verdict", "Write"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "EventStore",
+    "RecordResult",
+    "RequestInfo",
+    "StoredEvent",
+    "Verdict",
+    "Write",
+]
 
 
 class EventStore:
@@ -177,7 +120,7 @@ class EventStore:
                 raise StoreError("an in-memory event store cannot be opened read-only")
             # one connection for reads and writes: a second one would see another database
             db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
-            db.executescript(_SCHEMA)
+            db.executescript(SCHEMA)
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             db.row_factory = sqlite3.Row
             self._read_db = db
@@ -194,7 +137,7 @@ class EventStore:
             )
             write_db.execute("PRAGMA journal_mode=WAL")
             write_db.execute("PRAGMA synchronous=FULL")
-            _bring_up_to_date(write_db, version)
+            bring_up_to_date(write_db, version)
         uri = read_only_uri(file) if self.read_only else file.resolve().as_uri()
         self._read_db = sqlite3.connect(
             uri, uri=True, timeout=busy_timeout, check_same_thread=False
@@ -394,31 +337,6 @@ class EventStore:
                 self._changed.wait(timeout)
             finally:
                 self._waiting -= 1
-
-
-def _bring_up_to_date(db: sqlite3.Connection, version: int) -> None:
-    """Create the schema in a new store, or migrate an older one, in one transaction."""
-    if version == SCHEMA_VERSION:
-        return
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        if version == 0:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-        else:
-            for step in range(version, SCHEMA_VERSION):
-                for statement in _MIGRATIONS[step]:
-                    if callable(statement):  # a data migration
-                        statement(db)
-                    else:
-                        db.execute(statement)
-        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        db.execute("COMMIT")
-    except BaseException:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        raise
 
 
 def _public(row: sqlite3.Row) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Data migrations of the event store: the steps that SQL alone cannot take.
 
-A step of :data:`hsnb.store._MIGRATIONS` is a tuple of SQL statements and functions of the
+A step of :data:`hsnb.store_schema.MIGRATIONS` is a tuple of SQL statements and functions of the
 write connection, run in order inside the one transaction that brings a store up to date, so a
 store is migrated completely or not at all. Each step is keyed by the version it starts from
 and depends on nothing but the columns it adds, so renumbering a step is changing its key.

@@ -27,98 +27,30 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from hsnb.errors import StoreError
-from hsnb.event_fields import FIELDS, event_fields
-from hsnb.events import Event
-from hsnb.records import (
-    BODY_CODEC,
-    ForwardRecord,
-    RecordResult,
-    RequestInfo,
-    Verdict,
-    headers_json,
-    iso_utc,
-    pack_body,
+from hsnb.records import RecordResult, Verdict
+from hsnb.store_rows import (
+    COUNT_DELIVERY,
+    INSERT_DELIVERY,
+    INSERT_EVENT,
+    RECORD_FORWARD,
+    Write,
+    delivery_row,
+    event_row,
+    forward_row,
 )
 
-#: A refused request keeps at most this much of its body (its full size is kept in body_size).
-REFUSED_BODY_BYTES = 1024
-#: ... and of its headers (as JSON text), its reason and the event type it claimed.
-REFUSED_HEADERS_CHARS = 4096
-REASON_CHARS = 500
-CLAIMED_TYPE_CHARS = 100
 #: Writes taken into one transaction at most.
 MAX_BATCH = 512
 _IDLE_SECONDS = 2.0
 #: Errors of one write's values (the store itself is fine): that write fails alone.
 _VALUE_ERRORS = (sqlite3.InterfaceError, sqlite3.IntegrityError, ValueError, TypeError)
 
-_INSERT_DELIVERY = (
-    "INSERT INTO deliveries (delivery_id, received_at, method, path, remote_ip, content_type,"
-    " headers, body, body_size, status, verdict, reason, event_key, event_type, verified_by,"
-    " received_wall_at, body_codec, scripted)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_RECORD_FORWARD = (
-    "UPDATE deliveries SET forwarded_status = ?, forwarded_body_excerpt = ?,"
-    " forwarded_duration = ?, forward_outcome = ? WHERE delivery_id = ?"
-)
-_INSERT_EVENT = (
-    "INSERT INTO events (event_id, event_key, first_delivery_id, received_at, event_type,"
-    " event_time, signature_request_id, verified, payload, received_wall_at, payload_start,"
-    f" payload_length, {', '.join(FIELDS)})"
-    f" VALUES ({', '.join('?' * (12 + len(FIELDS)))})"
-)
-_COUNT_DELIVERY = "UPDATE events SET delivery_count = delivery_count + 1 WHERE event_id = ?"
 _LAST_ID = "SELECT seq FROM sqlite_sequence WHERE name = ?"
 
 Outcome = RecordResult | StoreError
-
-
-@dataclass(eq=False)
-class Write:
-    """One delivery to record: an event to store (``event`` given), or a refusal; or, with
-    ``forwarded``, a relayed delivery's handler answer, recorded onto its stored row.
-
-    ``future`` (if any: nobody may wait) resolves to the :class:`RecordResult` once the
-    transaction holding the write committed, or fails with :class:`StoreError`. It may be an
-    ``asyncio`` future: it is then resolved on its own loop (one wake-up per batch and loop).
-    """
-
-    request: RequestInfo
-    status: int
-    reason: str | None = None
-    event: Event | None = None
-    verified: bool | None = None
-    verified_by: str | None = None
-    #: For a refusal: the event the body claimed to be (its hash did not verify), whose type
-    #: the delivery row keeps; never stored as an event.
-    claimed: Event | None = None
-    #: The scripted answer rule that answered in the listener's place (:mod:`hsnb.answers`).
-    scripted: str | None = None
-    #: Where the event's JSON text lies in ``request.body``: (start, length) in bytes, when the
-    #: parser knew it; else the writer looks for it there.
-    payload_span: tuple[int, int] | None = None
-    forwarded: ForwardRecord | None = None
-    future: Future[RecordResult] | asyncio.Future[RecordResult] | None = field(
-        default=None, repr=False
-    )
-
-    @cached_property
-    def received_at(self) -> str:
-        """When the request arrived, as stored (ISO 8601, UTC; on an emulator's clock when the
-        request carried it signed, see :mod:`hsnb.clock_header`)."""
-        return iso_utc(self.request.received_at)
-
-    @cached_property
-    def received_wall_at(self) -> str | None:
-        """The wall-clock arrival when ``received_at`` is on an emulator's clock, else ``None``."""
-        wall = self.request.received_wall_at
-        return None if wall is None else iso_utc(wall)
 
 
 class _WriteFailed(Exception):
@@ -285,7 +217,7 @@ class GroupCommitWriter:
         for write in batch:
             forwarded = write.forwarded
             if forwarded is not None:
-                forwards.append(_forward_row(forwarded))
+                forwards.append(forward_row(forwarded))
                 results.append(forwarded.record)
                 continue
             event = write.event
@@ -295,7 +227,7 @@ class GroupCommitWriter:
                 continue
             delivery_id += 1
             if event is None:
-                deliveries.append(_delivery_row(delivery_id, write, Verdict.REJECTED))
+                deliveries.append(delivery_row(delivery_id, write, Verdict.REJECTED))
                 results.append(RecordResult(delivery_id, Verdict.REJECTED))
                 continue
             key = event.identity
@@ -303,20 +235,20 @@ class GroupCommitWriter:
             if found is None:
                 event_id += 1
                 found = known[key] = event_id
-                events.append(_event_row(event_id, key, delivery_id, write))
+                events.append(event_row(event_id, key, delivery_id, write))
                 verdict = Verdict.ACCEPTED
             else:
                 counts.append((found,))
                 verdict = Verdict.DUPLICATE
-            deliveries.append(_delivery_row(delivery_id, write, verdict, key))
+            deliveries.append(delivery_row(delivery_id, write, verdict, key))
             results.append(RecordResult(delivery_id, verdict, found))
-        db.executemany(_INSERT_DELIVERY, deliveries)
+        db.executemany(INSERT_DELIVERY, deliveries)
         if events:
-            db.executemany(_INSERT_EVENT, events)
+            db.executemany(INSERT_EVENT, events)
         if counts:
-            db.executemany(_COUNT_DELIVERY, counts)
+            db.executemany(COUNT_DELIVERY, counts)
         if forwards:
-            db.executemany(_RECORD_FORWARD, forwards)
+            db.executemany(RECORD_FORWARD, forwards)
         return results
 
     def _write_alone(self, write: Write, over_budget: bool) -> Outcome:
@@ -340,81 +272,6 @@ class GroupCommitWriter:
             return error  # the request itself is unstorable; the 503 is answered unrecorded
         error.record = records[0]  # type: ignore[attr-defined]
         return error
-
-
-def _delivery_row(
-    delivery_id: int, write: Write, verdict: Verdict, key: str | None = None
-) -> tuple[Any, ...]:
-    request = write.request
-    refused = verdict is Verdict.REJECTED
-    # a refusal keeps a prefix of what it was sent: forged floods cannot fill the disk; a
-    # callback is kept whole, compressed (its event's payload is read back from it)
-    if refused:
-        body, codec = bytes(request.body[:REFUSED_BODY_BYTES]), None
-    else:
-        body, codec = pack_body(request.body), BODY_CODEC
-    event_type = write.event.event_type if write.event is not None else None
-    if write.claimed is not None:  # what a refused body claimed: kept short, never trusted
-        event_type = write.claimed.event_type[:CLAIMED_TYPE_CHARS]
-    return (
-        delivery_id,
-        write.received_at,
-        request.method,
-        request.path,
-        request.remote_ip,
-        request.content_type,
-        headers_json(request.headers, REFUSED_HEADERS_CHARS if refused else None),
-        body,
-        request.size,
-        write.status,
-        verdict.value,
-        write.reason[:REASON_CHARS] if write.reason else None,
-        key,
-        event_type,
-        write.verified_by,
-        write.received_wall_at,
-        codec,
-        write.scripted,
-    )
-
-
-def _forward_row(forwarded: ForwardRecord) -> tuple[Any, ...]:
-    return (
-        forwarded.status,
-        forwarded.body_excerpt,
-        forwarded.duration,
-        forwarded.outcome,
-        forwarded.record.delivery_id,
-    )
-
-
-def _event_row(event_id: int, key: str, delivery_id: int, write: Write) -> tuple[Any, ...]:
-    event = write.event
-    assert event is not None
-    # the payload is kept once: as where it lies in the delivery's body when it is there
-    # verbatim (Dropbox Sign's multipart, a JSON body), else as text
-    span = write.payload_span or _find_payload(event, write.request.body)
-    return (
-        event_id,
-        key,
-        delivery_id,
-        write.received_at,
-        event.event_type,
-        event.event_timestamp,
-        event.signature_request_id,
-        None if write.verified is None else int(write.verified),
-        "" if span else event.to_json(),
-        write.received_wall_at,
-        *(span or (None, None)),
-        *event_fields(event),
-    )
-
-
-def _find_payload(event: Event, body: bytes) -> tuple[int, int] | None:
-    """Where ``event``'s JSON text lies verbatim in ``body`` (start, length), if it does."""
-    encoded = event.to_json().encode()
-    start = body.find(encoded)
-    return (start, len(encoded)) if start >= 0 else None
 
 
 def _resolve(
@@ -460,3 +317,6 @@ def _settle(pairs: list[tuple[asyncio.Future[Any], Outcome]]) -> None:
             future.set_exception(outcome)
         else:
             future.set_result(outcome)
+
+
+__all__ = ["MAX_BATCH", "GroupCommitWriter", "Outcome", "Write"]

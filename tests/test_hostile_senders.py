@@ -23,7 +23,7 @@ from hsnb.events import ACK_TEXT
 from hsnb.listener import Listener
 from hsnb.payloads import encode_callback_multipart
 from hsnb.store import EventStore
-from hsnb.writer import REFUSED_BODY_BYTES
+from hsnb.store_rows import REFUSED_BODY_BYTES
 from tests.conftest import KEY, post_multipart, sent_payload
 
 WAIT = 30.0
