@@ -4,8 +4,8 @@ The ``day`` fixture runs four signature requests through the emulator on a manua
 fixed delays (processing 30 s, a signer 60 s on the page, final files 20 s, cancel 5 s), so
 every ``event_time`` is known exactly. The listener verifies with the emulator's key, so it
 stamps ``received_at`` on the emulator's clock too (which does not move while a callback is on the
-wire): every callback of the day arrives within the second of its ``event_time``. Retries as
-lateness are checked on the committed sample log, a simulated working day.
+wire): every callback of the day arrives within the second of its ``event_time``. The committed
+sample log (a simulated working day) has its own tests: ``test_sample_log.py``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -359,23 +357,6 @@ def test_latency_summary_of_no_events_has_the_full_schema() -> None:
     pdt.assert_series_equal(summary.dtypes, expected, check_names=False)
 
 
-def test_sample_log_shows_retries_as_lateness() -> None:
-    """An event whose first stored delivery was a retry arrives 5 (or 20, ...) minutes late."""
-    log = read_log(SAMPLE)
-    summary = latency_summary(log.events)
-    assert summary["suspect"].sum() == 0
-    assert summary.loc["signature_request_sent", "median"] < pd.Timedelta(seconds=10)
-    delays = latencies(log.events)
-    late = delays[delays["delay"] > pd.Timedelta(minutes=4)]
-    assert len(late) > 0
-    # each of them: the emulator's first attempt was lost on the way (never stored)
-    attempts = pd.read_csv(SAMPLE.parent / "sample-attempts.csv")
-    first = attempts[attempts["attempt"] == 1].set_index(["event_type", "signature_request_id"])
-    for row in late.itertuples():
-        key = (row.event_type_raw, row.signature_request_id)
-        assert (first.loc[[key], "outcome"] != "acknowledged").any(), key
-
-
 # -- retry statistics ------------------------------------------------------------------------
 
 
@@ -424,33 +405,6 @@ def test_retry_stats_repr_is_plain_text_without_times(day: Day) -> None:
         "  deliveries per event 1.071, duplicate rate 6.7%",
         "  refused 1 x HTTP 405: method GET not allowed: callbacks are POSTed",
     ]
-
-
-# -- the committed sample --------------------------------------------------------------------
-
-
-def test_sample_log_has_the_requests_its_readme_describes() -> None:
-    log = read_log(SAMPLE)
-    table = lifecycle(log.events)
-    assert len(table) == 40
-    assert table["final_state"].value_counts()[lambda n: n > 0].to_dict() == {
-        "complete": 33,
-        "error": 4,
-        "expired": 2,
-        "declined": 1,
-    }
-    stats = retry_stats(*log)
-    assert (stats.accepted, stats.duplicates, stats.refused) == (237, 17, 0)
-    assert set(log.deliveries["received_clock"]) == {"emulated"}  # nothing rewritten afterwards
-
-
-def test_sample_script_rebuilds_the_committed_exports(tmp_path: Path) -> None:
-    script = SAMPLE.parent / "make_sample_log.py"
-    command = [sys.executable, str(script), "--out", str(tmp_path)]
-    subprocess.run(command, check=True, capture_output=True, timeout=120)
-    exports = ["sample-events.csv", "sample-deliveries.csv", "sample-attempts.csv"]
-    for name in [*exports, "sample-events.jsonl"]:
-        assert (tmp_path / name).read_text() == (SAMPLE.parent / name).read_text(), name
 
 
 # -- plots -----------------------------------------------------------------------------------
