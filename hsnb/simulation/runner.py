@@ -1,9 +1,10 @@
 """Run a workload through the real emulator and a real listener, on virtual time.
 
 Everything goes over HTTP on 127.0.0.1: requests are created with :class:`~hsnb.client.Client`,
-signers act through the emulator's control plane, callbacks are POSTed by the emulator straight
-to a :class:`~hsnb.listener.Listener` that commits them to a store and, per attempt, may answer
-wrongly, late or not at all (its answer policy is a
+signers act through the emulator's control plane
+(:class:`~hsnb.simulation.control_plane.ControlPlane`), callbacks are POSTed by the emulator
+straight to a :class:`~hsnb.listener.Listener` that commits them to a store and, per attempt, may
+answer wrongly, late or not at all (its answer policy is a
 :class:`~hsnb.simulation.receiver.FlakyPolicy`). The emulator runs on virtual time: each planned
 action is a timer on its clock; when it falls due the clock is held, this thread performs the
 action, and the hold is released, so nothing moves while an action is under way and a run
@@ -20,14 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from hsnb.client import Client
 from hsnb.emulator import DEFAULT_EPOCH, Emulator
 from hsnb.emulator.service.models import EmittedEvent
 from hsnb.errors import ApiError, HsnbError
 from hsnb.listener import Listener
 from hsnb.runtime import background_loop
+from hsnb.simulation.control_plane import ControlPlane
 from hsnb.simulation.receiver import FlakyPolicy
 from hsnb.simulation.workload import RequestPlan, Workload, document, plan
 from hsnb.store import EventStore
@@ -74,12 +74,12 @@ class Run:
     policy: FlakyPolicy
     workload: Workload
     plans: list[RequestPlan]
+    plane: ControlPlane
     actions: queue.Queue[_Action] = field(default_factory=queue.Queue)
     by_request: dict[str, RequestPlan] = field(default_factory=dict)
     templates: dict[int, str] = field(default_factory=dict)
     finished: set[str] = field(default_factory=set)
     refused: int = 0
-    plane: requests.Session = field(default_factory=requests.Session)
 
     # -- scheduling (on the emulator's loop thread) ------------------------------------------
 
@@ -172,9 +172,8 @@ class Run:
         self.by_request[made.signature_request_id] = request
 
     def _signer(self, action: _Action) -> None:
-        url = f"{self.emulator.base_url}/_emulator/signatures/{action.signature_id}/{action.kind}"
-        answer = self.plane.post(url, json={"reason": "Not this time"}, timeout=30)
-        if answer.status_code != 200:
+        path = f"/_emulator/signatures/{action.signature_id}/{action.kind}"
+        if self.plane.post(path, {"reason": "Not this time"}) != 200:
             self.refused += 1  # e.g. the request expired or was declined meanwhile
 
 
@@ -224,7 +223,8 @@ def run_workload(
     )
     emulator.callback_url = listener.url
     client = Client(base_url=emulator.api_url, api_key=emulator.api_key)
-    run = Run(emulator, listener, client, policy, workload, plan(workload, seed))
+    plane = ControlPlane(emulator.base_url)
+    run = Run(emulator, listener, client, policy, workload, plan(workload, seed), plane)
     emulator.on_event(run.on_event)
 
     def schedule() -> None:
