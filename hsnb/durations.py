@@ -25,7 +25,15 @@ def readable_duration(value: Any) -> str:
     """
     if value is None or value is pd.NaT or (not isinstance(value, str) and pd.isna(value)):
         return ""
-    seconds = pd.Timedelta(value).total_seconds()
+    return readable_seconds(pd.Timedelta(value).total_seconds())
+
+
+def readable_seconds(seconds: float) -> str:
+    """:func:`readable_duration` of a number of seconds.
+
+    >>> readable_seconds(0.012), readable_seconds(31.0)
+    ('12 ms', '31 s')
+    """
     sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
     if seconds < 1:
         text = f"{seconds * 1000:.0f} ms"

@@ -59,6 +59,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.simple_httpclient import HTTPTimeoutError
 
 from hsnb.clock_header import ANSWER_TIME_HEADER, answer_time, header
+from hsnb.durations import readable_seconds
 from hsnb.errors import RelayError
 from hsnb.events import ACK_TEXT
 from hsnb.payloads import CALLBACK_TIMEOUT_SECONDS, classify
@@ -132,7 +133,7 @@ class Forwarded:
         >>> Forwarded("u", 200, b"OK", "OK", (), 0.012, "wrong_answer").explain()
         "handler 200 'OK' in 12 ms: wrong_answer (no 'Hello API Event Received' in the body)"
         """
-        took = _readable(self.duration)
+        took = readable_seconds(self.duration)
         if self.status is None:
             when = "" if self.outcome == "timeout" else f" after {took}"
             return (
@@ -300,10 +301,6 @@ def _decoded(body: bytes, encoding: str | None) -> bytes:
         return zlib.decompressobj(wbits).decompress(body, MAX_ANSWER_BYTES)
     except zlib.error:
         return body
-
-
-def _readable(seconds: float) -> str:
-    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
 
 __all__ = [
