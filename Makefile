@@ -49,8 +49,8 @@ $(BENCH): $(STAMP)
 	@touch $(BENCH)
 
 # The notebooks need hsnb, JupyterLab (the lab extra) and Dask (the cluster extra, for notebook
-# 07), not the test tools. JupyterLab's
-# settings (127.0.0.1, root allowed, opens 00-Start-Here) are in notebooks/_build/lab_config.py.
+# 07), not the test tools. JupyterLab's settings (127.0.0.1, root allowed, opens 00-Start-Here)
+# are in notebooks/_build/lab_config.py.
 $(LAB_STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip

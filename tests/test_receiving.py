@@ -149,19 +149,25 @@ def test_retries_are_acknowledged_but_stored_once(listener: Listener) -> None:
     assert listener.deliveries()["verdict"].tolist() == ["accepted", "duplicate", "duplicate"]
 
 
+def post_while_locked(url: str, path: Path) -> requests.Response:
+    """POST a callback to ``url`` while another connection holds ``path`` (the listener's store)
+    in an exclusive transaction: real SQLite locking, no mock."""
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        return post_multipart(url, sent_payload())
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+
+
 def test_ack_is_withheld_when_the_commit_fails(tmp_path: Path) -> None:
 
     path = tmp_path / "events.sqlite"
     with Listener(
         EventStore(path, busy_timeout=0.05), api_keys=KEY, name="test-locked"
     ) as listener:
-        blocker = sqlite3.connect(path, isolation_level=None)
-        blocker.execute("BEGIN EXCLUSIVE")
-        try:
-            refused = post_multipart(listener.url, sent_payload())
-        finally:
-            blocker.execute("ROLLBACK")
-            blocker.close()
+        refused = post_while_locked(listener.url, path)
         assert refused.status_code == 503
         assert ACK_TEXT not in refused.text and "not stored" in refused.text
         assert listener.events().empty
@@ -243,17 +249,9 @@ def test_a_refusal_never_echoes_the_ack_text(listener: Listener) -> None:
 
 
 def test_the_store_unavailable_answer_does_not_reveal_the_store_path(tmp_path) -> None:
-    import sqlite3
-
     path = tmp_path / "secret-folder" / "events.sqlite"
     with Listener(EventStore(path, busy_timeout=0.05), api_keys=KEY, name="test-path") as listener:
-        blocker = sqlite3.connect(path, isolation_level=None)
-        blocker.execute("BEGIN EXCLUSIVE")
-        try:
-            answer = post_multipart(listener.url, sent_payload())
-        finally:
-            blocker.execute("ROLLBACK")
-            blocker.close()
+        answer = post_while_locked(listener.url, path)
     assert answer.status_code == 503
     assert "secret-folder" not in answer.text and ACK_TEXT not in answer.text
 

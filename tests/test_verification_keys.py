@@ -30,6 +30,17 @@ def clean_env(**extra: str) -> dict[str, str]:
     return {**env, "PYTHONUNBUFFERED": "1", **extra}
 
 
+def hsnb_emulator(*options: str) -> subprocess.Popen[str]:
+    """``hsnb emulator OPTIONS`` without the caller's Dropbox Sign and hsnb variables."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "hsnb.cli", "emulator", *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_env(),
+    )
+
+
 def read_first_line(process: subprocess.Popen[str]) -> str:
     return read_line(process, WAIT)
 
@@ -112,13 +123,7 @@ def test_hsnb_listen_tolerance_refuses_stale_events(tmp_path) -> None:
 
 def test_hsnb_emulator_does_not_print_a_key_it_was_given() -> None:
     given = "k" * 64
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hsnb.cli", "emulator", "--api-key", given],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=clean_env(),
-    )
+    process = hsnb_emulator("--api-key", given)
     try:
         lines = [read_first_line(process) for _ in range(3)]
     finally:
@@ -129,13 +134,7 @@ def test_hsnb_emulator_does_not_print_a_key_it_was_given() -> None:
 
 
 def test_a_key_the_emulator_made_up_is_still_printed() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hsnb.cli", "emulator", "--seed", "4"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=clean_env(),
-    )
+    process = hsnb_emulator("--seed", "4")
     try:
         lines = [read_first_line(process) for _ in range(2)]
     finally:
